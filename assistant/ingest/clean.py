@@ -1,0 +1,167 @@
+"""Cleaning: drop site chrome and injected spam by rule, flag mojibake without touching it.
+
+The scrape keeps every table cell on its own line with a blank line between, so blank lines carry no
+meaning and are skipped; every other dropped line is reported with the rule that dropped it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.models import CleanReport, RemovedLine, SourceLine, SuspectText
+
+# Site chrome, matched on the Simplified form of a line so both scripts are caught.
+CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("chrome: breadcrumb prompt", re.compile(r"^您当前的位置\s*[:：]?\s*$")),
+    ("chrome: breadcrumb trail", re.compile(r"^首页\s*(>>|>|»)")),
+    ("chrome: view counter", re.compile(r"^浏览次数\s*[:：]?\s*\d*\s*$")),
+    ("chrome: QR-code prompt", re.compile(r"^扫一扫在手机(上)?打开当前页$")),
+    ("chrome: print/close controls", re.compile(r"^(【?打印本页】?|【?关闭窗口】?|【?字体\s*[:：].*)$")),
+    (
+        "chrome: navigation label",
+        re.compile(r"^(领导活动|领导信息|机构概况|新闻中心|政务公开|互动交流|网上办事|专题专栏|首页)$"),
+    ),
+)
+
+SPAM_TERMS: tuple[str, ...] = (
+    "在线播放", "在线观看", "无码", "一区二区", "二区三区", "午夜", "成人", "不卡", "性生活",
+    "国产", "亚洲", "精品", "av", "视频", "伦理", "日韩", "欧美", "免费观看",
+)
+SENTENCE_END = re.compile(r"[。;；!！?？]$")
+SEPARATORS = re.compile(r"[,，、|｜]")
+ASCII_QMARK_IN_CJK = re.compile(r"(?<=[\u3400-\u9fff\u3000-\u303f!？])\?|\?(?=[\u3400-\u9fff!])")
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    """Lines kept for parsing (with their raw numbers) and the report of what was dropped or flagged."""
+
+    lines: list[SourceLine]
+    report: CleanReport
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def is_simplified_only(text: str) -> bool:
+    """True when converting to Traditional changes the text but converting to Simplified does not."""
+    return _s2t().convert(text) != text and _t2s().convert(text) == text
+
+
+def spam_signals(text: str) -> list[str]:
+    """Reasons a line looks like injected keyword stuffing; empty when it looks like content."""
+    simplified = _t2s().convert(text).lower()
+    parts = [p for p in SEPARATORS.split(simplified) if p.strip()]
+    signals: list[str] = []
+    if len(parts) >= 3 and not SENTENCE_END.search(simplified.strip()):
+        if sum(len(p) for p in parts) / len(parts) <= 14:
+            signals.append(f"keyword list of {len(parts)} short phrases")
+    hits = [t for t in SPAM_TERMS if t in simplified]
+    if hits:
+        signals.append("spam vocabulary: " + ", ".join(hits))
+    return signals
+
+
+def is_spam(text: str, document_is_traditional: bool) -> tuple[bool, str]:
+    """Keyword stuffing plus spam vocabulary or a script that does not match the document."""
+    signals = spam_signals(text)
+    if document_is_traditional and is_simplified_only(text):
+        signals.append("Simplified script in a Traditional document")
+    stuffing = any(s.startswith("keyword list") for s in signals)
+    vocab = next((s for s in signals if s.startswith("spam vocabulary")), "")
+    strong_vocab = vocab.count(",") >= 2
+    if (stuffing and len(signals) >= 2) or strong_vocab:
+        return True, "spam: " + "; ".join(signals)
+    return False, ""
+
+
+def chrome_reason(text: str) -> str | None:
+    """The chrome rule a line matches, if any."""
+    simplified = _t2s().convert(text.strip())
+    for reason, pattern in CHROME_PATTERNS:
+        if pattern.search(simplified):
+            return reason
+    return None
+
+
+def _is_odd_char(ch: str) -> bool:
+    """A character typical of GBK/UTF-8 mojibake: ASCII or private-use inside CJK, or a rare CJK glyph.
+
+    "Rare" means outside Big5 or in Big5's less-common block (lead byte >= 0xC9): mis-decoded bytes
+    land there far more often than real words do.
+    """
+    if ch in "?!" or ("a" <= ch.lower() <= "z") or "\ue000" <= ch <= "\uf8ff":
+        return True
+    if "\u3400" <= ch <= "\u9fff":
+        try:
+            return ch.encode("cp950")[0] >= 0xC9
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
+def find_mojibake(text: str) -> list[tuple[str, str]]:
+    """Garbled runs around ASCII '?' in Chinese text, each with some surrounding context."""
+    positions = [m.start() for m in ASCII_QMARK_IN_CJK.finditer(text)]
+    found: list[tuple[str, str]] = []
+    i = 0
+    while i < len(positions):
+        start = end = positions[i]
+        while i + 1 < len(positions) and positions[i + 1] - end <= 10:
+            i += 1
+            end = positions[i]
+        while start > 0 and _is_odd_char(text[start - 1]):
+            start -= 1
+        while end + 1 < len(text) and _is_odd_char(text[end + 1]):
+            end += 1
+        run = text[start : end + 1]
+        context = text[max(0, start - 12) : end + 13]
+        found.append((run, context))
+        i += 1
+    return found
+
+
+def document_is_traditional(lines: list[str]) -> bool:
+    """Whether most Chinese text in the document is Traditional (decides the script-mismatch signal)."""
+    sample = "".join(lines)
+    return _t2s().convert(sample) != sample and sum(
+        1 for ln in lines if ln.strip() and _t2s().convert(ln) != ln
+    ) > sum(1 for ln in lines if ln.strip() and is_simplified_only(ln))
+
+
+def clean(raw: str) -> CleanResult:
+    """Split raw text into numbered lines, drop chrome and spam, and flag mojibake."""
+    raw_lines = raw.splitlines()
+    traditional = document_is_traditional(raw_lines)
+    report = CleanReport()
+    kept: list[SourceLine] = []
+    for no, line in enumerate(raw_lines, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        reason = chrome_reason(text)
+        if reason is None:
+            spam, why = is_spam(text, traditional)
+            reason = why if spam else None
+        if reason is not None:
+            report.removed.append(RemovedLine(line=no, text=line, reason=reason))
+            continue
+        for run, context in find_mojibake(text):
+            report.suspect.append(
+                SuspectText(line=no, text=run, context=context, reason="mojibake: ASCII '?' inside Chinese text")
+            )
+        kept.append(SourceLine(no=no, text=text))
+    return CleanResult(lines=kept, report=report)
