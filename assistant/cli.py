@@ -78,7 +78,9 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="json (one document) or csv (a folder).")] = (
         ExportFormat.json
     ),
-    out: Annotated[Path | None, typer.Option("--out", help="File (json) or folder (csv); json defaults to stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (json) or folder (csv); json defaults to stdout.")
+    ] = None,
 ) -> None:
     """Write the reconstructed plan, text as in the source."""
     from assistant.store import PlanStore
