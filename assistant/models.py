@@ -106,3 +106,30 @@ class Plan(BaseModel):
     cleaning: CleanReport = Field(default_factory=CleanReport)
     source_name: str = ""
     source_sha256: str = ""
+
+
+class ChatMessage(BaseModel):
+    """One turn of a conversation, as clients send it."""
+
+    role: str
+    content: str
+
+
+class Citation(BaseModel):
+    """A numbered source: `text` is a verbatim substring of the record `id` names."""
+
+    id: str
+    label: str
+    text: str
+    location: str
+
+
+class Answer(BaseModel):
+    """What every interface returns: the answer, whether the plan answers it, how, and from where."""
+
+    answer: str
+    answerable: bool
+    route: str
+    citations: list[Citation] = Field(default_factory=list)
+    degraded: bool = False
+    flags: list[str] = Field(default_factory=list)
