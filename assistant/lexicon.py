@@ -1,0 +1,407 @@
+"""Names and aliases: districts, city-level scopes, quarters, months, responsible units, glossary.
+
+Question understanding needs to recognise the same district in 新北区, 新北區, 新北, 高新区, "Xinbei's"
+or "Xinbei District", and the same quarter in 三季度, Q3, 7-9月 or "Jul–Sep". English questions are
+expanded with the plan's Chinese terms so BM25 and a multilingual dense model can match the Chinese
+document. Matching is on `text.normalize` output (half-width, Simplified, lower-case); canonical
+names are returned exactly as the plan writes them (Traditional).
+
+All tables are compiled on first use and cached; nothing is loaded at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.models import QUARTER_LABELS, QUARTERS
+from assistant.text import normalize, to_simplified, word_spans
+
+DISTRICT_ALIASES: dict[str, tuple[str, ...]] = {
+    "溧陽市": ("溧陽市", "溧阳市", "溧陽", "溧阳", "Liyang", "Li Yang", "Liyang City"),
+    "金壇區": ("金壇區", "金坛区", "金壇", "金坛", "Jintan", "Jin Tan", "Jintan District"),
+    "武進區": ("武進區", "武进区", "武進", "武进", "Wujin", "Wu Jin", "Wujin District"),
+    "新北區": ("新北區", "新北区", "新北", "高新區", "高新区", "常州高新區", "常州高新区", "Xinbei", "Xin Bei",
+              "Xinbei District", "Hi-tech District", "High-tech District", "Hi-tech Zone", "High-tech Zone",
+              "Changzhou National Hi-tech District"),
+    "天寧區": ("天寧區", "天宁区", "天寧", "天宁", "Tianning", "Tian Ning", "Tianning District"),
+    "鐘樓區": ("鐘樓區", "钟楼区", "鐘樓", "钟楼", "Zhonglou", "Zhong Lou", "Zhonglou District"),
+    "經開區": ("經開區", "经开区", "經開", "经开", "常州經開區", "常州经开区", "經濟開發區", "经济开发区",
+              "Jingkai", "Jingkai District", "EDZ", "CEDZ", "ETDZ", "Economic Development Zone",
+              "Changzhou Economic Development Zone", "Economic and Technological Development Zone"),
+}
+
+CITY_LEVEL = "市本級"
+CITYWIDE = "全市"
+SCOPE_ALIASES: dict[str, tuple[str, ...]] = {
+    # 市本級 is the municipal share of a target (the lottery row: 市本級5.78億元), not a district.
+    CITY_LEVEL: ("市本級", "市本级", "市級", "市级", "city level", "city-level", "municipal level",
+                 "municipal-level", "municipal share"),
+    CITYWIDE: ("全市", "全常州", "whole city", "entire city", "citywide", "city-wide", "across the city",
+               "all of Changzhou", "whole of Changzhou", "Changzhou as a whole"),
+}
+
+UNIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "市民政局": ("市民政局", "民政局", "常州市民政局", "Civil Affairs Bureau", "Bureau of Civil Affairs",
+              "Municipal Civil Affairs Bureau", "Changzhou Civil Affairs Bureau"),
+    "市慈善總會": ("市慈善總會", "市慈善总会", "慈善總會", "慈善总会", "Charity Federation", "Charity Association",
+               "Changzhou Charity Federation", "Charity General Association"),
+    "各慈善總會": ("各慈善總會", "各慈善总会", "all charity federations", "each charity federation",
+               "charity federations at all levels"),
+    "市消防救援支隊": ("市消防救援支隊", "市消防救援支队", "消防救援支隊", "消防救援支队", "消防支隊", "消防支队",
+                 "Fire and Rescue Detachment", "Fire Rescue Detachment", "fire brigade", "fire department"),
+    "市財政局": ("市財政局", "市财政局", "財政局", "财政局", "Finance Bureau", "Bureau of Finance"),
+    "市教育局": ("市教育局", "教育局", "Education Bureau", "Bureau of Education"),
+    "市人社局": ("市人社局", "人社局", "人社部門", "人社部门", "Human Resources and Social Security Bureau",
+              "Human Resources Bureau", "HRSS"),
+    "市公安局": ("市公安局", "公安局", "Public Security Bureau", "police"),
+    "市城管局": ("市城管局", "城管局", "Urban Management Bureau", "urban management", "chengguan"),
+    "市數據局": ("市數據局", "市数据局", "數據局", "数据局", "Data Bureau", "Data Administration", "Big Data Bureau"),
+    "市衛健委": ("市衛健委", "市卫健委", "衛健委", "卫健委", "Health Commission", "Municipal Health Commission",
+              "Health and Wellness Commission"),
+    "市殘聯": ("市殘聯", "市残联", "殘聯", "残联", "Disabled Persons' Federation", "Disabled Persons Federation",
+             "Federation of Disabled Persons"),
+    "市住建局": ("市住建局", "住建局", "Housing and Urban-Rural Development Bureau", "Housing and Construction Bureau",
+              "Housing Bureau"),
+    "市交通運輸局": ("市交通運輸局", "市交通运输局", "交通運輸局", "交通运输局", "Transport Bureau",
+                "Transportation Bureau"),
+    "先鋒匯成員單位": ("先鋒匯成員單位", "先锋汇成员单位", "先鋒匯", "先锋汇", "Pioneer Alliance member units",
+                 "Pioneer Alliance", "Xianfenghui"),
+}
+UNIT_ENGLISH: dict[str, str] = {
+    "市民政局": "Municipal Civil Affairs Bureau", "市慈善總會": "Municipal Charity Federation",
+    "各慈善總會": "the charity federations at each level", "市消防救援支隊": "Municipal Fire and Rescue Detachment",
+    "市財政局": "Municipal Finance Bureau", "市教育局": "Municipal Education Bureau",
+    "市人社局": "Municipal Human Resources and Social Security Bureau", "市公安局": "Municipal Public Security Bureau",
+    "市城管局": "Municipal Urban Management Bureau", "市數據局": "Municipal Data Bureau",
+    "市衛健委": "Municipal Health Commission", "市殘聯": "Municipal Disabled Persons' Federation",
+    "市住建局": "Municipal Housing and Urban-Rural Development Bureau", "市交通運輸局": "Municipal Transport Bureau",
+    "先鋒匯成員單位": "member units of the Livelihood Pioneer Alliance (先鋒匯)",
+}
+DISTRICT_ENGLISH: dict[str, str] = {
+    "溧陽市": "Liyang", "金壇區": "Jintan", "武進區": "Wujin", "新北區": "Xinbei", "天寧區": "Tianning",
+    "鐘樓區": "Zhonglou", "經開區": "Economic Development Zone",
+}
+
+_CN_DIGITS = "一二三四五六七八九十"
+_CN_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+              "十一": 11, "十二": 12}
+_EN_NUMBER = {"one": 1, "two": 2, "three": 3, "four": 4, "first": 1, "1st": 1, "second": 2, "2nd": 2,
+              "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "final": 4}
+_MONTHS_EN = {"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+              "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1, "feb": 2, "mar": 3,
+              "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sept": 9, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+_MON = "|".join(sorted(_MONTHS_EN, key=len, reverse=True))
+_MON_NO_MAY = "|".join(m for m in sorted(_MONTHS_EN, key=len, reverse=True) if m != "may")
+_CN_MONTH = rf"(?:1[0-2]|0?[1-9]|十[一二]?|[{_CN_DIGITS[:-1]}])"
+_RANGE_SEP = r"\s*(?:-|~|至|到|to|through|thru|until|till)\s*"
+
+# Quarter expressions, tried left to right; at one position the first alternative that matches wins.
+# English words may touch Han characters (新北区Q3, 1st quarter的), so no \b: ASCII-only boundaries.
+_LB, _RB = r"(?<![a-z0-9])", r"(?![a-z0-9])"
+_QUARTER_RE = [
+    rf"(?<![\d{_CN_DIGITS}])(?P<r1>{_CN_MONTH})\s*月?份?{_RANGE_SEP}(?P<r2>{_CN_MONTH})\s*月",
+    rf"{_LB}(?P<e1>{_MON})\.?{_RANGE_SEP}(?P<e2>{_MON}){_RB}",
+    r"第?(?P<cq>[一二三四1-4])\s*季度",
+    r"第(?P<oq>[一二三四1-4])\s*季",
+    rf"(?<![\d{_CN_DIGITS}第每])(?P<bq>[一二三1-3])季",  # 四季 alone means "all year round"
+    r"(?<![a-z])q(?P<q>[1-4])(?!\d)",
+    r"(?<![0-9a-z])(?P<nq>[1-4])q(?![0-9a-z])",
+    rf"{_LB}(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|final)[\s-]+quarter{_RB}",
+    rf"{_LB}quarter[\s-]*(?P<num>one|two|three|four|[1-4]){_RB}",
+    rf"(?P<half>上半年|下半年|{_LB}first[\s-]+half{_RB}|{_LB}second[\s-]+half{_RB})",
+]
+_MONTH_RE = [
+    _QUARTER_RE[0], _QUARTER_RE[1],
+    rf"(?<![\d{_CN_DIGITS}第])(?P<m>{_CN_MONTH})\s*月(?!\s*[-~至到])",
+    rf"{_LB}(?P<em>{_MON_NO_MAY}){_RB}",
+    rf"{_LB}(?:in|by|of|before|until|till|from|during|end)\s+(?P<may>may){_RB}",
+]
+
+
+def _month(token: str) -> int:
+    """1..12 from 3, 03, 三, 十二, mar, March."""
+    if token.isdigit():
+        return int(token)
+    return _CN_NUMBER.get(token) or _MONTHS_EN[token]
+
+
+def quarter_of_month(month: int) -> str:
+    """The quarter code ("Q1".."Q4") that a month 1..12 falls in."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1..12, got {month}")
+    return QUARTERS[(month - 1) // 3]
+
+
+def _quarters_of_range(first: int, last: int) -> list[str]:
+    """Every quarter a month range touches (7-8月 → Q3; 1-6月 → Q1, Q2)."""
+    if first > last:
+        return []
+    return list(dict.fromkeys(quarter_of_month(m) for m in range(first, last + 1)))
+
+
+@lru_cache(maxsize=1)
+def quarter_alias_patterns() -> list[re.Pattern[str]]:
+    """Compiled quarter expressions (for normalised text), e.g. to strip them from a question."""
+    return [re.compile("|".join(_QUARTER_RE))]
+
+
+def find_quarters(question: str) -> list[str]:
+    """Quarter codes named in a question, in order of first mention.
+
+    Understood: 一季度, 第一季度, 1季度, 一季, Q1, 1Q, "first quarter", "1st quarter", "quarter 1", month
+    ranges (1-3月, 一至三月, 1月至3月, Jan-Mar, January to March; a range spanning quarters gives each
+    one), and halves (上半年 → Q1, Q2; "second half" → Q3, Q4). Deliberately not understood: 年底 /
+    "year-end" — in this plan 年底前 is a deadline ("by the end of the year") next to month deadlines such
+    as 9月底前, not a quarter; see `find_months` for those.
+    """
+    found: list[str] = []
+    for m in quarter_alias_patterns()[0].finditer(normalize(question)):
+        g = {k: v for k, v in m.groupdict().items() if v}
+        if "r1" in g or "e1" in g:
+            first, last = (g["r1"], g["r2"]) if "r1" in g else (g["e1"], g["e2"])
+            found += _quarters_of_range(_month(first), _month(last))
+        elif "half" in g:
+            found += ["Q1", "Q2"] if g["half"] == "上半年" or g["half"].startswith("first") else ["Q3", "Q4"]
+        else:
+            (value,) = g.values()
+            n = _EN_NUMBER.get(value) or _CN_NUMBER.get(value) or int(value)
+            found.append(QUARTERS[n - 1])
+    return list(dict.fromkeys(found))
+
+
+def find_months(question: str) -> list[int]:
+    """Months (1..12) named in a question: 3月, 三月底, 1-3月 (→ 1, 2, 3), March, "by May"."""
+    found: list[int] = []
+    for m in re.finditer("|".join(_MONTH_RE), normalize(question)):
+        g = {k: v for k, v in m.groupdict().items() if v}
+        if "r1" in g or "e1" in g:
+            first, last = (g["r1"], g["r2"]) if "r1" in g else (g["e1"], g["e2"])
+            found += list(range(_month(first), _month(last) + 1))
+        else:
+            (value,) = g.values()
+            found.append(_month(value))
+    return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1)
+def quarter_aliases() -> dict[str, str]:
+    """Literal quarter expressions → quarter code: a sample of what `find_quarters` understands."""
+    ordinals = (("first", "1st"), ("second", "2nd"), ("third", "3rd"), ("fourth", "4th"))
+    out: dict[str, str] = {}
+    for i, q in enumerate(QUARTERS):
+        n, cn = i + 1, _CN_DIGITS[i]
+        a, b = 3 * i + 1, 3 * i + 3
+        first, last = _MONTH_NAMES[a - 1], _MONTH_NAMES[b - 1]
+        forms = [QUARTER_LABELS[q], f"第{cn}季度", f"{n}季度", f"第{n}季度", f"第{cn}季", q, q.lower(), f"{n}Q",
+                 f"{ordinals[i][0]} quarter", f"{ordinals[i][1]} quarter", f"quarter {n}", f"{a}-{b}月",
+                 f"{a}月至{b}月", f"{_num_cn(a)}至{_num_cn(b)}月", f"{first[:3]}-{last[:3]}", f"{first} to {last}"]
+        if n < 4:  # 四季 alone means "the four seasons"
+            forms.append(f"{cn}季")
+        out.update(dict.fromkeys(forms, q))
+    return out
+
+
+def _num_cn(n: int) -> str:
+    """1..12 in Chinese numerals."""
+    return next(k for k, v in _CN_NUMBER.items() if v == n)
+
+
+# ---- name matching -------------------------------------------------------------------------------
+
+_LATIN_ALIAS = re.compile(r"^[\x00-\x7f]+$")
+_SEPARATORS = re.compile(r"[\s\-']+")
+
+
+def _key(text: str) -> str:
+    """Lookup key of a matched alias: normalised, without spaces, hyphens and apostrophes."""
+    return _SEPARATORS.sub("", normalize(text))
+
+
+@dataclass(frozen=True)
+class _NameMatcher:
+    """One alternation over a table's aliases, longest first; short Chinese aliases must be whole words."""
+
+    pattern: re.Pattern[str]
+    canonical: dict[str, str]
+
+    @classmethod
+    def build(cls, table: dict[str, tuple[str, ...]]) -> _NameMatcher:
+        canonical: dict[str, str] = {}
+        parts: list[tuple[int, str]] = []
+        for name, aliases in table.items():
+            for alias in (name, *aliases):
+                canonical[_key(alias)] = name
+                norm = normalize(alias)
+                if _LATIN_ALIAS.match(alias):
+                    words = [re.escape(w) for w in _SEPARATORS.split(norm) if w]
+                    body = r"(?<![a-z0-9])" + r"[\s\-']*".join(words) + r"(?![a-z0-9])"
+                else:
+                    body = re.escape(norm)
+                parts.append((len(_key(alias)), body))
+        parts.sort(key=lambda p: -p[0])
+        return cls(re.compile("|".join(dict.fromkeys(b for _, b in parts))), canonical)
+
+    def find(self, question: str) -> list[str]:
+        """Canonical names in order of first mention."""
+        text = normalize(question)
+        boundaries: set[int] | None = None
+        found: list[str] = []
+        pos = 0
+        while (m := self.pattern.search(text, pos)) is not None:
+            alias = m.group()
+            if len(alias) <= 2 and not alias.isascii():
+                if boundaries is None:
+                    boundaries = {b for _, s, e in word_spans(text) for b in (s, e)}
+                if m.start() not in boundaries or m.end() not in boundaries:
+                    pos = m.start() + 1  # e.g. 经开 inside 已经开始
+                    continue
+            found.append(self.canonical[_key(alias)])
+            pos = m.end()
+        return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=3)
+def _matcher(kind: str) -> _NameMatcher:
+    tables = {"district": DISTRICT_ALIASES, "scope": SCOPE_ALIASES, "unit": UNIT_ALIASES}
+    return _NameMatcher.build(tables[kind])
+
+
+def find_districts(question: str) -> list[str]:
+    """Canonical district names (as in `models.DISTRICTS`) mentioned in a question, in order.
+
+    Two-character short forms (新北, 经开, 金坛 ...) count only when jieba cuts them as a word, so 已经开始
+    does not name 經開區; 全市 and 市本級 are scopes, not districts (see `find_scopes`).
+    """
+    return _matcher("district").find(question)
+
+
+def find_scopes(question: str) -> list[str]:
+    """City-level scopes mentioned: 市本級 (the municipal share of a target) and/or 全市 (whole city)."""
+    return _matcher("scope").find(question)
+
+
+def find_units(question: str) -> list[str]:
+    """Responsible units (as the plan writes them in 責任單位) mentioned in a question, in order."""
+    return _matcher("unit").find(question)
+
+
+@lru_cache(maxsize=1)
+def district_aliases() -> dict[str, str]:
+    """Every district alias as written (Simplified, Traditional, short, English, pinyin) → canonical name."""
+    return {alias: name for name, aliases in DISTRICT_ALIASES.items() for alias in (name, *aliases)}
+
+
+def district_alias_patterns() -> list[re.Pattern[str]]:
+    """The compiled district alternation (for normalised text), e.g. to strip names from a question."""
+    return [_matcher("district").pattern]
+
+
+# ---- glossary and English expansion ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """English phrases and the plan's Chinese terms for one topic (zh as the plan writes it)."""
+
+    topic: str
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+    @property
+    def zh_hans(self) -> tuple[str, ...]:
+        """The Chinese terms in Simplified."""
+        return tuple(to_simplified(z) for z in self.zh)
+
+
+@lru_cache(maxsize=1)
+def glossary() -> tuple[GlossaryEntry, ...]:
+    """The bilingual glossary, from assistant/data/glossary.json."""
+    raw = (resources.files("assistant") / "data" / "glossary.json").read_text(encoding="utf-8")
+    return tuple(GlossaryEntry(e["topic"], tuple(e["en"]), tuple(e["zh"])) for e in json.loads(raw)["entries"])
+
+
+@lru_cache(maxsize=1)
+def question_words() -> frozenset[str]:
+    """Normalised Chinese terms of the glossary's question words (多少, 哪个区, 最多 ...).
+
+    `expand_english` appends them like topic terms; callers measuring topical overlap can drop them.
+    """
+    return frozenset(normalize(z) for e in glossary() if e.topic == "question" for z in e.zh)
+
+
+_SPELLING = {"neighbour": "neighbor", "neighbourhood": "neighborhood", "centre": "center", "ageing": "aging",
+             "programme": "program", "counselling": "counseling", "labour": "labor", "civilised": "civilized",
+             "licence": "license", "favour": "favor", "honour": "honor", "colour": "color"}
+
+
+def _stem(word: str) -> str:
+    """Fold plurals and British spellings so "meal-points" and "meal point", "organisations" and
+    "organization" compare equal."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    word = _SPELLING.get(word, word)
+    return word.replace("isation", "ization")
+
+
+def _english_words(text: str) -> list[str]:
+    """Lower-case, stemmed words of English text; possessive 's dropped, hyphens split."""
+    text = re.sub(r"'s(?![a-z0-9])", "", normalize(text))
+    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text)]
+
+
+@lru_cache(maxsize=1)
+def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """First word → [(phrase words, Chinese terms)], longest phrase first; units included."""
+    terms: dict[tuple[str, ...], list[str]] = {}
+    pairs = [(e.en, e.zh) for e in glossary()]
+    pairs += [(tuple(a for a in aliases if a.isascii()), (name,)) for name, aliases in UNIT_ALIASES.items()]
+    for phrases, zh in pairs:
+        for phrase in phrases:
+            words = tuple(_english_words(phrase))
+            if words:  # the same phrase in two entries stands for both entries' terms
+                known = terms.setdefault(words, [])
+                known += [z for z in zh if z not in known]
+    index: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    for words, chinese in sorted(terms.items(), key=lambda kv: -len(kv[0])):
+        index.setdefault(words[0], []).append((words, tuple(chinese)))
+    return index
+
+
+def english_terms(query: str) -> list[str]:
+    """The Chinese glossary and unit terms an English query's phrases stand for (longest phrase first)."""
+    words = _english_words(query)
+    index = _phrase_index()
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, zh in index.get(words[i], []):
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                found += zh
+                i += len(phrase)
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(found))
+
+
+def expand_english(query: str) -> str:
+    """An English query followed by the plan's Chinese terms for what it names.
+
+    Appends glossary and unit terms, canonical district names, 市本級/全市 and quarter labels
+    (一季度..四季度), all as the plan writes them, so lexical and dense retrieval both meet the Chinese
+    text. Chinese already in the query is kept; a query naming nothing known comes back unchanged.
+    """
+    extra = english_terms(query) + find_districts(query) + find_scopes(query)
+    extra += [QUARTER_LABELS[q] for q in find_quarters(query)]
+    extra = [t for t in dict.fromkeys(extra) if t not in query]
+    return f"{query} {' '.join(extra)}" if extra else query
+
