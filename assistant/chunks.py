@@ -38,6 +38,11 @@ class Chunk(BaseModel):
     lines: tuple[int, int]
 
 
+def numbered(items: list[str]) -> str:
+    """A cell's items as one line, the form chunks hold and citations quote."""
+    return "; ".join(f"{i}. {x}" for i, x in enumerate(items, start=1))
+
+
 def task_text(plan_title: str, t) -> str:  # type: ignore[no-untyped-def]
     """A task row in words: group, content, units, every district value or the city-wide text."""
     parts = [
@@ -78,7 +83,7 @@ def build_chunks(plan: Plan) -> list[Chunk]:
         chunks.append(Chunk(id=t.id, kind="task", record_id=t.id, text=task_text(title, t), lines=t.lines))
     for r in plan.reforms:
         head = f"附件2 各轄市(區)民政工作改革攻堅事項 · 序號{r.no} · {r.district} · 改革事項: {r.item}"
-        target = "; ".join(f"{i}. {x}" for i, x in enumerate(r.targets, start=1))
+        target = numbered(r.targets)
         chunks.append(
             Chunk(
                 id=f"{r.id}-target",
@@ -90,7 +95,7 @@ def build_chunks(plan: Plan) -> list[Chunk]:
             )
         )
         for q in QUARTERS:
-            items = "; ".join(f"{i}. {x}" for i, x in enumerate(r.milestones[q], start=1))
+            items = numbered(r.milestones[q])
             chunks.append(
                 Chunk(
                     id=f"{r.id}-{q.lower()}",

@@ -1,0 +1,267 @@
+"""Composers for structured answers: one function per kind of question, each citing the cells it uses."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from assistant.chunks import numbered
+from assistant.evidence import Evidence
+from assistant.lookup import Quantity, Ranked, deadline_items, district_value, parse_quantity, rank, reforms_of
+from assistant.models import DISTRICTS, QUARTER_LABELS, QUARTERS, Plan, Reform, Task
+from assistant.render import Voice
+
+
+def short(text: str, limit: int = 26) -> str:
+    """A task sentence short enough for a citation label."""
+    text = text.rstrip("。")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def task_label(t: Task, district: str | None = None) -> str:
+    parts = ["附件1", f"序號{t.group_no}", short(t.content)]
+    return " · ".join([*parts, district] if district else parts)
+
+
+def reform_label(r: Reform, column: str) -> str:
+    return " · ".join(["附件2", f"序號{r.no}", r.district, QUARTER_LABELS.get(column, column)])
+
+
+def cite_task_cell(ev: Evidence, t: Task, district: str) -> tuple[str | None, str]:
+    """A district's cell of a task with its citation marker; (None, marker) when the row has no value."""
+    value = district_value(t, district)
+    if value is not None:
+        return value, ev.cite(t.id, f"{district} {value}" if t.districts else f"{district}{value}", task_label(t, district))
+    return None, ev.cite(t.id, t.content, task_label(t))
+
+
+def breakdown_quote(t: Task) -> str:
+    """The whole 任務分解 of a row as it appears in its chunk: one citation covering every district."""
+    if t.districts:
+        return "任務分解: " + "; ".join(f"{d} {v}" for d, v in t.districts.items())
+    return t.citywide.replace("\n", " ") if t.citywide else ""
+
+
+def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str, bool]:
+    """A district's value for a task; honest about city-wide rows, unassignable values and absent units."""
+    v = ev.voice
+    name = v.quote(t.content.rstrip("。"))
+    lines: list[str] = []
+    answerable = True
+    if t.ambiguous and t.unassigned_values:
+        marker = ev.cite(t.id, t.content, task_label(t)) + ev.cite(t.id, "、".join(t.unassigned_values), task_label(t))
+        lines.append(
+            v.say(
+                f"「{name}」这一行只列出 {len(t.unassigned_values)} 项数值（{'、'.join(v.quote(x) for x in t.unassigned_values)}），"
+                f"对应七个辖市（区），计划没有写明哪个数值属于哪个区，因此无法给出"
+                f"{'、'.join(v.district(d) for d in districts)}的数量 {marker}。",
+                f"The row “{name}” lists only {len(t.unassigned_values)} values "
+                f"({', '.join(t.unassigned_values)}) for seven districts and does not say which district each "
+                f"belongs to, so the plan does not give a figure for {', '.join(v.district(d) for d in districts)} "
+                f"{marker}.",
+            )
+        )
+        return "\n".join(lines), False
+    if t.citywide is not None and not t.unit_values:
+        marker = ev.cite(t.id, t.citywide.split("\n")[0], task_label(t))
+        body = v.quote(t.citywide)
+        lines.append(
+            v.say(
+                f"「{name}」没有按区分解，全市统一要求（适用于{'、'.join(v.district(d) for d in districts)}）：{marker}\n{body}",
+                f"“{name}” is not broken down by district; the city-wide requirement "
+                f"(applies to {', '.join(v.district(d) for d in districts)}) is {marker}:\n{body}",
+            )
+        )
+        return "\n".join(lines), True
+    ev.cite(t.id, t.content, task_label(t))
+    for d in districts:
+        value, marker = cite_task_cell(ev, t, d)
+        if value is None:
+            listed = "、".join(v.district(x) for x in (t.unit_values or {}))
+            answerable = False
+            lines.append(
+                v.say(
+                    f"计划没有给出{v.district(d)}的这项指标：「{name}」只列出了 {listed} 的数值 {marker}。",
+                    f"The plan gives no figure for {v.district(d)}: “{name}” lists values only for {listed} {marker}.",
+                )
+            )
+        elif value.strip() == "--":
+            lines.append(
+                v.say(
+                    f"{v.district(d)}：表中为“--”，即不适用（「{name}」）{marker}。",
+                    f"{v.district(d)}: “--” in the table, i.e. not applicable (“{name}”) {marker}.",
+                )
+            )
+        else:
+            lines.append(
+                v.say(
+                    f"{v.district(d)}：{v.quote(value)}（「{name}」）{marker}",
+                    f"{v.district(d)}: {value} (“{name}”) {marker}",
+                )
+            )
+    return "\n".join(lines), answerable
+
+
+def fmt_q(v: Voice, q: Quantity) -> str:
+    return v.quote(str(q))
+
+
+def aggregate(ev: Evidence, t: Task, op: str, districts: list[str]) -> tuple[str, bool]:
+    """Max / min / sum / rank / compare across districts, computed here and shown with its arithmetic."""
+    v = ev.voice
+    ranked: Ranked = rank(t)
+    if len(ranked.order) < 2:
+        return "", False
+    name = v.quote(t.content.rstrip("。"))
+    breakdown = breakdown_quote(t)
+    one = ev.cite(t.id, breakdown, task_label(t)) if breakdown else ""
+    markers = {d: one for d, _ in ranked.order}
+    listing = "、".join(f"{v.district(d)} {fmt_q(v, q)}" for d, q in ranked.order)
+    skipped = ""
+    if ranked.skipped:
+        skipped = v.say(
+            "；" + "、".join(f"{v.district(d)}为“{v.quote(c)}”（不适用）" for d, c in ranked.skipped),
+            "; " + ", ".join(f"{v.district(d)} is “{c}” (not applicable)" for d, c in ranked.skipped),
+        )
+    if op in ("max", "min"):
+        group = ranked.top() if op == "max" else ranked.bottom()
+        who = "、".join(f"{v.district(d)}（{fmt_q(v, q)}）{markers[d]}" for d, q in group)
+        who_en = ", ".join(f"{v.district(d)} ({q}) {markers[d]}" for d, q in group)
+        word = v.say("最多" if op == "max" else "最少", "the highest" if op == "max" else "the lowest")
+        head = v.say(f"「{name}」{word}的是{who}。", f"For “{name}”, {word} is {who_en}.")
+        tail = v.say(f"各区数值：{listing}{skipped}。", f"All values: {listing}{skipped}.")
+        return f"{head}\n{tail}", True
+    if op == "sum":
+        total = ranked.total
+        expr = " + ".join(format(q.value.normalize(), "f") for _, q in ranked.order)
+        stated = v.say("", "")
+        head = v.say(
+            f"「{name}」各区合计 {fmt_q(v, total)}：{expr} = {format(total.value.normalize(), 'f')}（{listing}）"
+            + one + f"{skipped}。",
+            f"“{name}”: the districts add up to {total}: {expr} = {format(total.value.normalize(), 'f')} "
+            f"({listing}) " + one + f"{skipped}.",
+        )
+        return head + stated, True
+    if op == "compare" and len(districts) >= 2:
+        picked = [(d, q) for d, q in ranked.order if d in districts]
+        if len(picked) >= 2:
+            (d1, q1), (d2, q2) = picked[0], picked[-1]
+            diff = q1.value - q2.value
+            if diff == 0:
+                return v.say(
+                    f"「{name}」：{v.district(d1)}与{v.district(d2)}相同，均为 {fmt_q(v, q1)} {one}。",
+                    f"“{name}”: {v.district(d1)} and {v.district(d2)} are equal at {q1} {one}.",
+                ), True
+            d_txt = format(diff.normalize(), "f")
+            return v.say(
+                f"「{name}」：{v.district(d1)} {fmt_q(v, q1)} {markers[d1]}，{v.district(d2)} {fmt_q(v, q2)} {markers[d2]}；"
+                f"{v.district(d1)}多 {format(q1.value.normalize(), 'f')} − {format(q2.value.normalize(), 'f')} = {d_txt}。",
+                f"“{name}”: {v.district(d1)} {q1} {markers[d1]}, {v.district(d2)} {q2} {markers[d2]}; "
+                f"{v.district(d1)} has {format(q1.value.normalize(), 'f')} − {format(q2.value.normalize(), 'f')} = {d_txt} more.",
+            ), True
+    ordered = "\n".join(
+        f"{i}. {v.district(d)} {fmt_q(v, q)}" for i, (d, q) in enumerate(ranked.order, start=1)
+    )
+    return v.say(f"「{name}」按数值从高到低 {one}：\n{ordered}{skipped}", f"“{name}”, highest first {one}:\n{ordered}{skipped}"), True
+
+
+def milestones(plan: Plan, ev: Evidence, districts: list[str], quarters: list[str]) -> str:
+    """Every reform row of each district, every item of each asked quarter — complete, cited to the cell."""
+    v = ev.voice
+    blocks: list[str] = []
+    for d in districts:
+        rows = reforms_of(plan, d)
+        qs = quarters or list(QUARTERS)
+        total = sum(len(r.milestones[q]) for r in rows for q in qs)
+        when = "、".join(v.quarter(q) for q in qs) if quarters else v.say("全年四个季度", "all four quarters")
+        blocks.append(
+            v.say(
+                f"{v.district(d)}有 {len(rows)} 项改革攻坚事项，{when}共 {total} 项安排：",
+                f"{v.district(d)} has {len(rows)} reform item(s); {when}: {total} scheduled action(s):",
+            )
+        )
+        for i, r in enumerate(rows, start=1):
+            blocks.append(f"{v.ordinal(i)}{v.quote(r.item)}")
+            for q in qs:
+                marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
+                if len(qs) > 1:
+                    blocks.append(f"  {v.quarter(q)} {marker}")
+                else:
+                    blocks[-1] += f" {marker}"
+                for k, item in enumerate(r.milestones[q], start=1):
+                    blocks.append(f"  {k}. {v.quote(item)}")
+    return "\n".join(blocks)
+
+
+def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
+    """A district's reform items and their 任務目標."""
+    v = ev.voice
+    blocks: list[str] = []
+    for d in districts:
+        rows = reforms_of(plan, d)
+        blocks.append(v.say(f"{v.district(d)}有 {len(rows)} 项改革攻坚事项：", f"{v.district(d)} has {len(rows)} reform item(s):"))
+        for i, r in enumerate(rows, start=1):
+            marker = ev.cite(f"{r.id}-target", f"改革事項: {r.item} · 任務目標: {numbered(r.targets)}",
+                             reform_label(r, "任務目標"))
+            blocks.append(f"{v.ordinal(i)}{v.quote(r.item)} {marker}")
+            blocks.append(v.say("  任务目标：", "  Targets:"))
+            blocks += [f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1)]
+    return "\n".join(blocks)
+
+
+def responsible(ev: Evidence, t: Task) -> str:
+    """The 責任單位 of a task row."""
+    v = ev.voice
+    units = "、".join(t.responsible)
+    marker = ev.cite(t.id, f"責任單位: {units}", task_label(t))
+    name = v.quote(t.content.rstrip("。"))
+    return v.say(
+        f"「{name}」的责任单位是：{v.quote(units)} {marker}。",
+        f"Responsible for “{name}”: {units} {marker}.",
+    )
+
+
+def reform_owner(ev: Evidence, r: Reform) -> str:
+    """Reform rows name their district as the owner."""
+    v = ev.voice
+    marker = ev.cite(f"{r.id}-target", r.item, reform_label(r, "任務目標"))
+    return v.say(
+        f"「{v.quote(r.item)}」是{v.district(r.district)}的改革攻坚事项，由{v.district(r.district)}负责实施 {marker}。",
+        f"“{r.item}” is a reform item of {v.district(r.district)}, which carries it out {marker}.",
+    )
+
+
+def deadlines(ev: Evidence, t: Task, best: str | None = None) -> str | None:
+    """Dated items of a task's breakdown (「5月底前…」), the one closest to the question first."""
+    v = ev.voice
+    items = deadline_items(t.citywide or "")
+    if not items:
+        return None
+    marker = ev.cite(t.id, breakdown_quote(t), task_label(t))
+    name = v.quote(t.content.rstrip("。"))
+    body = "\n".join(f"  {v.quote(x)}" for x in items)
+    lead = ""
+    if best:
+        lead = v.say(f"最相关的时间节点：{v.quote(best)} {marker}\n", f"Closest match: {best} {marker}\n")
+    return lead + v.say(f"「{name}」的全部时间节点 {marker}：\n{body}", f"All deadlines for “{name}” {marker}:\n{body}")
+
+
+def all_districts_listing(ev: Evidence, t: Task) -> str:
+    """Every district's cell of a task (for 「各区分别多少」)."""
+    v = ev.voice
+    name = v.quote(t.content.rstrip("。"))
+    parts = []
+    for d in DISTRICTS:
+        value, marker = cite_task_cell(ev, t, d)
+        if value is not None:
+            parts.append(f"{v.district(d)} {v.quote(value)} {marker}")
+    return v.say(f"「{name}」各区分解：\n", f"“{name}” by district:\n") + "\n".join(parts)
+
+
+def decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+__all__ = [
+    "aggregate", "all_districts_listing", "deadlines", "milestones", "parse_quantity", "quota", "reform_owner",
+    "reform_targets", "responsible",
+]

@@ -1,0 +1,187 @@
+"""Question understanding: language, script, intent, districts, quarters, and follow-up resolution.
+
+Everything here works on the normalised (Simplified, half-width, lower-case) question, so one set of
+cue words serves Simplified, Traditional and English askers. Cue words describe kinds of questions
+(who is responsible, which district has the most), never particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from assistant.lexicon import find_districts, find_quarters
+from assistant.models import ChatMessage
+from assistant.text import detect_language, detect_script, normalize
+
+INJECTION_CUES = (
+    "忽略之前", "忽略以上", "忽略上述", "忽略你的", "无视之前", "ignore previous", "ignore all previous",
+    "ignore the above", "ignore your instructions", "system prompt", "系统提示", "提示词", "developer mode",
+    "越狱", "jailbreak", "你的指令", "your instructions", "reveal your prompt", "扮演",
+)
+METADATA_CUES = (
+    "文件编号", "文号", "发文字号", "索引号", "发布机构", "发文机关", "发文单位", "谁发布", "哪个部门发布", "哪个单位发",
+    "生成日期", "公开日期", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
+    "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
+    "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
+    "publication date", "issue date", "when was", "addressed to", "title of the",
+)
+RESPONSIBLE_CUES = (
+    "谁负责", "负责单位", "责任单位", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "谁来", "由谁", "谁管",
+    "主管", "responsible", "in charge", "which department", "which bureau", "which unit", "who leads", "who handles",
+    "who is", "who are",
+)
+DEADLINE_CUES = (
+    "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
+    "due", "what date", "by what", "哪个月",
+)
+MILESTONE_CUES = (
+    "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",
+)
+TARGET_CUES = ("改革事项", "任务目标", "改革任务", "攻坚事项", "reform item", "reform task", "reform target", "reform goal")
+MAX_CUES = ("最多", "最高", "最大", "最多的", "most", "highest", "largest", "biggest", "greatest")
+MIN_CUES = ("最少", "最低", "最小", "fewest", "least", "lowest", "smallest")
+SUM_CUES = ("一共", "总共", "合计", "加起来", "总计", "总数", "总和", "共计", "in total", "total", "sum", "altogether", "combined")
+RANK_CUES = ("排名", "排序", "排行", "从高到低", "从多到少", "rank", "ranking", "order by", "sorted")
+COMPARE_CUES = ("比较", "对比", "哪个多", "谁多", "谁的", "相比", "更多", "更少", "多还是", "少还是", "compare", "versus", " vs",
+                "more than", "fewer than", "less than")
+ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", "哪些区", "哪个辖市", "分别", "各个区", "all districts",
+                     "each district", "every district", "which district", "which districts", "by district", "per district")
+FOLLOWUP_CUES = ("呢", "那", "那么", "what about", "how about", "and for", "and in", "same for", "and what")
+FILLER = re.compile(
+    r"(那么|那|呢|的|情况|怎么样|如何|又|还有|再|请问|一下|吗|是|多少|what about|how about|and|the|same|for|in|"
+    r"about|what|is|it|\?|？|,|，|。|!|！|\s)+"
+)
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b")
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a question asks, after follow-up resolution."""
+
+    question: str
+    normalized: str
+    language: str
+    script: str
+    intent: str
+    districts: list[str] = field(default_factory=list)
+    quarters: list[str] = field(default_factory=list)
+    aggregate: str | None = None
+    all_districts: bool = False
+    years: list[int] = field(default_factory=list)
+    topic: str = ""
+    followup: bool = False
+
+
+def has_any(text: str, cues: tuple[str, ...]) -> bool:
+    """Whether any cue occurs in the (normalised) text."""
+    return any(c in text for c in cues)
+
+
+def years_in(text: str) -> list[int]:
+    """Four-digit years the question names (2025, 2024年 …)."""
+    return [int(a or b) for a, b in YEAR.findall(text)]
+
+
+def aggregate_of(text: str) -> str | None:
+    """Which computation across districts the question wants, if any."""
+    for name, cues in (("rank", RANK_CUES), ("max", MAX_CUES), ("min", MIN_CUES), ("sum", SUM_CUES),
+                       ("compare", COMPARE_CUES)):
+        if has_any(text, cues):
+            return name
+    return None
+
+
+def classify(text: str, districts: list[str], quarters: list[str], aggregate: str | None) -> str:
+    """The intent, from cue words and what entities the question names."""
+    if has_any(text, INJECTION_CUES):
+        return "refuse"
+    if has_any(text, METADATA_CUES) and not has_any(text, ("改革", "reform", "养老", "助餐")):
+        return "metadata"
+    if has_any(text, RESPONSIBLE_CUES):
+        return "responsible"
+    if aggregate is not None:
+        return "aggregate"
+    if has_any(text, TARGET_CUES):
+        return "reform_target"
+    if districts and (quarters or has_any(text, MILESTONE_CUES)):
+        return "milestone"
+    if quarters and has_any(text, MILESTONE_CUES):
+        return "milestone"
+    if has_any(text, DEADLINE_CUES):
+        return "deadline"
+    if districts:
+        return "district_quota"
+    return "general"
+
+
+def residue(text: str, districts: list[str], quarters: list[str]) -> str:
+    """What is left of a question after removing filler — empty for 「那金坛呢?」-style follow-ups."""
+    rest = text
+    for pattern in _entity_patterns():
+        rest = pattern.sub(" ", rest)
+    return FILLER.sub("", rest)
+
+
+def _entity_patterns() -> list[re.Pattern[str]]:
+    from assistant.lexicon import district_alias_patterns, quarter_alias_patterns
+
+    return [*district_alias_patterns(), *quarter_alias_patterns()]
+
+
+def understand_one(question: str) -> Understanding:
+    """Understand a single question with no history."""
+    norm = normalize(question)
+    districts = find_districts(question)
+    quarters = find_quarters(question)
+    agg = aggregate_of(norm)
+    intent = classify(norm, districts, quarters, agg)
+    return Understanding(
+        question=question,
+        normalized=norm,
+        language=detect_language(question),
+        script=detect_script(question),
+        intent=intent,
+        districts=districts,
+        quarters=quarters,
+        aggregate=agg,
+        all_districts=has_any(norm, ALL_DISTRICT_CUES) or agg is not None,
+        years=years_in(norm),
+        topic=norm,
+    )
+
+
+def is_elliptical(u: Understanding) -> bool:
+    """A follow-up that only names a new district/quarter or a new question word (「那金坛呢」「谁负责?」)."""
+    rest = residue(u.normalized, u.districts, u.quarters)
+    short = len(rest) <= 4 if u.language == "zh" else len(rest.split()) <= 2 and len(rest) <= 14
+    cue = has_any(u.normalized, FOLLOWUP_CUES)
+    only_question_word = u.intent in ("responsible", "deadline") and len(rest) <= 8
+    return (short and (cue or u.districts or u.quarters)) or (cue and only_question_word)
+
+
+def understand(question: str, history: list[ChatMessage] | None = None) -> Understanding:
+    """Understand the last question of a conversation, resolving follow-ups from earlier user turns."""
+    current = understand_one(question)
+    previous_questions = [m.content for m in (history or []) if m.role == "user" and m.content.strip()]
+    if not previous_questions or current.intent == "refuse" or not is_elliptical(current):
+        return current
+    base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
+    intent = current.intent if current.intent in ("responsible", "deadline") else base.intent
+    if base.intent == "aggregate" and current.districts and not current.aggregate:
+        intent = "district_quota"
+    if intent == "milestone" and not (current.quarters or base.quarters) and current.intent == "general":
+        intent = base.intent
+    return replace(
+        base,
+        question=question,
+        language=current.language,
+        script=current.script,
+        intent=intent,
+        districts=current.districts or base.districts,
+        quarters=current.quarters or base.quarters,
+        aggregate=None if current.districts and intent != "aggregate" else base.aggregate,
+        all_districts=base.all_districts and not current.districts,
+        topic=base.topic,
+        followup=True,
+    )
