@@ -16,29 +16,27 @@ from assistant.chunks import Chunk
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
-from assistant.lexicon import expand_english, question_words
+from assistant.lexicon import expand_english
 from assistant.lookup import deadline_items, numeric_tasks
 from assistant.models import QUARTERS, Answer, ChatMessage, Finding, Plan, Reform, Task
 from assistant.render import Voice
-from assistant.text import normalize, tokenize
-from assistant.understand import Understanding, has_any, understand
+from assistant.text import normalize
+from assistant.topic import alternatives, numbers_in, support, topic_tokens
+from assistant.understand import AMOUNT_CUES, Understanding, has_any, understand
 
 OFF_TOPIC_CUES = (
     "天气", "气温", "下雨", "weather", "temperature", "工资", "薪水", "薪资", "待遇", "salary", "wage", "股票", "stock price",
     "电影", "movie", "足球", "football", "菜谱", "recipe", "彩票中奖", "中奖号码", "winning number", "房价", "house price",
 )
-PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "叫什么名字", "名字", "姓名", "director", "mayor",
-               "secretary", "name of", "whose name", "联系电话", "手机号", "phone number")
-MONEY_CUES = ("预算", "经费", "资金多少", "拨款", "多少钱", "花多少", "投入多少", "budget", "funding", "how much money", "cost")
+PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "叫什么名字", "名字", "姓名", "who is the director",
+               "who is the mayor", "name of the", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
+MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", "几元", "花多少", "投入多少", "投资", "补贴标准", "补贴多少",
+              "发多少", "工资", "budget", "funding", "how much money", "how much is the subsidy", "cost", "yuan", "rmb",
+              "invest", "spend", "allowance amount")
 OTHER_CITIES = ("北京", "上海", "天津", "重庆", "南京", "苏州", "无锡", "南通", "扬州", "镇江", "泰州", "徐州", "盐城", "淮安",
                 "连云港", "宿迁", "杭州", "广州", "深圳", "武汉", "成都", "西安", "合肥", "宁波", "郑州", "长沙",
-                "beijing", "shanghai", "nanjing", "suzhou", "wuxi", "hangzhou", "guangzhou", "shenzhen")
-QUESTION_WORDS = {
-    "什么", "哪些", "哪个", "多少", "几个", "怎么", "如何", "是否", "有没有", "请问", "一下", "计划", "工作", "要点", "全市",
-    "要求", "安排", "情况", "内容", "进行", "开展", "今年", "2025", "年", "目标", "任务", "哪", "几", "谁", "吗", "呢",
-    "负责", "责任", "单位", "部门", "项目", "最多", "最少", "最高", "最低", "一共", "合计", "加起来", "总共", "分别", "各区",
-    "哪个区", "多少个", "多少户", "多少张", "多少名", "截止", "时间", "什么时候", "完成", "进度", "改革", "季度",
-}
+                r"\bbeijing\b", r"\bshanghai\b", r"\bnanjing\b", r"\bsuzhou\b", r"\bwuxi\b", r"\bhangzhou\b",
+                r"\bguangzhou\b", r"\bshenzhen\b")
 SUPPORT_THRESHOLD = 0.34
 REFUSAL_ZH = "我只回答关于常州市《全市民政工作要点》这份计划的问题，不会执行改变这一设定的指令，也不处理与计划无关的内容。"
 REFUSAL_EN = ("I only answer questions about the Changzhou civil-affairs work plan (全市民政工作要點); I don't follow "
@@ -60,32 +58,8 @@ class Searcher(Protocol):
 
 
 def informative_tokens(question: str, language: str) -> set[str]:
-    """Tokens that carry the question's topic: for English, the Chinese terms the glossary adds.
-
-    Question words, numbers, single characters and district/quarter names are dropped: district names
-    occur in every task row, so they say nothing about whether a passage is on topic.
-    """
-    text = expand_english(question) if language == "en" else question
-    tokens = set(tokenize(text))
-    if language == "en":
-        tokens = {t for t in tokens if re.search(r"[\u4e00-\u9fff]", t)}
-    skip = {normalize(w) for w in entity_terms()} | QUESTION_WORDS | {normalize(w) for w in question_words()}
-    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip}
-
-
-def entity_terms() -> set[str]:
-    """District and quarter words (all aliases), excluded from topic support."""
-    from assistant.lexicon import district_aliases, quarter_aliases
-
-    return set(district_aliases()) | set(quarter_aliases())
-
-
-def support(question_tokens: set[str], text: str) -> float:
-    """Share of the question's topic tokens that the passage contains (0 when there are none)."""
-    if not question_tokens:
-        return 0.0
-    norm = normalize(text)
-    return sum(1 for t in question_tokens if t in norm) / len(question_tokens)
+    """Topic tokens of a question (see assistant.topic)."""
+    return topic_tokens(question, language)
 
 
 class Answerer:
@@ -123,6 +97,25 @@ class Answerer:
             "district_quota": self._district_quota,
         }.get(u.intent, self._general)
         result = handler(u, ev)
+        result = result if result is not None else self._general(u, ev)
+        if result.route == "abstain" and history and not u.followup and len(informative_tokens(u.topic, u.language)) <= 3:
+            merged = understand(question.strip(), history, merge=True)
+            retry = self._route(merged, Evidence(self.chunks, voice, self.plan.source_name))
+            if retry.answerable:
+                return retry
+        return result
+
+    def _route(self, u: Understanding, ev: Evidence) -> Answer:
+        handler = {
+            "metadata": self._metadata,
+            "milestone": self._milestone,
+            "reform_target": self._reform_target,
+            "responsible": self._responsible,
+            "aggregate": self._aggregate,
+            "deadline": self._deadline,
+            "district_quota": self._district_quota,
+        }.get(u.intent, self._general)
+        result = handler(u, ev)
         return result if result is not None else self._general(u, ev)
 
     # ---- guards ------------------------------------------------------------------------------
@@ -132,33 +125,66 @@ class Answerer:
         return any(s.startswith("spam vocabulary") for s in signals) and len(signals) >= 2
 
     def _out_of_scope(self, u: Understanding) -> str | None:
+        """Reasons the plan cannot answer, decided before routing: another year, city, person, or money."""
         text = u.normalized
         other_years = [y for y in u.years if y != 2025 and str(y) not in self.document_text]
         if other_years:
             return f"year:{other_years[0]}"
         for city in OTHER_CITIES:
-            if city in text and city not in self.document_text:
-                return f"city:{city}"
+            if re.search(city, text):
+                name = city.replace("\\b", "")
+                hits = self._search(u, k=2)
+                if name not in self.document_text or not any(name in normalize(h.text) for h in hits):
+                    return f"city:{name}"
         if has_any(text, OFF_TOPIC_CUES):
             return "off-topic"
-        if has_any(text, PERSON_CUES) and not has_any(text, ("单位", "部门", "unit", "department", "bureau")):
+        if has_any(text, PERSON_CUES) and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department",
+                                                               "which bureau")):
             return "person"
+        if has_any(text, MONEY_CUES):
+            hits = [h for h in self._search(u, k=5) if self._supported(u, h.text)]
+            if not any(re.search(r"\d[\d.]*\s*[億亿萬万]?元", h.text) for h in hits):
+                return "money"
         return None
 
     # ---- search helpers ----------------------------------------------------------------------
     def _search(self, u: Understanding, kinds: Sequence[str] | None = None, k: int = 8, use_district: bool = True):  # type: ignore[no-untyped-def]
         district = u.districts[0] if use_district and len(u.districts) == 1 else None
-        return self.retriever.search(u.topic, k=k, district=district, kinds=kinds)
+        hits = self.retriever.search(u.topic, k=k, district=district, kinds=kinds)
+        expanded = self._query(u)
+        if expanded != u.topic:
+            seen = {h.id for h in hits}
+            hits += [h for h in self.retriever.search(expanded, k=k, district=district, kinds=kinds) if h.id not in seen]
+        return hits
+
+    @staticmethod
+    def _query(u: Understanding) -> str:
+        """The search text: the topic plus the plan's own terms for what the asker called it (福彩 → 福利彩票)."""
+        extra = sorted({a for t in topic_tokens(u.topic, u.language) for a in alternatives(t)} - {u.topic})
+        missing = [a for a in extra if a not in u.topic]
+        return u.topic + (" " + " ".join(missing) if missing else "")
 
     def _supported(self, u: Understanding, hit_text: str) -> bool:
         return support(informative_tokens(u.topic, u.language), hit_text) >= SUPPORT_THRESHOLD
 
     def _best_task(self, u: Understanding, numeric_only: bool = False) -> Task | None:
-        for hit in self._search(u, kinds=["task"], k=10, use_district=False):
+        return next((t for t in self._ranked_tasks(u, numeric_only)), None)
+
+    def _ranked_tasks(self, u: Understanding, numeric_only: bool = False) -> list[Task]:
+        """Supported task rows, best first; a row naming a number the question names goes first."""
+        tokens = informative_tokens(u.topic, u.language)
+        wanted = numbers_in(u.topic)
+        scored = []
+        for rank_no, hit in enumerate(self._search(u, kinds=["task"], k=10, use_district=False)):
             t = self.tasks.get(hit.id)
-            if t and (not numeric_only or t.id in self.numeric) and self._supported(u, hit.text):
-                return t
-        return None
+            if not t or (numeric_only and t.id not in self.numeric):
+                continue
+            sup = support(tokens, hit.text)
+            if sup < SUPPORT_THRESHOLD:
+                continue
+            numbers = bool(wanted) and wanted <= numbers_in(t.content)
+            scored.append((not numbers, -round(sup, 1), rank_no, t))
+        return [t for *_, t in sorted(scored, key=lambda x: x[:3])]
 
     def _finish(self, ev: Evidence, body: str, answerable: bool, route: str, u: Understanding,
                 caveat_refs: set[str] | None = None) -> Answer:
@@ -213,28 +239,63 @@ class Answerer:
             "doc_number": ("文件编号", "文号", "发文字号", "document number", "reference number"),
             "index_no": ("索引号", "index number"),
             "publisher": ("发布机构", "发文机关", "谁发布", "哪个部门发布", "哪个单位发", "publisher", "issued by", "who issued"),
-            "issuer": ("发文单位", "落款"),
-            "generated": ("生成日期",),
+            "issuer": ("发文单位", "落款", "谁发布", "哪个单位发", "issued by", "who issued", "发文机关"),
+            "generated": ("生成日期", "generated", "created"),
             "published": ("公开日期", "发布日期", "什么时候发布", "何时发布", "哪天发布", "什么时候公开", "published",
                           "publication date"),
-            "signed": ("成文日期", "印发日期", "什么时候印发", "issue date", "signed"),
+            "signed": ("成文日期", "印发日期", "什么时候印发", "issue date", "signed", "落款日期"),
+            "attachments": ("附件", "attachment", "annex"),
+            "outline": ("章节", "几个部分", "哪几部分", "哪些部分", "框架", "结构", "chapters", "outline", "structure",
+                        "main parts", "main sections"),
             "addressees": ("主送", "发给谁", "发给哪些", "通知对象", "addressed to"),
             "expiry": ("废止", "有效期", "still valid", "expire"),
             "title": ("文件名称", "标题", "title"),
             "disclosure": ("公开方式",),
             "category": ("公开分类",),
         }
-        wanted = [key for key, cues in fields.items() if has_any(u.normalized, cues) and key in self.plan.metadata]
+        wanted = [key for key, cues in fields.items() if has_any(u.normalized, cues)
+                  and (key in self.plan.metadata or key in ("attachments", "outline"))]
         if not wanted:
             wanted = [k for k in ("title", "doc_number", "publisher", "signed", "published") if k in self.plan.metadata]
         v = ev.voice
         lines = []
         for key in wanted:
+            if key == "attachments":
+                lines += self._attachments(ev)
+                continue
+            if key == "outline":
+                lines += self._coverage(ev)
+                continue
+            if key == "signed":
+                lines.append(self._signed(ev))
+                continue
             label = META_LABELS[key]
             value = self.plan.metadata[key]
             marker = ev.cite("meta", f"{label}: {value}", "文件信息")
             lines.append(f"{v.label(label) if not v.english else key.replace('_', ' ')}: {v.quote(value)} {marker}")
         return self._finish(ev, "\n".join(lines), True, "lookup", u)
+
+    def _attachments(self, ev: Evidence) -> list[str]:
+        """The attachment list as the notice gives it."""
+        section = self.chunks.get("sec-attachments")
+        if section is None:
+            return []
+        body = section.text.split(": ", 1)[-1]
+        return [f"{ev.voice.quote(line)} {ev.cite(section.id, line, '正文 · 附件')}" for line in body.split("\n")]
+
+    def _signed(self, ev: Evidence) -> str:
+        """The signing date as the notice prints it, with its ISO form."""
+        v = ev.voice
+        notice = self.chunks.get("sec-notice")
+        date = re.search(r"\d{4}年\d{1,2}月\d{1,2}日", notice.text) if notice else None
+        if notice is None or date is None:
+            return ""
+        marker = ev.cite(notice.id, date.group(0), "正文 · 通知")
+        issuer = self.plan.metadata.get("issuer", "")
+        if issuer and issuer in notice.text:
+            marker += ev.cite(notice.id, issuer, "正文 · 通知")
+        label = v.say("成文日期", "signed")
+        return f"{label}: {v.quote(issuer)} {date.group(0)} ({self.plan.metadata.get('signed', '')}) {marker}"
 
     def _milestone(self, u: Understanding, ev: Evidence) -> Answer | None:
         districts = u.districts
@@ -278,34 +339,71 @@ class Answerer:
         return self._finish(ev, body, ok, "lookup", u)
 
     def _deadline(self, u: Understanding, ev: Evidence) -> Answer | None:
-        for hit in self._search(u, k=6):
+        """The dated item that matches best (「3月底前…」), or the quarter of the reform milestone that does."""
+        tokens = informative_tokens(u.topic, u.language)
+        best: tuple[float, int, object, str | None] | None = None
+        for rank_no, hit in enumerate(self._search(u, k=8)):
             if not self._supported(u, hit.text):
                 continue
             if hit.kind == "task":
-                task = self.tasks[hit.id]
-                tokens = informative_tokens(u.topic, u.language)
-                items = deadline_items(task.citywide or "")
-                best = max(items, key=lambda x: support(tokens, x)) if items else None
-                body = compose.deadlines(ev, task, best if best and support(tokens, best) > 0 else None)
-                if body:
-                    return self._finish(ev, body, True, "lookup", u)
-            break
-        return None
+                items = deadline_items(self.tasks[hit.id].citywide or "")
+                if not items:
+                    continue
+                item = max(items, key=lambda x: support(tokens, x))
+                score = (support(tokens, hit.text) + support(tokens, item)) / 2 if support(tokens, item) else 0.0
+                candidate = (score, -rank_no, hit, item)
+            elif hit.kind == "milestone":
+                candidate = (support(tokens, hit.text) * 0.9, -rank_no, hit, None)
+            else:
+                continue
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        if best is None or best[0] == 0:
+            return None
+        _, _, hit, item = best
+        if item is not None:
+            return self._finish(ev, compose.deadlines(ev, self.tasks[hit.id], item) or "", True, "lookup", u)  # type: ignore[attr-defined]
+        return self._reform_hit_answer(u, ev, hit)
 
     def _district_quota(self, u: Understanding, ev: Evidence) -> Answer | None:
+        """A district's figure for a task row, unless the district's own reform rows match the question better."""
+        tokens = informative_tokens(u.topic, u.language)
         task = self._best_task(u)
+        reform_hit = None
+        if len(u.districts) == 1:
+            for hit in self._search(u, kinds=["reform_target", "milestone"], k=5):
+                if hit.district == u.districts[0] and self._supported(u, hit.text):
+                    reform_hit = hit
+                    break
+        task_support = support(tokens, self.chunks[task.id].text) if task else 0.0
+        reform_support = support(tokens, reform_hit.text) if reform_hit is not None else -1.0
+        citywide_task = task is not None and not task.districts and not task.unit_values
+        if reform_hit is not None and (reform_support > task_support or (citywide_task and reform_support == task_support)):
+            return self._reform_hit_answer(u, ev, reform_hit)
         if task is None:
             return None
         body, ok = compose.quota(self.plan, ev, task, u.districts)
         return self._finish(ev, body, ok, "lookup", u)
+
+    def _reform_hit_answer(self, u: Understanding, ev: Evidence, hit) -> Answer:  # type: ignore[no-untyped-def]
+        """Answer from one reform row: its targets, or the quarter cell that matched."""
+        r = self.reforms[self.chunks[hit.id].record_id]
+        if hit.kind == "milestone":
+            q = hit.id.rsplit("-", 1)[1].upper()
+            body = compose.milestone_cell(ev, r, q)
+        else:
+            body = compose.reform_row_targets(ev, r)
+        return self._finish(ev, body, True, "lookup", u)
 
     def _general(self, u: Understanding, ev: Evidence) -> Answer:
         hits = self._search(u, k=8)
         good = [h for h in hits if self._supported(u, h.text)]
         if not good:
             return self._abstain(u, ev, "no-support", hits)
-        top = good[0]
+        top = self._prefer_heading_match(u, good)
         v = ev.voice
+        if top.kind == "subsection" and self._heading_support(u, top.id) >= 0.6 and not has_any(u.normalized, AMOUNT_CUES):
+            return self._finish(ev, self._paragraph(ev, top.id), True, "retrieval", u)
         if top.kind == "task":
             t = self.tasks[top.id]
             if u.all_districts and t.districts:
@@ -328,6 +426,32 @@ class Answerer:
                 return self._finish(ev, compose.milestones(self.plan, ev, [r.district], [q]), True, "retrieval", u)
             return self._finish(ev, compose.reform_targets(self.plan, ev, [r.district]), True, "retrieval", u)
         return self._finish(ev, self._extract_sentences(u, ev, good[:2]), True, "retrieval", u)
+
+    def _heading_support(self, u: Understanding, section_id: str) -> float:
+        """How much of a subsection's heading (「完善老齡工作機制」) the question repeats."""
+        section = next((x for x in self.plan.sections if x.id == section_id), None)
+        if section is None:
+            return 0.0
+        heading = topic_tokens(section.heading, "zh")
+        question = u.topic if u.language == "zh" else expand_english(u.topic)
+        return max(support(heading, question), support(informative_tokens(u.topic, u.language), section.heading))
+
+    def _prefer_heading_match(self, u: Understanding, good: list):  # type: ignore[no-untyped-def]
+        """A body subsection whose heading the question names beats a table row that merely shares words —
+        unless the question asks for a quantity, which table rows state and paragraphs only summarise."""
+        if has_any(u.normalized, AMOUNT_CUES) or u.all_districts:
+            return good[0]
+        for hit in good[:4]:
+            if hit.kind == "subsection" and self._heading_support(u, hit.id) >= 0.6:
+                return hit
+        return good[0]
+
+    def _paragraph(self, ev: Evidence, section_id: str) -> str:
+        """A whole body paragraph, cited once: policy questions want all of it, not three sentences."""
+        chunk = self.chunks[section_id]
+        body = chunk.text.split(": ", 1)[1]
+        label = "正文 · " + chunk.text.split(": ", 1)[0].split(" › ")[-1]
+        return f"{ev.voice.quote(body)} {ev.cite(section_id, body, label)}"
 
     def _extract_sentences(self, u: Understanding, ev: Evidence, hits: list) -> str:  # type: ignore[type-arg]
         """The sentences of the best paragraphs that share most with the question, in document order."""
@@ -363,6 +487,7 @@ class Answerer:
         why = {
             "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
             "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
+            "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
             "city": v.say("计划只涉及常州市，没有其他城市的内容。", "The plan covers Changzhou only. "),
         }.get(kind, "")
         if kind == "year":

@@ -22,6 +22,8 @@ META_LABELS = {
     "signed": "成文日期",
     "expiry": "廢止日期",
     "category": "法定主動公開分類",
+    "disclosure": "公開方式",
+    "summary": "內容概述",
     "addressees": "主送",
 }
 

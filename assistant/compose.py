@@ -109,8 +109,12 @@ def aggregate(ev: Evidence, t: Task, op: str, districts: list[str]) -> tuple[str
     """Max / min / sum / rank / compare across districts, computed here and shown with its arithmetic."""
     v = ev.voice
     ranked: Ranked = rank(t)
+    if op == "sum" and len(districts) >= 2:
+        ranked = Ranked(task=t, order=[(d, q) for d, q in ranked.order if d in districts],
+                        skipped=[(d, c) for d, c in ranked.skipped if d in districts], unit=ranked.unit)
     if len(ranked.order) < 2:
         return "", False
+    ev.cite(t.id, t.content, task_label(t))
     name = v.quote(t.content.rstrip("。"))
     breakdown = breakdown_quote(t)
     one = ev.cite(t.id, breakdown, task_label(t)) if breakdown else ""
@@ -135,7 +139,7 @@ def aggregate(ev: Evidence, t: Task, op: str, districts: list[str]) -> tuple[str
         expr = " + ".join(format(q.value.normalize(), "f") for _, q in ranked.order)
         stated = v.say("", "")
         head = v.say(
-            f"「{name}」各区合计 {fmt_q(v, total)}：{expr} = {format(total.value.normalize(), 'f')}（{listing}）"
+            f"「{name}」{'、'.join(v.district(d) for d, _ in ranked.order) if districts else '各区'}合计 {fmt_q(v, total)}：{expr} = {format(total.value.normalize(), 'f')}（{listing}）"
             + one + f"{skipped}。",
             f"“{name}”: the districts add up to {total}: {expr} = {format(total.value.normalize(), 'f')} "
             f"({listing}) " + one + f"{skipped}.",
@@ -192,6 +196,28 @@ def milestones(plan: Plan, ev: Evidence, districts: list[str], quarters: list[st
     return "\n".join(blocks)
 
 
+def milestone_cell(ev: Evidence, r: Reform, q: str) -> str:
+    """One reform row's items for one quarter: the cell that answers a 'when/what' question."""
+    v = ev.voice
+    marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
+    items = "\n".join(f"  {k}. {v.quote(x)}" for k, x in enumerate(r.milestones[q], start=1))
+    return v.say(
+        f"{v.district(r.district)}「{v.quote(r.item)}」在{v.quarter(q)}的安排 {marker}：\n{items}",
+        f"{v.district(r.district)}, “{r.item}”, {v.quarter(q)} {marker}:\n{items}",
+    )
+
+
+def reform_row_targets(ev: Evidence, r: Reform) -> str:
+    """One reform row's 改革事項 and 任務目標."""
+    v = ev.voice
+    marker = ev.cite(f"{r.id}-target", f"改革事項: {r.item} · 任務目標: {numbered(r.targets)}", reform_label(r, "任務目標"))
+    items = "\n".join(f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1))
+    return v.say(
+        f"{v.district(r.district)}的改革攻坚事项「{v.quote(r.item)}」{marker}，任务目标：\n{items}",
+        f"{v.district(r.district)} reform item “{r.item}” {marker}; targets:\n{items}",
+    )
+
+
 def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
     """A district's reform items and their 任務目標."""
     v = ev.voice
@@ -212,7 +238,7 @@ def responsible(ev: Evidence, t: Task) -> str:
     """The 責任單位 of a task row."""
     v = ev.voice
     units = "、".join(t.responsible)
-    marker = ev.cite(t.id, f"責任單位: {units}", task_label(t))
+    marker = ev.cite(t.id, t.content, task_label(t)) + ev.cite(t.id, f"責任單位: {units}", task_label(t))
     name = v.quote(t.content.rstrip("。"))
     return v.say(
         f"「{name}」的责任单位是：{v.quote(units)} {marker}。",
@@ -249,6 +275,7 @@ def all_districts_listing(ev: Evidence, t: Task) -> str:
     """Every district's cell of a task (for 「各区分别多少」)."""
     v = ev.voice
     name = v.quote(t.content.rstrip("。"))
+    ev.cite(t.id, t.content, task_label(t))
     parts = []
     for d in DISTRICTS:
         value, marker = cite_task_cell(ev, t, d)

@@ -21,10 +21,10 @@ INJECTION_CUES = (
 )
 METADATA_CUES = (
     "文件编号", "文号", "发文字号", "索引号", "发布机构", "发文机关", "发文单位", "谁发布", "哪个部门发布", "哪个单位发",
-    "生成日期", "公开日期", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
+    "生成日期", "公开日期", "附件", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
     "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
-    "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
-    "publication date", "issue date", "when was", "addressed to", "title of the",
+    "chapters", "章节", "几个部分", "哪几部分", "outline", "generated", "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
+    "publication date", "issue date", "addressed to", "title of the", "attachment", "annex",
 )
 RESPONSIBLE_CUES = (
     "谁负责", "负责单位", "责任单位", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "谁来", "由谁", "谁管",
@@ -38,16 +38,18 @@ DEADLINE_CUES = (
 MILESTONE_CUES = (
     "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",
 )
+GOAL_CUES = ("目标", "目的", "target", "aim", "goal", "objective")
 TARGET_CUES = ("改革事项", "任务目标", "改革任务", "攻坚事项", "reform item", "reform task", "reform target", "reform goal")
 MAX_CUES = ("最多", "最高", "最大", "最多的", "most", "highest", "largest", "biggest", "greatest")
 MIN_CUES = ("最少", "最低", "最小", "fewest", "least", "lowest", "smallest")
 SUM_CUES = ("一共", "总共", "合计", "加起来", "总计", "总数", "总和", "共计", "in total", "total", "sum", "altogether", "combined")
-RANK_CUES = ("排名", "排序", "排行", "从高到低", "从多到少", "rank", "ranking", "order by", "sorted")
-COMPARE_CUES = ("比较", "对比", "哪个多", "谁多", "谁的", "相比", "更多", "更少", "多还是", "少还是", "compare", "versus", " vs",
+RANK_CUES = ("排名", "排序", "排行", "排前", "前三", "前几", "top 3", "top three", "从高到低", "从多到少", "rank", "ranking", "order by", "sorted")
+COMPARE_CUES = ("比较", "对比", "多几", "少几", "相差", "差多少", "差几", "比,", "比，", "相比较", "哪个多", "谁多", "谁的", "相比", "更多", "更少", "多还是", "少还是", "compare", "versus", " vs",
                 "more than", "fewer than", "less than")
-ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", "哪些区", "哪个辖市", "分别", "各个区", "all districts",
+ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", "哪些区", "哪些地区", "哪个地区", "哪些辖市", "哪个辖市", "分别", "各个区", "all districts",
                      "each district", "every district", "which district", "which districts", "by district", "per district")
 FOLLOWUP_CUES = ("呢", "那", "那么", "what about", "how about", "and for", "and in", "same for", "and what")
+AMOUNT_CUES = ("多少", "几", "how many", "how much", "number of")
 FILLER = re.compile(
     r"(那么|那|呢|的|情况|怎么样|如何|又|还有|再|请问|一下|吗|是|多少|what about|how about|and|the|same|for|in|"
     r"about|what|is|it|\?|？|,|，|。|!|！|\s)+"
@@ -102,11 +104,12 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
         return "responsible"
     if aggregate is not None:
         return "aggregate"
-    if has_any(text, TARGET_CUES):
-        return "reform_target"
-    if districts and (quarters or has_any(text, MILESTONE_CUES)):
+    reformish = has_any(text, MILESTONE_CUES) or has_any(text, TARGET_CUES)
+    if quarters and (districts or reformish):
         return "milestone"
-    if quarters and has_any(text, MILESTONE_CUES):
+    if has_any(text, TARGET_CUES) or (reformish and has_any(text, GOAL_CUES)):
+        return "reform_target"
+    if districts and has_any(text, MILESTONE_CUES):
         return "milestone"
     if has_any(text, DEADLINE_CUES):
         return "deadline"
@@ -160,28 +163,51 @@ def is_elliptical(u: Understanding) -> bool:
     return (short and (cue or u.districts or u.quarters)) or (cue and only_question_word)
 
 
-def understand(question: str, history: list[ChatMessage] | None = None) -> Understanding:
-    """Understand the last question of a conversation, resolving follow-ups from earlier user turns."""
+def understand(question: str, history: list[ChatMessage] | None = None, merge: bool = False) -> Understanding:
+    """Understand the last question of a conversation, resolving follow-ups from earlier user turns.
+
+    An elliptical turn (「那金坛呢?」「四季度呢?」「谁负责?」) keeps the earlier topic and swaps in what it
+    names; a turn with its own topic but no district (「上门服务呢?」) keeps the earlier district; a turn
+    too thin to search on its own ("Who is responsible for it?") searches on both turns.
+    """
+    from assistant.topic import topic_tokens
+
     current = understand_one(question)
     previous_questions = [m.content for m in (history or []) if m.role == "user" and m.content.strip()]
-    if not previous_questions or current.intent == "refuse" or not is_elliptical(current):
+    if not previous_questions or current.intent == "refuse":
+        return current
+    own_topic = topic_tokens(residue(current.normalized, current.districts, current.quarters), current.language)
+    elliptical = is_elliptical(current)
+    thin = len(own_topic) <= 1 and not (current.districts and current.quarters)
+    if not (elliptical or thin or merge):
         return current
     base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
-    intent = current.intent if current.intent in ("responsible", "deadline") else base.intent
-    if base.intent == "aggregate" and current.districts and not current.aggregate:
-        intent = "district_quota"
-    if intent == "milestone" and not (current.quarters or base.quarters) and current.intent == "general":
-        intent = base.intent
+    districts = current.districts or base.districts
+    quarters = current.quarters or base.quarters
+    if own_topic and not thin and not merge:
+        topic = current.normalized
+        intent = classify(current.normalized, districts, quarters, current.aggregate)
+    else:
+        topic = base.topic if not own_topic else f"{base.topic} {current.normalized}"
+        intent = current.intent if current.intent in ("responsible", "deadline", "aggregate") else base.intent
+        if current.districts and has_any(current.normalized, AMOUNT_CUES) and base.intent in ("responsible", "deadline",
+                                                                                             "general"):
+            intent = "district_quota"
+        if base.intent == "aggregate" and current.districts and not current.aggregate:
+            intent = "district_quota"
+        if base.intent in ("milestone", "reform_target") and current.quarters:
+            intent = "milestone"
     return replace(
         base,
         question=question,
+        normalized=current.normalized,
         language=current.language,
         script=current.script,
         intent=intent,
-        districts=current.districts or base.districts,
-        quarters=current.quarters or base.quarters,
-        aggregate=None if current.districts and intent != "aggregate" else base.aggregate,
-        all_districts=base.all_districts and not current.districts,
-        topic=base.topic,
+        districts=districts,
+        quarters=quarters,
+        aggregate=current.aggregate or (None if current.districts and intent != "aggregate" else base.aggregate),
+        all_districts=(base.all_districts and not current.districts) or current.all_districts,
+        topic=topic,
         followup=True,
     )

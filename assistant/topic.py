@@ -1,0 +1,73 @@
+"""What a question is about, as tokens, and how well a passage covers it.
+
+Support is the share of the question's topic tokens a passage contains, where a token also counts as
+present when a term of the same glossary entry is (福彩 ~ 福利彩票, 未保站 ~ 未成年人保護工作站). District,
+quarter and question words are not topic: every task row names every district.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.lexicon import district_aliases, expand_english, glossary, quarter_aliases, question_words
+from assistant.text import normalize, tokenize
+
+QUESTION_WORDS = {
+    "什么", "哪些", "哪个", "多少", "几个", "怎么", "如何", "是否", "有没有", "请问", "一下", "计划", "工作", "要点", "全市",
+    "要求", "安排", "情况", "内容", "进行", "开展", "今年", "2025", "年", "目标", "任务", "哪", "几", "谁", "吗", "呢",
+    "负责", "责任", "单位", "部门", "项目", "最多", "最少", "最高", "最低", "一共", "合计", "加起来", "总共", "分别", "各区",
+    "哪个区", "多少个", "多少户", "多少张", "多少名", "截止", "时间", "什么时候", "完成", "进度", "改革", "季度",
+    "方面", "举措", "措施", "重点", "主要", "有关", "关于", "做什么", "要做", "哪几", "规定", "具体", "需要", "多少家",
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def _skip() -> frozenset[str]:
+    entity = {normalize(w) for w in district_aliases()} | {normalize(w) for w in quarter_aliases()}
+    return frozenset(entity | QUESTION_WORDS | {normalize(w) for w in question_words()})
+
+
+@lru_cache(maxsize=1)
+def _related() -> dict[str, frozenset[str]]:
+    """Normalised term → the normalised terms of every glossary entry it belongs to."""
+    related: dict[str, set[str]] = {}
+    for entry in glossary():
+        terms = {normalize(z) for z in entry.zh}
+        for t in terms:
+            related.setdefault(t, set()).update(terms)
+    return {k: frozenset(v) for k, v in related.items()}
+
+
+def topic_tokens(question: str, language: str) -> set[str]:
+    """Tokens that carry the question's topic; for English, the Chinese terms the glossary adds."""
+    text = expand_english(question) if language == "en" else question
+    tokens = set(tokenize(text))
+    if language == "en":
+        tokens = {t for t in tokens if CJK.search(t)}
+    skip = _skip()
+    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip}
+
+
+def alternatives(token: str) -> frozenset[str]:
+    """The token and the glossary terms it is interchangeable with for matching."""
+    related = _related()
+    alts = {token}
+    for term, group in related.items():
+        if token == term or (len(token) >= 2 and token in term and len(term) <= len(token) + 2):
+            alts |= group
+    return frozenset(alts)
+
+
+def support(tokens: set[str], text: str) -> float:
+    """Share of the topic tokens the passage contains (0 when there are none)."""
+    if not tokens:
+        return 0.0
+    norm = normalize(text)
+    return sum(1 for t in tokens if any(a in norm for a in alternatives(t))) / len(tokens)
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers a question mentions (「7個」「26」): a passage with the same numbers is the likelier match."""
+    return set(re.findall(r"\d+(?:\.\d+)?", text))
