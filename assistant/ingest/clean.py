@@ -142,26 +142,29 @@ def document_is_traditional(lines: list[str]) -> bool:
     ) > sum(1 for ln in lines if ln.strip() and is_simplified_only(ln))
 
 
-def clean(raw: str) -> CleanResult:
-    """Split raw text into numbered lines, drop chrome and spam, and flag mojibake."""
-    raw_lines = raw.splitlines()
-    traditional = document_is_traditional(raw_lines)
-    report = CleanReport()
+def clean_lines(lines: list[SourceLine], traditional: bool, report: CleanReport) -> list[SourceLine]:
+    """Drop chrome and spam lines and flag mojibake, recording both in `report`; keeps line numbers."""
     kept: list[SourceLine] = []
-    for no, line in enumerate(raw_lines, start=1):
-        text = line.strip()
-        if not text:
-            continue
-        reason = chrome_reason(text)
+    for ln in lines:
+        reason = chrome_reason(ln.text)
         if reason is None:
-            spam, why = is_spam(text, traditional)
+            spam, why = is_spam(ln.text, traditional)
             reason = why if spam else None
         if reason is not None:
-            report.removed.append(RemovedLine(line=no, text=line, reason=reason))
+            report.removed.append(RemovedLine(line=ln.no, text=ln.text, reason=reason))
             continue
-        for run, context in find_mojibake(text):
+        for run, context in find_mojibake(ln.text):
             report.suspect.append(
-                SuspectText(line=no, text=run, context=context, reason="mojibake: ASCII '?' inside Chinese text")
+                SuspectText(line=ln.no, text=run, context=context, reason="mojibake: ASCII '?' inside Chinese text")
             )
-        kept.append(SourceLine(no=no, text=text))
+        kept.append(ln)
+    return kept
+
+
+def clean(raw: str) -> CleanResult:
+    """Split raw text into numbered lines (blank lines carry nothing), then clean them."""
+    raw_lines = raw.splitlines()
+    report = CleanReport()
+    numbered = [SourceLine(no=no, text=line.strip()) for no, line in enumerate(raw_lines, start=1) if line.strip()]
+    kept = clean_lines(numbered, document_is_traditional(raw_lines), report)
     return CleanResult(lines=kept, report=report)

@@ -1,4 +1,4 @@
-"""Rebuild the two attachment tables from cell fragments (flattened text) or from a cell grid (HTML).
+"""Rebuild the two attachment tables from cell fragments of a flattened page (html.py reads real grids).
 
 The flattened scrape puts each HTML cell fragment on its own line: cells that wrapped in the page
 arrive as several lines, rows repeated after a page break arrive twice, and nothing marks where one
@@ -17,10 +17,10 @@ from assistant.errors import ParseError
 from assistant.models import DISTRICTS, QUARTERS, Lines, Reform, SourceLine, Task
 
 UNIT_LINE = re.compile(r"(市|各|先鋒)[\u4e00-\u9fff]{1,8}")
-UNIT_SUFFIXES = ("局", "會", "委", "聯", "隊", "位", "處", "站")
+UNIT_SUFFIXES = ("局", "會", "委", "聯", "隊", "位", "處", "站", "部", "院", "室", "辦", "所", "中心")
 CJK_FRAGMENT = re.compile(r"[\u4e00-\u9fff]{1,4}")
 SHORT_TAIL = re.compile(r"[\u4e00-\u9fff]{1,3}")
-NUMBERED_ITEM = re.compile(r"^(\d+)\s*[.．、]\s*")
+NUMBERED_ITEM = re.compile(r"^(\d+)\s*[.．、](?!\d)\s*")
 UNIT_VALUE = re.compile(r"(市本級|溧陽市|金壇區|武進區|新北區|天寧區|鐘樓區|經開區)\s*(\d+(?:\.\d+)?\s*[億萬]?元)")
 TASK_HEADER = ("序號", "工作名稱", "主要內容", "責任單位", "任務分解", *DISTRICTS)
 REFORM_HEADER = (
@@ -117,7 +117,7 @@ def breakdown_cells(lines: list[SourceLine]) -> list[Cell]:
     return cells
 
 
-def _task_from_cells(
+def task_from_cells(
     group_no: int, group: str, seq: int, content: SourceLine, units: list[SourceLine], cells: list[Cell]
 ) -> Task:
     """Classify a breakdown: seven district values, a city-wide text, or values that cannot be placed."""
@@ -184,7 +184,7 @@ def parse_task_table(lines: list[SourceLine]) -> list[Task]:
         else:
             header_lines = []
         seq += 1
-        tasks.append(_task_from_cells(group_no, group, seq, body[k], units, breakdown_cells(values)))
+        tasks.append(task_from_cells(group_no, group, seq, body[k], units, breakdown_cells(values)))
         if header_lines:
             new_no, new_title = _group_header(header_lines, group_no, f"attachment 1, line {header_lines[0].no}")
             if new_no != group_no:
