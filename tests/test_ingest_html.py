@@ -434,3 +434,13 @@ def test_text_between_attachment_tables_is_reported_not_lost(page: str) -> None:
     noted = page.replace("<p>附件2</p>", f"<p>{note}</p>\n<p>附件2</p>", 1)
     removed = {r.text: r.reason for r in build_plan_from_html(noted).cleaning.removed}
     assert removed[note] == "outside table: text in attachment 1 not in its table"
+
+
+def test_gbk_html_page_is_decoded_from_its_meta_charset(tmp_path: Path) -> None:
+    from assistant.errors import InputError
+    from assistant.ingest.pipeline import decode
+
+    page = '<html><head><meta charset="gbk"></head><body><p>新建1300張家庭養老床位</p></body></html>'
+    assert "家庭養老床位" in decode(page.encode("gb18030"), tmp_path / "p.html", html=True)
+    with pytest.raises(InputError, match="UTF-8"):
+        decode("新建".encode("gb18030"), tmp_path / "p.txt", html=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from assistant.errors import InputError, ParseError
@@ -38,10 +39,7 @@ def read_plan(path: Path) -> Plan:
     if not path.exists():
         raise InputError(f"{path} does not exist; pass the path of a .txt or .html plan page")
     suffix = path.suffix.lower()
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    raw = decode(path.read_bytes(), path, html=suffix in (".html", ".htm"))
     if suffix in (".html", ".htm"):
         from assistant.ingest.html import build_plan_from_html
 
@@ -49,3 +47,25 @@ def read_plan(path: Path) -> Plan:
     if suffix != ".txt":
         raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt or .html")
     return build_plan(raw, path.name)
+
+
+CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def decode(data: bytes, path: Path, html: bool) -> str:
+    """UTF-8, or for HTML the page's declared charset (Chinese sites often serve GBK), else a clear error."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        declared = CHARSET.search(data[:4096]) if html else None
+        if declared:
+            name = declared.group(1).decode("ascii").lower()
+            name = "gb18030" if name in ("gbk", "gb2312") else name
+            try:
+                return data.decode(name)
+            except (LookupError, UnicodeDecodeError):
+                pass
+        raise InputError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 "
+            "(or, for HTML, declare its charset in a <meta> tag)"
+        ) from exc
