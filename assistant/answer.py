@@ -133,7 +133,7 @@ class Answerer:
         for city in OTHER_CITIES:
             if re.search(city, text):
                 name = city.replace("\\b", "")
-                hits = self._search(u, k=2)
+                hits = self._search(u, k=1)[:1]
                 if name not in self.document_text or not any(name in normalize(h.text) for h in hits):
                     return f"city:{name}"
         if has_any(text, OFF_TOPIC_CUES):
@@ -238,12 +238,13 @@ class Answerer:
         fields = {
             "doc_number": ("文件编号", "文号", "发文字号", "document number", "reference number"),
             "index_no": ("索引号", "index number"),
-            "publisher": ("发布机构", "发文机关", "谁发布", "哪个部门发布", "哪个单位发", "publisher", "issued by", "who issued"),
+            "publisher": ("发布机构", "发文机关", "谁发布", "哪个部门发布", "哪个单位发", "哪个机构", "什么机构", "publisher",
+                          "issued by", "who issued"),
             "issuer": ("发文单位", "落款", "谁发布", "哪个单位发", "issued by", "who issued", "发文机关"),
             "generated": ("生成日期", "generated", "created"),
             "published": ("公开日期", "发布日期", "什么时候发布", "何时发布", "哪天发布", "什么时候公开", "published",
                           "publication date"),
-            "signed": ("成文日期", "印发日期", "什么时候印发", "issue date", "signed", "落款日期"),
+            "signed": ("成文日期", "印发日期", "什么时候印发", "哪天印发", "何时印发", "issue date", "signed", "落款日期"),
             "attachments": ("附件", "attachment", "annex"),
             "outline": ("章节", "几个部分", "哪几部分", "哪些部分", "框架", "结构", "chapters", "outline", "structure",
                         "main parts", "main sections"),
@@ -401,6 +402,11 @@ class Answerer:
         if not good:
             return self._abstain(u, ev, "no-support", hits)
         top = self._prefer_heading_match(u, good)
+        if has_any(u.normalized, AMOUNT_CUES) and top.kind != "task":
+            task = self._best_task(u)
+            tokens = informative_tokens(u.topic, u.language)
+            if task is not None and support(tokens, self.chunks[task.id].text) >= support(tokens, top.text):
+                top = next((h for h in self._search(u, kinds=["task"], k=10, use_district=False) if h.id == task.id), top)
         v = ev.voice
         if top.kind == "subsection" and self._heading_support(u, top.id) >= 0.6 and not has_any(u.normalized, AMOUNT_CUES):
             return self._finish(ev, self._paragraph(ev, top.id), True, "retrieval", u)

@@ -21,7 +21,7 @@ INJECTION_CUES = (
 )
 METADATA_CUES = (
     "文件编号", "文号", "发文字号", "索引号", "发布机构", "发文机关", "发文单位", "谁发布", "哪个部门发布", "哪个单位发",
-    "生成日期", "公开日期", "附件", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
+    "生成日期", "公开日期", "附件", "哪个机构", "什么机构", "哪天印发", "何时印发", "印发的", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
     "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
     "chapters", "章节", "几个部分", "哪几部分", "outline", "generated", "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
     "publication date", "issue date", "addressed to", "title of the", "attachment", "annex",
@@ -178,7 +178,7 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         return current
     own_topic = topic_tokens(residue(current.normalized, current.districts, current.quarters), current.language)
     elliptical = is_elliptical(current)
-    thin = len(own_topic) <= 1 and not (current.districts and current.quarters)
+    thin = len(own_topic) <= 2 and not (current.districts and current.quarters)
     if not (elliptical or thin or merge):
         return current
     base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
