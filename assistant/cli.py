@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -28,25 +28,61 @@ def fail(exc: AssistantError) -> None:
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="Plan page (.txt or .html); default: the vendored plan.")] = None,
 ) -> None:
-    """Build index/plan.sqlite from the raw plan; unchanged input changes nothing."""
-    from assistant.ingest.pipeline import read_plan
-    from assistant.store import PlanStore
+    """Build index/plan.sqlite, the chunks and the vector index; unchanged input changes nothing."""
+    from assistant.service import build
 
     settings = get_settings()
     started = time.perf_counter()
     try:
-        plan = read_plan(path or settings.source)
-        written = PlanStore(settings.sqlite_path).write_plan(plan)
+        with IndexProgress() as progress:
+            report = build(settings, path, progress=progress)
     except AssistantError as exc:
         fail(exc)
         return
-    elapsed = time.perf_counter() - started
-    state = "written" if written else "unchanged"
+    plan, stats = report.plan, report.index
     typer.echo(
-        f"plan.sqlite {state}: {len(plan.sections)} sections, {len(plan.tasks)} tasks, "
-        f"{len(plan.reforms)} reforms, {len(plan.findings)} findings, "
-        f"{len(plan.cleaning.removed)} lines removed, {len(plan.cleaning.suspect)} suspect ({elapsed:.2f}s)"
+        f"plan.sqlite {'written' if report.plan_written else 'unchanged'}: {len(plan.sections)} sections, "
+        f"{len(plan.tasks)} tasks, {len(plan.reforms)} reforms, {len(plan.findings)} findings, "
+        f"{len(plan.cleaning.removed)} lines removed, {len(plan.cleaning.suspect)} suspect"
     )
+    if not stats.changed:
+        state = "unchanged"
+    elif stats.rebuilt:
+        state = f"built ({stats.upserted} embedded)"
+    else:
+        state = f"updated ({stats.upserted} re-embedded, {stats.deleted} deleted, {stats.unchanged} unchanged)"
+    typer.echo(
+        f"chunks {'written' if report.chunks_written else 'unchanged'}: {report.chunks}; "
+        f"vector index {state} [{stats.model_id} @ {stats.target}] ({stats.seconds:.2f}s); "
+        f"total {time.perf_counter() - started:.2f}s"
+    )
+
+
+class IndexProgress:
+    """A rich progress bar for `build_index`, created only when there is something to embed."""
+
+    def __enter__(self) -> IndexProgress:
+        self.bar = None
+        self.task = None
+        return self
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        """build_index's progress callback."""
+        if self.bar is None:
+            if total == 0:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self.bar = Progress(*columns, console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(stage, total=total)
+        self.bar.update(self.task, completed=done, total=total, description=stage)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @app.command()
@@ -68,7 +104,7 @@ def audit(as_json: Annotated[bool, typer.Option("--json", help="Print findings a
             typer.echo(f"    「{ev}」")
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
 
@@ -118,6 +154,255 @@ def write_csv_export(plan, folder: Path) -> None:  # type: ignore[no-untyped-def
             writer = csv.writer(fh)
             writer.writerow(header)
             writer.writerows(rows)
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[
+        Path | None, typer.Option("--questions", help="JSONL of {id, question, history?}: answer only, no scoring.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="RESULTS.jsonl for --questions (default: stdout).")] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="An older latest.json: list improved/regressed ids.")
+    ] = None,
+    reports: Annotated[Path | None, typer.Option("--reports", help="Report folder (default: eval/reports).")] = None,
+) -> None:
+    """Answer a question file (--questions), or score eval/questions.jsonl against the baseline and gate it."""
+    started = time.perf_counter()
+    try:
+        if questions is not None:
+            eval_answer_file(questions, out)
+            return
+        passed = eval_full(reports, compare)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    typer.echo(f"elapsed {time.perf_counter() - started:.1f}s")
+    if not passed:
+        raise typer.Exit(code=1)
+
+
+def eval_answer_file(questions: Path, out: Path | None) -> None:
+    """The batch contract: RESULTS.jsonl, one row per question, in input order."""
+    from assistant.evaluation.batch import load_questions, run_batch, write_jsonl
+
+    rows = load_questions(questions)  # a bad file fails before the engine loads
+    from assistant.service import Assistant
+
+    results = run_batch(Assistant.load(get_settings()).ask, rows)
+    if out is None:
+        write_jsonl(results, sys.stdout)
+        return
+    with out.open("w", encoding="utf-8") as fh:
+        write_jsonl(results, fh)
+    typer.echo(f"wrote {len(results)} results to {out}", err=True)
+
+
+class EvalProgress:
+    """A rich progress bar that follows `run_eval`'s stages (on stderr, so stdout stays clean)."""
+
+    def __init__(self, progress) -> None:  # type: ignore[no-untyped-def]
+        self.progress = progress
+        self.task = None
+
+    def stage(self, name: str, total: int | None) -> None:
+        """One bar per stage; the finished stage's bar gives way to the next."""
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self) -> None:
+        """One more question done in the current stage."""
+        if self.task is not None:
+            self.progress.advance(self.task)
+
+
+def eval_full(reports: Path | None, compare: Path | None) -> bool:
+    """Run the scored evaluation, write the report files, print the summary; True when the gate passes."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from assistant.evaluation import REPORTS_DIR
+    from assistant.evaluation.report import compare as compare_reports
+    from assistant.evaluation.report import console_tables, pct, run_eval, write_reports
+
+    old = None
+    if compare is not None:
+        try:
+            old = json.loads(compare.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise AssistantError(f"cannot read --compare report {compare}: {exc}") from exc
+    console = Console()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        report = run_eval(get_settings(), progress=EvalProgress(bar))
+    paths = write_reports(report, reports or REPORTS_DIR)
+    for table in console_tables(report):
+        console.print(table)
+    if old is not None:
+        diff = compare_reports(old, report)
+        console.print(f"vs {compare}: accuracy {pct(diff['accuracy_before'])} → {pct(diff['accuracy_after'])}")
+        for key in ("improved", "regressed", "added", "removed"):
+            console.print(f"  {key} ({len(diff[key])}): {', '.join(map(str, diff[key])) or '-'}")
+    gate = report["gate"]
+    console.print("gate: " + ("PASSED" if gate["passed"] else "FAILED"), style="green" if gate["passed"] else "red")
+    for reason in gate["reasons"]:
+        console.print(f"  - {reason}")
+    console.print("wrote " + ", ".join(str(p) for p in paths))
+    return bool(gate["passed"])
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese (either script) or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print {answer, answerable, route, citations}.")] = False,
+) -> None:
+    """Answer one question from the plan, with citations."""
+    from assistant.service import Assistant
+
+    try:
+        answer = Assistant.load(get_settings()).ask(question)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(include={"answer", "answerable", "route", "citations"}),
+                              ensure_ascii=False))
+        return
+    typer.echo(answer.answer)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in Chinese (either script) or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...]} as JSON.')] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many hits.")] = 8,
+    district: Annotated[str | None, typer.Option("--district", help="Only this district's reform rows.")] = None,
+    quarter: Annotated[str | None, typer.Option("--quarter", help="Only this quarter's milestones (Q1..Q4).")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")] = "hybrid",
+) -> None:
+    """Hybrid (BM25 + dense) search over the plan's chunks, ranked."""
+    try:
+        hits, degraded = run_search(query, k, district, quarter, mode)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    if degraded:
+        typer.echo("warning: dense retrieval unavailable; results are BM25 only", err=True)
+    if as_json:
+        fields = {"id", "text", "score", "kind", "district", "quarter", "lines"}
+        typer.echo(json.dumps({"hits": [h.model_dump(include=fields) for h in hits]}, ensure_ascii=False))
+        return
+    for rank, h in enumerate(hits, start=1):
+        where = " · ".join(x for x in (h.kind, h.district, h.quarter, f"lines {h.lines[0]}-{h.lines[1]}") if x)
+        ranks = ", ".join(f"{name} #{r}" for name, r in h.sources.items())
+        typer.echo(f"{rank:>2}. {h.id}  {h.score:.4f}  [{where}]  ({ranks})")
+        typer.echo(f"    {h.text[:160].replace(chr(10), ' ')}")
+
+
+def run_search(query: str, k: int, district: str | None, quarter: str | None, mode: str):  # type: ignore[no-untyped-def]
+    """Load the retriever and search; returns (hits, degraded)."""
+    from assistant.errors import InputError
+    from assistant.retrieve import load_retriever
+
+    if mode not in ("hybrid", "bm25", "dense"):
+        raise InputError(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
+    retriever = load_retriever(get_settings())
+    hits = retriever.search(query, k=k, district=district, quarter=quarter, mode=mode)  # type: ignore[arg-type]
+    return hits, retriever.degraded
+
+
+@app.command("eval-retrieval")
+def eval_retrieval(
+    file: Annotated[Path | None, typer.Option("--file", help="JSONL of {id, query, language, relevant}.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    k: Annotated[int, typer.Option("--k", min=1, max=10, help="Cut-off for hit@k.")] = 5,
+    reports: Annotated[Path | None, typer.Option("--reports", help="Report folder (default: eval/reports).")] = None,
+) -> None:
+    """hit@k and MRR of BM25, dense and hybrid retrieval on eval/retrieval.jsonl; exits 1 below target."""
+    try:
+        report, paths = run_retrieval_eval(file, k, reports)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print_retrieval_report(report)
+    typer.echo("wrote " + ", ".join(str(p) for p in paths), err=as_json)
+    if not report["gate"]["passed"]:
+        raise typer.Exit(code=1)
+
+
+def run_retrieval_eval(file: Path | None, k: int, reports: Path | None):  # type: ignore[no-untyped-def]
+    """Evaluate the built index on the query file and write retrieval.md/.json."""
+    from assistant.config import PROJECT_ROOT
+    from assistant.errors import IndexMissingError
+    from assistant.retrieval_eval import evaluate, load_rows, unknown_ids, write_reports
+    from assistant.retrieve import load_retriever
+
+    rows = load_rows(file or PROJECT_ROOT / "eval" / "retrieval.jsonl")
+    retriever = load_retriever(get_settings())
+    missing = unknown_ids(rows, set(retriever.chunks))
+    if missing:
+        some = "; ".join(f"{q}: {', '.join(ids)}" for q, ids in list(missing.items())[:5])
+        raise IndexMissingError(f"the eval names chunk ids the index lacks ({some}); rebuild or fix the file")
+    report = evaluate(retriever, rows, k=k)
+    return report, write_reports(report, reports or PROJECT_ROOT / "eval" / "reports")
+
+
+def print_retrieval_report(report) -> None:  # type: ignore[no-untyped-def]
+    """The side-by-side table and the gate, with rich."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from assistant.retrieval_eval import table_header, table_rows
+
+    table = Table(title=f"Retrieval ({report['queries']} queries)")
+    for name in table_header(report):
+        table.add_column(name, justify="left" if name == "scope" else "right")
+    for row in table_rows(report):
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    gate = report["gate"]
+    console.print("gate: " + ("PASSED" if gate["passed"] else "FAILED"), style="green" if gate["passed"] else "red")
+    for reason in gate["reasons"]:
+        console.print(f"  - {reason}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Bind address (default: ASSISTANT_HOST or 127.0.0.1).")] = (
+        None
+    ),
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default: ASSISTANT_PORT, 7860).")
+    ] = None,
+) -> None:
+    """Serve the web chat, the REST/SSE API and the OpenAI-compatible endpoint (builds the index first)."""
+    import logging
+
+    import uvicorn
+
+    from assistant.api import create_app
+    from assistant.service import build
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    started = time.perf_counter()
+    try:
+        # Idempotent: builds a missing index (with a progress bar), refreshes a stale one, else ~1s of checks.
+        with IndexProgress() as progress:
+            built = build(settings, progress=progress)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    typer.echo(f"index ready: {built['chunks']} chunks in {settings.index_dir} ({time.perf_counter() - started:.1f}s)")
+    url = f"http://{host}:{port}"
+    typer.echo(f"Plan Assistant on {url}/  ·  API docs {url}/docs  ·  OpenAI base URL {url}/v1")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="Token for admin routes; unset disables them.")
     host: str = Field("127.0.0.1", description="Bind address for `assistant serve`.")
     port: int = Field(7860, ge=1, le=65535, description="Port for `assistant serve`.")
+    embedding_cache: Path | None = Field(
+        None, description="Embedding cache file; default index_dir/embedding_cache.sqlite. Share it to reuse vectors."
+    )
 
     @property
     def sqlite_path(self) -> Path:
@@ -52,7 +55,7 @@ class Settings(BaseSettings):
     @property
     def embedding_cache_path(self) -> Path:
         """SQLite file caching vectors by (model id, text hash)."""
-        return self.index_dir / "embedding_cache.sqlite"
+        return self.embedding_cache or self.index_dir / "embedding_cache.sqlite"
 
 
 @lru_cache(maxsize=1)

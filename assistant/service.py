@@ -1,0 +1,122 @@
+"""The one `Assistant` object a process builds at startup: store, chunks, retriever and answerer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answer import Answerer
+from assistant.chunks import Chunk, build_chunks
+from assistant.config import Settings
+from assistant.errors import IndexMissingError, InputError
+from assistant.index import IndexStats, build_index
+from assistant.llm import LLMRewriter
+from assistant.models import Answer, ChatMessage, Plan
+from assistant.store import PlanStore
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Assistant:
+    """Answers questions; built once per process and shared by the CLI, the API and the UI."""
+
+    settings: Settings
+    plan: Plan
+    chunks: list[Chunk]
+    retriever: object
+    answerer: Answerer
+    rewriter: LLMRewriter | None = None
+
+    @classmethod
+    def load(cls, settings: Settings, build_if_missing: bool = True, progress: Progress | None = None) -> Assistant:
+        """Load the built index; build it first when it is missing or unreadable (and allowed to)."""
+        from assistant.retrieve import load_retriever
+
+        store = PlanStore(settings.sqlite_path)
+        try:
+            plan = store.load_plan()
+        except IndexMissingError:
+            if not build_if_missing:
+                raise
+            log.info("index missing or unreadable at %s: building it", settings.index_dir)
+            build(settings, progress=progress)
+            plan = store.load_plan()
+        try:
+            retriever = load_retriever(settings)
+        except IndexMissingError:
+            if not build_if_missing:
+                raise
+            log.info("search index missing at %s: building it", settings.index_dir)
+            build(settings, progress=progress)
+            retriever = load_retriever(settings)
+        chunks = build_chunks(plan)
+        return cls(settings=settings, plan=plan, chunks=chunks, retriever=retriever,
+                   answerer=Answerer(plan, chunks, retriever), rewriter=LLMRewriter.from_settings(settings))
+
+    def ask(self, question: str, history: list[ChatMessage] | None = None) -> Answer:
+        """Answer one question in the context of earlier turns."""
+        if len(question) > self.settings.max_question_chars:
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
+            )
+        answer = self.answerer.answer(question, history)
+        return self.rewriter.rewrite(question, answer) if self.rewriter else answer
+
+    def chat(self, messages: list[ChatMessage]) -> Answer:
+        """Answer the last user message of a conversation."""
+        if not messages:
+            raise InputError("messages is empty; send at least one user message")
+        if messages[-1].role != "user":
+            raise InputError("the last message must have role 'user'")
+        return self.ask(messages[-1].content, messages[:-1])
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """A chunk by id (citations name chunk ids)."""
+        return next((c for c in self.chunks if c.id == chunk_id), None)
+
+    def source_lines(self, chunk_id: str) -> list[tuple[int, str]]:
+        """The raw lines a record came from, for showing a citation in place."""
+        chunk = self.chunk(chunk_id)
+        if chunk is None:
+            return []
+        path = Path(self.settings.source)
+        if not path.exists():
+            return []
+        lines = path.read_text(encoding="utf-8").splitlines()
+        start, end = chunk.lines
+        return [(n, lines[n - 1]) for n in range(start, min(end, len(lines)) + 1) if lines[n - 1].strip()]
+
+
+_build_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What one build did: the plan, and whether each layer was rewritten."""
+
+    plan: Plan
+    plan_written: bool
+    chunks: int
+    chunks_written: bool
+    index: IndexStats
+
+
+def build(settings: Settings, source: Path | None = None, progress: Progress | None = None) -> BuildReport:
+    """Raw page → plan.sqlite → chunks → vector index. Idempotent; returns what changed."""
+
+    from assistant.ingest.pipeline import read_plan
+
+    with _build_lock:
+        plan = read_plan(source or settings.source)
+        store = PlanStore(settings.sqlite_path)
+        plan_written = store.write_plan(plan)
+        chunks = build_chunks(plan)
+        chunks_written = store.write_chunks(chunks)
+        stats = build_index(settings, chunks, progress=progress)
+        return BuildReport(plan=plan, plan_written=plan_written, chunks=len(chunks), chunks_written=chunks_written,
+                           index=stats)
