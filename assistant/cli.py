@@ -399,7 +399,7 @@ def serve(
     except AssistantError as exc:
         fail(exc)
         return
-    typer.echo(f"index ready: {built['chunks']} chunks in {settings.index_dir} ({time.perf_counter() - started:.1f}s)")
+    typer.echo(f"index ready: {built.chunks} chunks in {settings.index_dir} ({time.perf_counter() - started:.1f}s)")
     url = f"http://{host}:{port}"
     typer.echo(f"Plan Assistant on {url}/  ·  API docs {url}/docs  ·  OpenAI base URL {url}/v1")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

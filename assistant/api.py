@@ -1,0 +1,388 @@
+"""The HTTP service: REST and SSE chat, an OpenAI-compatible endpoint, plan browsing, and the web UI at /.
+
+One `Assistant` per process, loaded off the event loop when the app starts (building the index first
+if it is missing), so /healthz answers at once and the other routes say 503 "still loading" until
+/readyz turns 200. Errors come back as {"error": {"type", "message"}} with the status their
+`AssistantError` class names; bad input is a 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal, cast
+
+from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.api_models import (
+    MODEL_ID,
+    AuditResponse,
+    ChatCompletion,
+    ChatCompletionRequest,
+    ChatRequest,
+    CompletionChoice,
+    CompletionMessage,
+    ErrorResponse,
+    Health,
+    ModelCard,
+    ModelList,
+    PlanCounts,
+    PlanInfo,
+    Readiness,
+    ReformsResponse,
+    SearchHit,
+    SearchResponse,
+    SourceResponse,
+    StreamSegment,
+    TaskRow,
+    TasksResponse,
+)
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.lexicon import find_districts, find_quarters
+from assistant.loader import AssistantLoader
+from assistant.models import DISTRICTS, QUARTERS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.service import Assistant
+from assistant.stream import split_segments
+
+log = logging.getLogger(__name__)
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 404, 422, 503)
+}
+FINDING_ORDER = {"mismatch": 0, "ambiguous": 1, "info": 2, "checked": 3}
+
+
+def get_loader(request: Request) -> AssistantLoader:
+    """The app's loader."""
+    return cast(AssistantLoader, request.app.state.loader)
+
+
+def get_assistant(loader: Annotated[AssistantLoader, Depends(get_loader)]) -> Assistant:
+    """The loaded Assistant; 503 with a retry hint while it is still loading."""
+    return loader.get()
+
+
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+LoaderDep = Annotated[AssistantLoader, Depends(get_loader)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+def resolve_district(name: str) -> str:
+    """The plan's spelling of a district named in either script or pinyin (新北区, Xinbei → 新北區)."""
+    if name in DISTRICTS:
+        return name
+    found = [d for d in find_districts(name) if d in DISTRICTS]
+    if len(found) != 1:
+        raise InputError(f"unknown district {name!r}; use one of {'、'.join(DISTRICTS)} (either script, or pinyin)")
+    return found[0]
+
+
+def resolve_quarter(name: str) -> str:
+    """Q1..Q4 from Q3, q3, 三季度, third quarter ..."""
+    code = name.strip().upper()
+    if code in QUARTERS:
+        return code
+    found = find_quarters(name)
+    if len(found) != 1:
+        raise InputError(f"cannot read {name!r} as one quarter; use Q1, Q2, Q3 or Q4")
+    return found[0]
+
+
+def task_value(task: Task, district: str) -> str | None:
+    """The district's own value in a task row; `--` (not applicable) counts as none."""
+    value = (task.districts or {}).get(district) or (task.unit_values or {}).get(district)
+    return value if value and value.strip() not in ("--", "-", "—") else None
+
+
+def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
+    """Limits the Assistant itself does not check."""
+    if len(messages) > settings.max_messages:
+        raise InputError(f"{len(messages)} messages sent; the limit is {settings.max_messages}: drop older turns")
+
+
+def completion_id() -> str:
+    """An id in OpenAI's style."""
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def openai_chunks(answer: Answer, cid: str, created: int) -> Iterator[str]:
+    """The answer as chat.completion.chunk JSON strings; the last carries finish_reason and citations."""
+    def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                "choices": [choice], **extra}
+        return json.dumps(body, ensure_ascii=False)
+
+    yield chunk({"role": "assistant", "content": ""})
+    for segment in split_segments(answer.answer):
+        yield chunk({"content": segment})
+    citations = [c.model_dump() for c in answer.citations]
+    yield chunk({}, "stop", answerable=answer.answerable, route=answer.route, citations=citations)
+
+
+def location_of(loc: tuple[Any, ...]) -> str:
+    """('body', 'messages', 0, 'role') → 'messages[0].role'; query/path parameters are named as such."""
+    where, *rest = loc or ("body",)
+    path = ""
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    if where in ("query", "path", "header"):
+        return f"{where} parameter {path}"
+    return path or "request body"
+
+
+def validation_message(request: Request, exc: RequestValidationError) -> str:
+    """Pydantic's errors as one readable sentence, with the fix for the two common wire-level mistakes."""
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "the request body is not valid JSON; send a JSON object such as {\"messages\": [...]}"
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and "json" not in content_type:
+        return f"send the body as JSON with the header Content-Type: application/json (got {content_type or 'none'!r})"
+    problems = [f"{location_of(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in errors]
+    return "; ".join(problems) or "invalid request"
+
+
+def error_response(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
+    """The one error shape."""
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status, headers=headers)
+
+
+def snake(name: str) -> str:
+    """InputError → input_error."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure to {"error": {"type", "message"}} with a fitting status."""
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
+        return error_response(exc.status_code, snake(type(exc).__name__), str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        return error_response(422, "validation_error", validation_message(request, exc), details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "an unexpected error occurred; the server log has the details")
+
+
+# ---- routes -----------------------------------------------------------------------------------
+def add_chat_routes(app: FastAPI) -> None:
+    """/api/chat, /api/chat/stream and the OpenAI-compatible /v1 routes."""
+
+    @app.post("/api/chat", response_model=Answer, tags=["chat"], responses=ERROR_RESPONSES)
+    def chat(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> Answer:
+        """Answer the last user message, with numbered citations."""
+        messages: list[ChatMessage] = list(request.messages)
+        check_conversation(messages, settings)
+        return assistant.chat(messages)
+
+    @app.post(
+        "/api/chat/stream", tags=["chat"], response_class=EventSourceResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "`segment` events, then `done`"},
+                   **ERROR_RESPONSES},
+    )
+    async def chat_stream(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> EventSourceResponse:
+        """Server-sent events: `segment` {"text"} pieces of the answer, then `done` with the whole Answer."""
+        messages: list[ChatMessage] = list(request.messages)
+        check_conversation(messages, settings)
+        answer = await run_in_threadpool(assistant.chat, messages)  # errors become 4xx before streaming
+
+        async def events() -> AsyncIterator[dict[str, str]]:
+            for segment in split_segments(answer.answer):
+                yield {"event": "segment", "data": StreamSegment(text=segment).model_dump_json()}
+            yield {"event": "done", "data": answer.model_dump_json()}
+
+        return EventSourceResponse(events(), sep="\n")
+
+    @app.post(
+        "/v1/chat/completions", response_model=ChatCompletion, tags=["openai"],
+        responses={200: {"content": {"text/event-stream": {}}}, **ERROR_RESPONSES},
+    )
+    async def chat_completions(
+        request: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep
+    ) -> ChatCompletion | EventSourceResponse:
+        """OpenAI chat completions (stream or not); the reply ends with its sources, citations ride along."""
+        # System, developer and tool messages carry no question; the answerer follows the plan, not a prompt.
+        turns = [m for m in request.messages if m.role in ("user", "assistant")]
+        messages = [ChatMessage(role=m.role, content=m.text()) for m in turns]
+        check_conversation(messages, settings)
+        answer = await run_in_threadpool(assistant.chat, messages)
+        cid, created = completion_id(), int(time.time())
+        if request.stream:
+            async def events() -> AsyncIterator[dict[str, str]]:
+                for data in openai_chunks(answer, cid, created):
+                    yield {"data": data}
+                yield {"data": "[DONE]"}
+
+            return EventSourceResponse(events(), sep="\n")
+        return ChatCompletion(
+            id=cid, created=created,
+            choices=[CompletionChoice(message=CompletionMessage(content=answer.answer))],
+            answerable=answer.answerable, route=answer.route, citations=answer.citations,
+        )
+
+    started = int(time.time())
+
+    @app.get("/v1/models", response_model=ModelList, tags=["openai"])
+    def models() -> ModelList:
+        """The one model id this server answers as."""
+        return ModelList(data=[ModelCard(id=MODEL_ID, created=started)])
+
+
+def add_plan_routes(app: FastAPI) -> None:
+    """Search, plan tables, audit findings and sources."""
+
+    @app.get("/api/search", response_model=SearchResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def search(
+        assistant: AssistantDep,
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for, any script/English.")],
+        k: Annotated[int, Query(ge=1, le=50, description="How many hits.")] = 8,
+        district: Annotated[str | None, Query(description="Only this district's reform rows (新北区, Xinbei).")] = None,
+        quarter: Annotated[str | None, Query(description="Only this quarter's milestones (Q3, 三季度).")] = None,
+        mode: Annotated[Literal["hybrid", "bm25", "dense"], Query(description="Which retrievers to use.")] = "hybrid",
+    ) -> SearchResponse:
+        """Hybrid (BM25 + dense) search over the plan's chunks."""
+        from assistant.retrieve import HybridRetriever
+
+        retriever = cast(HybridRetriever, assistant.retriever)
+        hits = retriever.search(q, k=k, district=district or None, quarter=quarter or None, mode=mode)
+        return SearchResponse(
+            query=q, hits=[SearchHit.model_validate(h.model_dump()) for h in hits], degraded=retriever.degraded
+        )
+
+    @app.get("/api/plan", response_model=PlanInfo, tags=["plan"], responses=ERROR_RESPONSES)
+    def plan_info(assistant: AssistantDep) -> PlanInfo:
+        """The plan's metadata and how many sections, tasks, reforms, findings and chunks it has."""
+        plan = assistant.plan
+        by_status: dict[str, int] = {}
+        for f in plan.findings:
+            by_status[f.status] = by_status.get(f.status, 0) + 1
+        counts = PlanCounts(sections=len(plan.sections), tasks=len(plan.tasks), reforms=len(plan.reforms),
+                            findings=len(plan.findings), chunks=len(assistant.chunks))
+        return PlanInfo(metadata=plan.metadata, counts=counts, findings_by_status=by_status, districts=list(DISTRICTS),
+                        source_name=plan.source_name, source_sha256=plan.source_sha256)
+
+    @app.get("/api/tasks", response_model=TasksResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def tasks(
+        assistant: AssistantDep,
+        district: Annotated[str | None, Query(description="Only rows giving this district a value.")] = None,
+    ) -> TasksResponse:
+        """Attachment 1's task rows, optionally only those with a value for one district."""
+        if not district:
+            return TasksResponse(district=None, tasks=[TaskRow(**t.model_dump()) for t in assistant.plan.tasks])
+        name = resolve_district(district)
+        rows = [TaskRow(**t.model_dump(), value=v) for t in assistant.plan.tasks if (v := task_value(t, name))]
+        return TasksResponse(district=name, tasks=rows)
+
+    @app.get("/api/reforms", response_model=ReformsResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def reforms(
+        assistant: AssistantDep,
+        district: Annotated[str | None, Query(description="Only this district's reform items.")] = None,
+        quarter: Annotated[str | None, Query(description="Only this quarter's milestones.")] = None,
+    ) -> ReformsResponse:
+        """Attachment 2's reform rows with their quarterly milestones."""
+        name = resolve_district(district) if district else None
+        code = resolve_quarter(quarter) if quarter else None
+        rows: list[Reform] = []
+        for r in assistant.plan.reforms:
+            if name and r.district != name:
+                continue
+            if code:
+                if code not in r.milestones:
+                    continue
+                r = r.model_copy(update={"milestones": {code: r.milestones[code]}})
+            rows.append(r)
+        return ReformsResponse(district=name, quarter=code, reforms=rows)
+
+    @app.get("/api/audit", response_model=AuditResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def audit(assistant: AssistantDep) -> AuditResponse:
+        """Cross-checks of the plan's numbers: mismatches and ambiguities first."""
+        findings: list[Finding] = sorted(assistant.plan.findings, key=lambda f: FINDING_ORDER.get(f.status, 9))
+        counts: dict[str, int] = {}
+        for f in findings:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return AuditResponse(findings=findings, counts=counts)
+
+    @app.get("/api/sources/{source_id}", response_model=SourceResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def source(source_id: str, assistant: AssistantDep) -> SourceResponse:
+        """A cited record: its text, place and the raw lines of the published page."""
+        chunk = assistant.chunk(source_id)
+        if chunk is None:
+            raise NotFoundError(
+                f"no source with id {source_id!r}; use an id from an answer's citations or /api/search hits "
+                "(e.g. 'reform-7-q3')"
+            )
+        lines = [SourceLine(no=n, text=t) for n, t in assistant.source_lines(source_id)]
+        return SourceResponse(**chunk.model_dump(), source_lines=lines)
+
+
+def add_health_routes(app: FastAPI) -> None:
+    """Liveness and readiness probes."""
+
+    @app.get("/healthz", response_model=Health, tags=["ops"])
+    def healthz() -> Health:
+        """Always ok while the process serves HTTP."""
+        return Health()
+
+    @app.get("/readyz", response_model=Readiness, tags=["ops"], responses={503: {"model": Readiness}})
+    def readyz(loader: LoaderDep, response: Response) -> Readiness:
+        """200 once the Assistant is loaded; 503 with the build stage and progress until then."""
+        state = loader.readiness()
+        if state.status != "ready":
+            response.status_code = 503
+            response.headers["Retry-After"] = "2"
+        return state
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None, ui: bool = True) -> FastAPI:
+    """The FastAPI app with the web UI mounted at /; loads the Assistant at startup unless one is given."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.loader.start()
+        yield
+
+    app = FastAPI(
+        title="Plan Assistant",
+        summary="Exact, cited answers about the 2025 Changzhou civil-affairs work plan.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.loader = AssistantLoader(settings, app.state, assistant)
+    app.dependency_overrides[get_settings] = lambda: settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["*"])
+    install_error_handlers(app)
+    add_health_routes(app)
+    add_chat_routes(app)
+    add_plan_routes(app)
+    if ui:
+        from ui.app import mount_ui
+
+        mount_ui(app, app.state.loader.get)  # last: the routes above take precedence over the mount at /
+    return app

@@ -1,0 +1,228 @@
+"""Request and response models of the HTTP API, so /docs shows what the routes really take and give."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import ChatMessage, Citation, Finding, Reform, SourceLine, Task
+
+MODEL_ID = "plan-assistant"
+MAX_CONTENT_CHARS = 20_000
+"""Longest single message accepted (a whole earlier answer fits; the question limit is in Settings)."""
+
+
+# ---- /api -------------------------------------------------------------------------------------
+class ChatTurn(ChatMessage):
+    """One turn: the last one is the question, earlier ones are context for follow-ups."""
+
+    role: Literal["user", "assistant"] = Field(description="'user' for questions, 'assistant' for earlier answers.")
+    content: str = Field(max_length=MAX_CONTENT_CHARS)
+
+
+class ChatRequest(BaseModel):
+    """A conversation; the answer is to its last message, which must be from the user."""
+
+    messages: list[ChatTurn] = Field(
+        description="Oldest first; the last message is the question.",
+        examples=[[{"role": "user", "content": "新北区第三季度的改革进度?"}]],
+    )
+
+
+class StreamSegment(BaseModel):
+    """Data of a `segment` event of /api/chat/stream: the next piece of the answer text."""
+
+    text: str
+
+
+class SearchHit(BaseModel):
+    """A retrieved chunk with its fused score and each retriever's rank for it."""
+
+    id: str
+    text: str
+    score: float
+    kind: str
+    district: str | None = None
+    quarter: str | None = None
+    lines: tuple[int, int]
+    sources: dict[str, int] = Field(default_factory=dict)
+
+
+class SearchResponse(BaseModel):
+    """Hits for a query, best first; `degraded` is true when dense retrieval was unavailable (BM25 only)."""
+
+    query: str
+    hits: list[SearchHit]
+    degraded: bool
+
+
+class PlanCounts(BaseModel):
+    """How many records the reconstructed plan holds."""
+
+    sections: int
+    tasks: int
+    reforms: int
+    findings: int
+    chunks: int
+
+
+class PlanInfo(BaseModel):
+    """The plan's metadata (文件編號, 發布機構, dates, ...) and record counts."""
+
+    metadata: dict[str, str]
+    counts: PlanCounts
+    findings_by_status: dict[str, int]
+    districts: list[str]
+    source_name: str
+    source_sha256: str
+
+
+class TaskRow(Task):
+    """A task row of attachment 1; `value` is the filtered district's own target, when filtering."""
+
+    value: str | None = None
+
+
+class TasksResponse(BaseModel):
+    """Task rows of attachment 1 (all, or those giving the district a value)."""
+
+    district: str | None
+    tasks: list[TaskRow]
+
+
+class ReformsResponse(BaseModel):
+    """Reform rows of attachment 2, milestones narrowed to the quarter when one is given."""
+
+    district: str | None
+    quarter: str | None
+    reforms: list[Reform]
+
+
+class AuditResponse(BaseModel):
+    """Audit findings: mismatches and ambiguities first, then notes and agreeing checks."""
+
+    findings: list[Finding]
+    counts: dict[str, int]
+
+
+class SourceResponse(BaseModel):
+    """A citable record: the chunk text, where it sits in the plan, and the raw lines it came from."""
+
+    id: str
+    kind: str
+    record_id: str
+    text: str
+    district: str | None = None
+    quarter: str | None = None
+    lines: tuple[int, int]
+    source_lines: list[SourceLine]
+
+
+class Health(BaseModel):
+    """Liveness: the process answers HTTP."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    """Readiness: `ready` once the index is loaded; while loading, the current build stage and progress."""
+
+    status: Literal["ready", "loading", "failed"]
+    stage: str | None = None
+    done: int = 0
+    total: int = 0
+    seconds: float = Field(description="Seconds since loading started (or that loading took, once ready).")
+    error: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """What went wrong, in words that say what to do."""
+
+    type: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx response of the API."""
+
+    error: ErrorBody
+
+
+# ---- /v1 (OpenAI chat format) ------------------------------------------------------------------
+class TextPart(BaseModel):
+    """A text part of a multi-part message (other part types are not supported)."""
+
+    type: Literal["text"]
+    text: str
+
+
+class OpenAIMessage(BaseModel):
+    """An OpenAI chat message; system/developer/tool messages are accepted and ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[TextPart] | None = None
+
+    def text(self) -> str:
+        """The content as one string."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text for part in self.content)
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat-completions request that matters here; other fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(MODEL_ID, description=f"Any name is accepted; responses name {MODEL_ID!r}.")
+    messages: list[OpenAIMessage]
+    stream: bool = False
+
+
+class CompletionMessage(BaseModel):
+    """The assistant's reply; the content ends with the numbered sources line."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class CompletionChoice(BaseModel):
+    """The one choice returned."""
+
+    index: int = 0
+    message: CompletionMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI `chat.completion`, plus the assistant's own `answerable`, `route` and `citations`."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str = MODEL_ID
+    choices: list[CompletionChoice]
+    answerable: bool
+    route: str
+    citations: list[Citation]
+
+
+class ModelCard(BaseModel):
+    """One model of /v1/models."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "plan-assistant"
+
+
+class ModelList(BaseModel):
+    """OpenAI's model list: the one model this server speaks as."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

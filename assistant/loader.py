@@ -1,0 +1,92 @@
+"""Loading the one Assistant of a server process off the event loop, with progress for /readyz."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Literal
+
+from assistant.api_models import Readiness
+from assistant.config import Settings
+from assistant.errors import AssistantError, NotReadyError
+from assistant.service import Assistant
+
+log = logging.getLogger(__name__)
+
+
+class AssistantLoader:
+    """Loads the Assistant once in a daemon thread and reports progress until it is ready."""
+
+    def __init__(self, settings: Settings, state: Any, assistant: Assistant | None = None) -> None:
+        self.settings = settings
+        self.state = state
+        self.assistant = assistant
+        self.error: str | None = None
+        self.stage: str | None = None
+        self.done = 0
+        self.total = 0
+        self.started = time.monotonic()
+        self.seconds = 0.0
+        self._thread: threading.Thread | None = None
+        state.assistant = assistant
+
+    def start(self) -> None:
+        """Begin loading unless an Assistant was given or loading already began."""
+        if self.assistant is not None or self._thread is not None:
+            return
+        self.started = time.monotonic()
+        # A daemon thread: stopping the server mid-build must not wait for the embedding to finish.
+        self._thread = threading.Thread(target=self._load, name="assistant-loader", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until loading has finished (either way); True if it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self._thread is None or not self._thread.is_alive()
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """Assistant.load's progress callback (index build stages)."""
+        if stage != self.stage:
+            log.info("building the index: %s", stage)
+        self.stage, self.done, self.total = stage, done, total
+
+    def _load(self) -> None:
+        try:
+            assistant = Assistant.load(self.settings, build_if_missing=True, progress=self.progress)
+            self.stage = "warming up"
+            # The first question loads the embedding model and tokenizer dictionaries; pay that here.
+            assistant.ask("新北区第三季度的改革进度?")
+        except AssistantError as exc:
+            self.error = str(exc)
+            log.error("the assistant could not start: %s", exc)
+            return
+        except Exception as exc:
+            self.error = f"{type(exc).__name__}: {exc} (see the server log)"
+            log.exception("the assistant could not start")
+            return
+        self.seconds = time.monotonic() - self.started
+        self.stage = None
+        self.assistant = assistant
+        self.state.assistant = assistant
+        log.info("assistant ready in %.1fs", self.seconds)
+
+    def readiness(self) -> Readiness:
+        """Where loading stands."""
+        if self.assistant is not None:
+            return Readiness(status="ready", seconds=round(self.seconds, 3))
+        status: Literal["loading", "failed"] = "failed" if self.error else "loading"
+        return Readiness(
+            status=status, stage=self.stage, done=self.done, total=self.total,
+            seconds=round(time.monotonic() - self.started, 3), error=self.error,
+        )
+
+    def get(self) -> Assistant:
+        """The Assistant, or NotReadyError saying why there is none yet."""
+        if self.assistant is not None:
+            return self.assistant
+        if self.error:
+            raise NotReadyError(f"the assistant failed to start: {self.error}; fix it and restart the server")
+        where = f" ({self.stage} {self.done}/{self.total})" if self.stage and self.total else ""
+        raise NotReadyError(f"the assistant is still loading its index{where}; retry in a few seconds (see /readyz)")
