@@ -45,13 +45,12 @@ def numbered(items: list[str]) -> str:
     return "; ".join(f"{i}. {x}" for i, x in enumerate(items, start=1))
 
 
-def task_text(plan_title: str, t) -> str:  # type: ignore[no-untyped-def]
-    """A task row in words: group, content, units, every district value or the city-wide text."""
-    parts = [
-        f"附件1 {plan_title}重點任務清單 · 序號{t.group_no} {t.group}",
-        f"主要內容: {t.content}",
-        f"責任單位: {'、'.join(t.responsible)}",
-    ]
+def task_row(t) -> str:  # type: ignore[no-untyped-def]
+    """A task row's cells in words — content, units, every district value or the city-wide text.
+
+    It is the tail of the task's chunk text, so one citation can quote a whole row.
+    """
+    parts = [f"主要內容: {t.content}", f"責任單位: {'、'.join(t.responsible)}"]
     if t.districts:
         parts.append("任務分解: " + "; ".join(f"{d} {v}" for d, v in t.districts.items()))
     if t.citywide:
@@ -59,6 +58,11 @@ def task_text(plan_title: str, t) -> str:  # type: ignore[no-untyped-def]
     if t.unassigned_values:
         parts.append("任務分解(未標明轄區): " + "、".join(t.unassigned_values))
     return " · ".join(parts)
+
+
+def task_text(plan_title: str, t) -> str:  # type: ignore[no-untyped-def]
+    """A task row in words, headed by its attachment, 序號 and group."""
+    return f"附件1 {plan_title}重點任務清單 · 序號{t.group_no} {t.group} · {task_row(t)}"
 
 
 def build_chunks(plan: Plan) -> list[Chunk]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from assistant.chunks import numbered
+from assistant.chunks import numbered, task_row
 from assistant.evidence import Evidence
 from assistant.lookup import Quantity, Ranked, deadline_items, district_value, parse_quantity, rank, reforms_of
 from assistant.models import DISTRICTS, QUARTER_LABELS, QUARTERS, Plan, Reform, Task
@@ -114,10 +114,8 @@ def aggregate(ev: Evidence, t: Task, op: str, districts: list[str]) -> tuple[str
                         skipped=[(d, c) for d, c in ranked.skipped if d in districts], unit=ranked.unit)
     if len(ranked.order) < 2:
         return "", False
-    ev.cite(t.id, t.content, task_label(t))
     name = v.quote(t.content.rstrip("。"))
-    breakdown = breakdown_quote(t)
-    one = ev.cite(t.id, breakdown, task_label(t)) if breakdown else ""
+    one = ev.cite(t.id, task_row(t), task_label(t))
     markers = {d: one for d, _ in ranked.order}
     listing = "、".join(f"{v.district(d)} {fmt_q(v, q)}" for d, q in ranked.order)
     skipped = ""
@@ -238,7 +236,7 @@ def responsible(ev: Evidence, t: Task) -> str:
     """The 責任單位 of a task row."""
     v = ev.voice
     units = "、".join(t.responsible)
-    marker = ev.cite(t.id, t.content, task_label(t)) + ev.cite(t.id, f"責任單位: {units}", task_label(t))
+    marker = ev.cite(t.id, f"主要內容: {t.content} · 責任單位: {units}", task_label(t))
     name = v.quote(t.content.rstrip("。"))
     return v.say(
         f"「{name}」的责任单位是：{v.quote(units)} {marker}。",
