@@ -154,7 +154,10 @@ class Answerer:
         expanded = self._query(u)
         if expanded != u.topic:
             seen = {h.id for h in hits}
-            hits += [h for h in self.retriever.search(expanded, k=k, district=district, kinds=kinds) if h.id not in seen]
+            # Lexical only: the glossary terms matter for exact words, while the dense ranking of the topic
+            # already covers paraphrase, and a second question vector would double the embedding time.
+            more = self.retriever.search(expanded, k=k, district=district, kinds=kinds, mode="bm25")
+            hits += [h for h in more if h.id not in seen]
         return hits
 
     @staticmethod

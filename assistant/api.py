@@ -25,6 +25,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.admin import add_admin_routes
 from assistant.api_models import (
     MODEL_ID,
     AuditResponse,
@@ -50,6 +51,7 @@ from assistant.api_models import (
 )
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, InputError, NotFoundError
+from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, find_quarters
 from assistant.loader import AssistantLoader
 from assistant.models import DISTRICTS, QUARTERS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
@@ -58,7 +60,7 @@ from assistant.stream import split_segments
 
 log = logging.getLogger(__name__)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 404, 422, 503)
+    code: {"model": ErrorResponse} for code in (400, 404, 408, 413, 422, 429, 503)
 }
 FINDING_ORDER = {"mismatch": 0, "ambiguous": 1, "info": 2, "checked": 3}
 
@@ -155,10 +157,25 @@ def validation_message(request: Request, exc: RequestValidationError) -> str:
     return "; ".join(problems) or "invalid request"
 
 
-def error_response(status: int, kind: str, message: str, **extra: Any) -> JSONResponse:
-    """The one error shape."""
-    headers = {"Retry-After": "5"} if status == 503 else None
+def error_response(
+    status: int, kind: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The one error shape; 503 says when to retry, 401 which scheme to use."""
+    headers = dict(headers or {})
+    if status == 503:
+        headers.setdefault("Retry-After", "5")
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status, headers=headers)
+
+
+def http_error_message(exc: StarletteHTTPException) -> str:
+    """Starlette's detail, or for an unreadable body what to send instead."""
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return "the request body is not valid UTF-8; send JSON encoded as UTF-8, such as {\"messages\": [...]}"
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        return f"the request body could not be read ({type(exc.__cause__).__name__}); send a JSON object"
+    return str(exc.detail)
 
 
 def snake(name: str) -> str:
@@ -180,7 +197,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, "http_error", str(exc.detail))
+        kind = exc.kind if isinstance(exc, GuardError) else "http_error"
+        return error_response(exc.status_code, kind, http_error_message(exc), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -374,13 +392,20 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     app.state.loader = AssistantLoader(settings, app.state, assistant)
     app.dependency_overrides[get_settings] = lambda: settings
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["*"])
+    # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the rate limit,
+    # which rejects before the body is read, then the body limit.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    # Always installed, even with no origins (closed: no Access-Control-Allow-Origin for anyone): the
+    # mounted Gradio app stands its own permissive CORS down only when its parent has this middleware.
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["*"])
     install_error_handlers(app)
     add_health_routes(app)
     add_chat_routes(app)
     add_plan_routes(app)
+    add_admin_routes(app, settings)
     if ui:
         from ui.app import mount_ui
 

@@ -136,6 +136,18 @@ class Readiness(BaseModel):
     error: str | None = None
 
 
+class ReingestResponse(BaseModel):
+    """What POST /admin/reingest did: which layers were rewritten; the new index now answers."""
+
+    status: Literal["ok"] = "ok"
+    plan_written: bool
+    chunks: int
+    chunks_written: bool
+    vectors_upserted: int
+    vectors_deleted: int
+    seconds: float
+
+
 class ErrorBody(BaseModel):
     """What went wrong, in words that say what to do."""
 

@@ -78,7 +78,10 @@ def open_store(
 ) -> Chroma:
     """The LangChain vector store over our collection: created when missing, cosine space, no Chroma EF.
 
-    The collection records the embedding model and layout version it was built with.
+    The collection records the embedding model and layout version it was built with. `ef_search` is
+    set past the size of a plan's index so the HNSW search visits every vector: results are then
+    exact and the same in every process. (The default of 100 is approximate, and Chroma rebuilds
+    an unflushed graph with several threads at start-up, so two processes could rank differently.)
     """
     from langchain_chroma import Chroma
 
@@ -87,7 +90,7 @@ def open_store(
         collection_name=settings.chroma_collection,
         embedding_function=embeddings,
         collection_metadata={"model_id": model_id, "manifest_version": version},
-        collection_configuration={"hnsw": {"space": "cosine"}},
+        collection_configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
     )
 
 

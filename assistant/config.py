@@ -31,9 +31,19 @@ class Settings(BaseSettings):
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset means extractive only.")
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM endpoint.")
     llm_api_key: str | None = Field(None, description="API key for the LLM endpoint.")
+    hnsw_ef_search: int = Field(
+        1000, ge=10, description="Chroma HNSW search breadth; at or above the chunk count, dense search is exact."
+    )
+    answer_cache_size: int = Field(
+        1024, ge=0, description="Finished answers kept in memory per process, by conversation; 0 disables."
+    )
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
     max_messages: int = Field(50, ge=1, description="Most chat messages accepted in one request.")
     rate_limit_per_minute: int = Field(0, ge=0, description="Requests per client per minute; 0 disables.")
+    max_body_bytes: int = Field(65_536, ge=0, description="Largest request body accepted (413 beyond); 0 disables.")
+    body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a client may take to send its request body (408 beyond)."
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins; empty = closed.")
     admin_token: str | None = Field(None, description="Token for admin routes; unset disables them.")
     host: str = Field("127.0.0.1", description="Bind address for `assistant serve`.")

@@ -33,6 +33,18 @@ class BackendUnavailableError(AssistantError):
     status_code = 503
 
 
+class UnauthorizedError(AssistantError):
+    """A protected route was called without credentials."""
+
+    status_code = 401
+
+
+class ForbiddenError(AssistantError):
+    """The credentials given do not grant this route."""
+
+    status_code = 403
+
+
 class NotFoundError(AssistantError):
     """A record the request names (a source id, say) does not exist."""
 

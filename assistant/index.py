@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as a build advances (what `assistant ingest` draws as a bar)."""
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: exhaustive HNSW search (ef_search)
 """Bump when the passage form or the metadata layout changes: every vector is then rebuilt."""
 
 EMBED_BATCH = 32
@@ -168,7 +168,7 @@ def write_manifest(settings: Settings, manifest: Manifest) -> None:
     """Write the manifest atomically, so a crash mid-write leaves the old one."""
     path = manifest_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_suffix(f".json.{os.getpid()}.tmp")  # workers starting together must not share one
     tmp.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
 
@@ -362,7 +362,11 @@ class VectorIndex:
             self.connect()
             assert self._store is not None  # connect() either set it or raised
             try:
-                found = self._store.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+                # Ids and distances only: LangChain's search would also fetch and wrap every text and
+                # metadata, which costs more than the HNSW search itself (the retriever has the texts).
+                found = self._store._collection.query(
+                    query_embeddings=[vector], n_results=k, where=where, include=["distances"]
+                )
                 break
             except NotFoundError:
                 # `assistant ingest` rebuilt the collection (new model) since we opened it: reopen once.
@@ -373,4 +377,5 @@ class VectorIndex:
                 if self.settings.chroma_url and is_connection_error(exc):
                     raise unavailable(self.settings, exc) from exc
                 raise
-        return [(str(doc.id), 1.0 - float(distance)) for doc, distance in found]
+        ids, distances = found["ids"][0], (found["distances"] or [[]])[0]
+        return [(str(cid), 1.0 - float(distance)) for cid, distance in zip(ids, distances, strict=True)]

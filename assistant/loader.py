@@ -15,6 +15,13 @@ from assistant.service import Assistant
 log = logging.getLogger(__name__)
 
 
+def with_rebuild_hint(message: str) -> str:
+    """A start-up failure names the command that rebuilds the index, whatever layer raised it."""
+    if "assistant ingest" in message:
+        return message
+    return f"{message}; fix that and rebuild the index with `assistant ingest`, then restart the server"
+
+
 class AssistantLoader:
     """Loads the Assistant once in a daemon thread and reports progress until it is ready."""
 
@@ -59,11 +66,11 @@ class AssistantLoader:
             # The first question loads the embedding model and tokenizer dictionaries; pay that here.
             assistant.ask("新北区第三季度的改革进度?")
         except AssistantError as exc:
-            self.error = str(exc)
+            self.error = with_rebuild_hint(str(exc))
             log.error("the assistant could not start: %s", exc)
             return
         except Exception as exc:
-            self.error = f"{type(exc).__name__}: {exc} (see the server log)"
+            self.error = with_rebuild_hint(f"{type(exc).__name__}: {exc} (see the server log)")
             log.exception("the assistant could not start")
             return
         self.seconds = time.monotonic() - self.started
@@ -71,6 +78,12 @@ class AssistantLoader:
         self.assistant = assistant
         self.state.assistant = assistant
         log.info("assistant ready in %.1fs", self.seconds)
+
+    def replace(self, assistant: Assistant) -> None:
+        """Swap in a freshly built Assistant (admin re-ingest); requests already running keep the old one."""
+        self.assistant = assistant
+        self.state.assistant = assistant
+        self.error = None
 
     def readiness(self) -> Readiness:
         """Where loading stands."""

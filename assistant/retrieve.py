@@ -9,12 +9,18 @@ value. Body paragraphs and task rows carry no district (a task row covers every 
 filter keeps them reachable and narrows only reform targets and milestones.
 
 When the Chroma server is down, search carries on with BM25 alone and says so (`degraded`).
+
+With the embedded store (this process owns it, and a rebuild replaces the retriever), the dense
+ranking of every chunk is fetched once per query text and kept (`dense_pool`): one answer searches
+the same question under several filters, and those are applied here as BM25's are. Against a Chroma
+server every search asks the server, so an outage or a rebuild there is seen at once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -24,7 +30,7 @@ from assistant.chunks import Chunk
 from assistant.errors import BackendUnavailableError, IndexMissingError, InputError
 from assistant.lexicon import expand_english, find_districts, find_quarters
 from assistant.models import QUARTERS
-from assistant.text import detect_language, normalize, tokenize
+from assistant.text import detect_language, normalize, strip_controls, tokenize
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -35,6 +41,10 @@ logger = logging.getLogger(__name__)
 Mode = Literal["hybrid", "bm25", "dense"]
 CANDIDATES = 50
 """How deep each retriever's ranking goes before fusion (the whole plan has ~150 chunks)."""
+POOL_LIMIT = 2000
+"""Rank every chunk at once (and memoise it) only up to this many chunks; larger plans filter in Chroma."""
+POOL_MEMO = 512
+"""Query texts whose full dense ranking is kept in memory (146 pairs each for this plan)."""
 
 
 class Hit(BaseModel):
@@ -125,6 +135,8 @@ class HybridRetriever:
         self.districts = sorted({c.district for c in chunks if c.district})
         self.district_kinds = sorted({c.kind for c in chunks if c.district})
         self.quarter_kinds = sorted({c.kind for c in chunks if c.quarter})
+        pooled = vector_index is not None and not settings.chroma_url and len(chunks) <= POOL_LIMIT
+        self.dense_pool = lru_cache(maxsize=POOL_MEMO)(self._rank_all) if pooled else None
 
     # ---- filters -----------------------------------------------------------------------------
     def resolve_district(self, district: str) -> str:
@@ -194,13 +206,29 @@ class HybridRetriever:
             out["bm25"] = self.bm25.search(prepared, depth, self.allowed(district, quarter, kinds))
         if "dense" in modes and self.vector_index is not None:
             try:
-                out["dense"] = self.vector_index.search(prepared, depth, self.where(district, quarter, kinds))
+                out["dense"] = self.dense(prepared, depth, district, quarter, kinds)
                 self.degraded = False
             except BackendUnavailableError as exc:
                 if not self.degraded:
                     logger.warning("dense retrieval unavailable, using BM25 only: %s", exc)
                 self.degraded = True
         return out
+
+    def _rank_all(self, prepared: str) -> tuple[tuple[str, float], ...]:
+        """Every chunk by cosine similarity to the query (exact: see `chroma.open_store`)."""
+        assert self.vector_index is not None
+        return tuple(self.vector_index.search(prepared, len(self.chunks)))
+
+    def dense(
+        self, prepared: str, depth: int, district: str | None, quarter: str | None, kinds: Sequence[str] | None
+    ) -> list[tuple[str, float]]:
+        """The dense ranking under the filters: from the memoised full ranking, or from Chroma's `where`."""
+        assert self.vector_index is not None
+        if self.dense_pool is None:
+            return self.vector_index.search(prepared, depth, self.where(district, quarter, kinds))
+        allowed = self.allowed(district, quarter, kinds)
+        ranked = self.dense_pool(prepared)
+        return [pair for pair in ranked if allowed is None or pair[0] in allowed][:depth]
 
     def search(
         self,
@@ -212,7 +240,8 @@ class HybridRetriever:
         mode: Mode = "hybrid",
     ) -> list[Hit]:
         """The k best chunks for a query, fused from BM25 and dense rankings (or one of them, by `mode`)."""
-        if not query or not query.strip():
+        query = strip_controls(query or "")  # a NUL would cut the query short inside OpenCC and the encoder
+        if not query.strip():
             raise InputError("the search query is empty")
         modes = ("bm25", "dense") if mode == "hybrid" else (mode,)
         ranked = self.rankings(query, district, quarter, kinds, max(k, CANDIDATES), modes)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.answer import Answerer
+from assistant.answer_cache import AnswerCache, conversation_key
 from assistant.chunks import Chunk, build_chunks
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError
 from assistant.index import IndexStats, build_index
 from assistant.llm import LLMRewriter
 from assistant.models import Answer, ChatMessage, Plan
+from assistant.repair import index_damage, set_aside_damage
 from assistant.store import PlanStore
+from assistant.text import strip_controls
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -31,12 +34,20 @@ class Assistant:
     retriever: object
     answerer: Answerer
     rewriter: LLMRewriter | None = None
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     @classmethod
     def load(cls, settings: Settings, build_if_missing: bool = True, progress: Progress | None = None) -> Assistant:
         """Load the built index; build it first when it is missing or unreadable (and allowed to)."""
         from assistant.retrieve import load_retriever
 
+        damage = index_damage(settings)
+        if damage:
+            if not build_if_missing:
+                raise IndexMissingError(
+                    f"the index is damaged ({'; '.join(why for _, why in damage)}); run `assistant ingest`"
+                )
+            build(settings, progress=progress)  # sets the damaged parts aside, then rebuilds them
         store = PlanStore(settings.sqlite_path)
         try:
             plan = store.load_plan()
@@ -56,15 +67,27 @@ class Assistant:
             retriever = load_retriever(settings)
         chunks = build_chunks(plan)
         return cls(settings=settings, plan=plan, chunks=chunks, retriever=retriever,
-                   answerer=Answerer(plan, chunks, retriever), rewriter=LLMRewriter.from_settings(settings))
+                   answerer=Answerer(plan, chunks, retriever), rewriter=LLMRewriter.from_settings(settings),
+                   answers=AnswerCache(settings.answer_cache_size))
 
     def ask(self, question: str, history: list[ChatMessage] | None = None) -> Answer:
-        """Answer one question in the context of earlier turns."""
+        """Answer one question in the context of earlier turns.
+
+        Control and invisible characters are dropped from every turn first (see `text.strip_controls`):
+        questions come from the network, and the engines below hand text to C.
+        """
         if len(question) > self.settings.max_question_chars:
             raise InputError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
             )
-        answer = self.answerer.answer(question, history)
+        question = strip_controls(question)
+        if history:
+            history = [m.model_copy(update={"content": strip_controls(m.content)}) for m in history]
+        key = conversation_key(question, history)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answerer.answer(question, history)
+            self.answers.put(key, answer)
         return self.rewriter.rewrite(question, answer) if self.rewriter else answer
 
     def chat(self, messages: list[ChatMessage]) -> Answer:
@@ -112,6 +135,7 @@ def build(settings: Settings, source: Path | None = None, progress: Progress | N
     from assistant.ingest.pipeline import read_plan
 
     with _build_lock:
+        set_aside_damage(settings)
         plan = read_plan(source or settings.source)
         store = PlanStore(settings.sqlite_path)
         plan_written = store.write_plan(plan)

@@ -38,6 +38,12 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUARTER_CODE = re.compile(r"^[qQ][1-4]$|^[1-4][qQ]$")
 _WORD_CHAR = re.compile(r"[0-9\u3400-\u4dbf\u4e00-\u9fff]|[a-z]{2}")
+# C0/C1 controls but tab and newline, invisible format characters (zero-width, bidi overrides, BOM,
+# soft hyphen) and lone surrogates: nothing a person types on purpose, and each breaks something.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff]"
+)
 
 # Characters that OpenCC's s2tw would change but that are also standard in Traditional text: the plan
 # itself writes 范圍, 關于, 并, 干部, 愿, 咨詢, 采用, 建筑, 征求, 僵尸, 云平臺, 旅游, 合伙人, 熏陶, 布點 ...
@@ -53,6 +59,19 @@ STOPWORDS = frozenset(
     "a an the of to in on for and or is are was were be do does did what which who whom how when where "
     "please tell me about it its this that there with by at from as".split()
 )
+
+
+def strip_controls(s: str) -> str:
+    """Text as a person meant it: control, zero-width and bidi-override characters and lone surrogates removed.
+
+    Questions arrive from the network. OpenCC and the embedding engine hand text to C as NUL-terminated
+    UTF-8, so a NUL silently cuts the text (and broke script detection) and a lone surrogate cannot be
+    encoded at all; zero-width characters would let 「忽略\u200b之前的指令」 slip past the injection check.
+    Carriage returns become newlines; tabs and newlines stay.
+    """
+    if s.isprintable():
+        return s
+    return _INVISIBLE.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def fold_width(s: str) -> str:
@@ -195,9 +214,15 @@ def tokenize(s: str) -> list[str]:
     question saying 助餐 still overlaps a passage saying 老年助餐点. HMM is off so that the same
     string always segments the same way in a question and in a passage.
     """
+    return list(_tokens(s))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(s: str) -> tuple[str, ...]:
+    """`tokenize`, memoised: one answer tokenises the same question and passages many times."""
     tokens = []
     for tok in _tokenizer().cut_for_search(normalize(s), HMM=False):
         tok = tok.strip()
         if tok and _WORD_CHAR.search(tok) and tok not in STOPWORDS:
             tokens.append(tok)
-    return tokens
+    return tuple(tokens)

@@ -50,8 +50,9 @@ def topic_tokens(question: str, language: str) -> set[str]:
     return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip}
 
 
+@lru_cache(maxsize=8192)
 def alternatives(token: str) -> frozenset[str]:
-    """The token and the glossary terms it is interchangeable with for matching."""
+    """The token and the glossary terms it is interchangeable with for matching (memoised: a scan of the glossary)."""
     related = _related()
     alts = {token}
     for term, group in related.items():

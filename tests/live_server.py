@@ -25,22 +25,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(index_dir: Path, timeout: float = 600.0) -> Iterator[tuple[str, float]]:
+def running_server(
+    index_dir: Path, timeout: float = 600.0, env: dict[str, str] | None = None, settled: bool = False
+) -> Iterator[tuple[str, float]]:
     """Start `python -m assistant.cli serve` over `index_dir`; yield (base URL, seconds to /readyz 200).
 
+    `env` adds ASSISTANT_* settings; with `settled`, a /readyz that says "failed" also ends the wait.
     The process is stopped by its pid when the block exits, whatever happened inside it.
     """
     port = free_port()
+    extra = env or {}
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir)}
     for key in ("ASSISTANT_CHROMA_URL", "ASSISTANT_LLM_BASE_URL"):  # offline, extractive, deterministic
         env.pop(key, None)
+    env.update(extra)
     cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log = tempfile.NamedTemporaryFile(prefix="assistant-serve-", suffix=".log", delete=False)
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        ready_after = wait_ready(base, proc, log.name, started, timeout)
+        ready_after = wait_ready(base, proc, log.name, started, timeout, settled)
         yield base, ready_after
     finally:
         proc.terminate()
@@ -52,13 +57,16 @@ def running_server(index_dir: Path, timeout: float = 600.0) -> Iterator[tuple[st
         log.close()
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: str, started: float, timeout: float) -> float:
-    """Poll /readyz until 200; fail with the server's log if it exits or takes too long."""
+def wait_ready(
+    base: str, proc: subprocess.Popen[bytes], log_path: str, started: float, timeout: float, settled: bool = False
+) -> float:
+    """Poll /readyz until 200 (or "failed", when `settled`); fail with the log if it exits or takes too long."""
     while time.monotonic() - started < timeout:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{tail(log_path)}")
         try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            response = httpx.get(f"{base}/readyz", timeout=2)
+            if response.status_code == 200 or (settled and response.json().get("status") == "failed"):
                 return time.monotonic() - started
         except httpx.TransportError:
             pass

@@ -57,7 +57,7 @@ def assert_error(response: httpx.Response, status: int, kind: str | None = None)
     error = response.json()["error"]
     assert error["message"].strip()
     if kind:
-        assert error["type"] == kind
+        assert error["type"] == kind, error
     return error
 
 

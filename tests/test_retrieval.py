@@ -26,7 +26,7 @@ from assistant.index import (
 )
 from assistant.models import Plan
 from assistant.retrieval_eval import THRESHOLDS, evaluate, load_rows, unknown_ids
-from assistant.retrieve import BM25Index, HybridRetriever, fuse
+from assistant.retrieve import BM25Index, HybridRetriever, fuse, prepare_query
 
 EVAL_FILE = PROJECT_ROOT / "eval" / "retrieval.jsonl"
 
@@ -268,3 +268,47 @@ def test_chunks_round_trip_through_the_store(retriever: HybridRetriever, store, 
     chunks: list[Chunk] = build_chunks(plan)
     assert store.load_chunks() == chunks
     assert store.write_chunks(chunks) is False
+
+
+# ---- exact, repeatable dense search --------------------------------------------------------------
+
+DENSE_QUERIES = ["什么时候完成区级验收?", "老年助餐点建设有什么要求?", "What is Xinbei's Q3 reform milestone?", "福彩销量"]
+
+
+def test_dense_ranking_is_the_exact_cosine_order_over_every_stored_vector(retriever: HybridRetriever) -> None:
+    """Chroma's default HNSW search is approximate and varied between processes; ours must be exact."""
+    import numpy as np
+
+    from assistant.index import query_text
+
+    vector = retriever.vector_index
+    assert vector is not None
+    vector.connect()
+    stored = vector._store._collection.get(include=["embeddings"])  # type: ignore[union-attr]
+    matrix = np.asarray(stored["embeddings"], dtype=np.float64)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    for query in DENSE_QUERIES:
+        prepared = prepare_query(query)
+        got = vector.search(prepared, len(retriever.chunks))
+        q = np.asarray(vector.embeddings.embed_query(query_text(prepared)), dtype=np.float64)
+        exact = dict(zip(stored["ids"], (matrix @ q).tolist(), strict=True))
+        assert {cid for cid, _ in got} == set(exact), "every chunk is ranked"
+        assert [score for _, score in got] == pytest.approx([exact[cid] for cid, _ in got], abs=1e-5)
+        scores = [score for _, score in got]
+        assert all(a >= b - 1e-6 for a, b in zip(scores, scores[1:], strict=False)), "best first"
+
+
+@pytest.mark.parametrize(("district", "quarter", "kinds"), [
+    ("新北區", None, None), (None, "Q3", None), (None, None, ["task"]), ("金壇區", "Q2", ["milestone", "reform_target"]),
+])
+def test_memoised_dense_ranking_filters_like_chroma_where(
+    retriever: HybridRetriever, district: str | None, quarter: str | None, kinds: list[str] | None
+) -> None:
+    assert retriever.dense_pool is not None, "the embedded store ranks every chunk once per query"
+    vector = retriever.vector_index
+    assert vector is not None
+    for query in DENSE_QUERIES:
+        prepared = prepare_query(query)
+        pooled = retriever.dense(prepared, 20, district, quarter, kinds)
+        direct = vector.search(prepared, 20, retriever.where(district, quarter, kinds))
+        assert pooled and [cid for cid, _ in pooled] == [cid for cid, _ in direct]
