@@ -65,12 +65,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 FINDING_ORDER = {"mismatch": 0, "ambiguous": 1, "info": 2, "checked": 3}
 
 
-def get_loader(request: Request) -> AssistantLoader:
+# The dependencies are `async def` because they only read app state: a plain `def` would be run in the
+# thread pool, one hop per dependency per request.
+async def get_loader(request: Request) -> AssistantLoader:
     """The app's loader."""
     return cast(AssistantLoader, request.app.state.loader)
 
 
-def get_assistant(loader: Annotated[AssistantLoader, Depends(get_loader)]) -> Assistant:
+async def get_assistant(loader: Annotated[AssistantLoader, Depends(get_loader)]) -> Assistant:
     """The loaded Assistant; 503 with a retry hint while it is still loading."""
     return loader.get()
 
@@ -112,6 +114,11 @@ def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
     """Limits the Assistant itself does not check."""
     if len(messages) > settings.max_messages:
         raise InputError(f"{len(messages)} messages sent; the limit is {settings.max_messages}: drop older turns")
+
+
+async def answer_of(assistant: Assistant, messages: list[ChatMessage]) -> Answer:
+    """A repeated conversation from the answer cache, on the event loop; anything else in a worker thread."""
+    return assistant.cached_chat(messages) or await run_in_threadpool(assistant.chat, messages)
 
 
 def completion_id() -> str:
@@ -211,11 +218,11 @@ def add_chat_routes(app: FastAPI) -> None:
     """/api/chat, /api/chat/stream and the OpenAI-compatible /v1 routes."""
 
     @app.post("/api/chat", response_model=Answer, tags=["chat"], responses=ERROR_RESPONSES)
-    def chat(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> Answer:
+    async def chat(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> Answer:
         """Answer the last user message, with numbered citations."""
         messages: list[ChatMessage] = list(request.messages)
         check_conversation(messages, settings)
-        return assistant.chat(messages)
+        return await answer_of(assistant, messages)
 
     @app.post(
         "/api/chat/stream", tags=["chat"], response_class=EventSourceResponse,
@@ -226,7 +233,7 @@ def add_chat_routes(app: FastAPI) -> None:
         """Server-sent events: `segment` {"text"} pieces of the answer, then `done` with the whole Answer."""
         messages: list[ChatMessage] = list(request.messages)
         check_conversation(messages, settings)
-        answer = await run_in_threadpool(assistant.chat, messages)  # errors become 4xx before streaming
+        answer = await answer_of(assistant, messages)  # errors become 4xx before streaming
 
         async def events() -> AsyncIterator[dict[str, str]]:
             for segment in split_segments(answer.answer):
@@ -247,7 +254,7 @@ def add_chat_routes(app: FastAPI) -> None:
         turns = [m for m in request.messages if m.role in ("user", "assistant")]
         messages = [ChatMessage(role=m.role, content=m.text()) for m in turns]
         check_conversation(messages, settings)
-        answer = await run_in_threadpool(assistant.chat, messages)
+        answer = await answer_of(assistant, messages)
         cid, created = completion_id(), int(time.time())
         if request.stream:
             async def events() -> AsyncIterator[dict[str, str]]:
@@ -391,7 +398,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.loader = AssistantLoader(settings, app.state, assistant)
-    app.dependency_overrides[get_settings] = lambda: settings
+    async def app_settings() -> Settings:
+        return settings
+
+    app.dependency_overrides[get_settings] = app_settings
     # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the rate limit,
     # which rejects before the body is read, then the body limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)

@@ -76,6 +76,18 @@ class Assistant:
         Control and invisible characters are dropped from every turn first (see `text.strip_controls`):
         questions come from the network, and the engines below hand text to C.
         """
+        question, history = self._clean(question, history)
+        key = conversation_key(question, history)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answerer.answer(question, history)
+            self.answers.put(key, answer)
+        return self.rewriter.rewrite(question, answer) if self.rewriter else answer
+
+    def _clean(
+        self, question: str, history: list[ChatMessage] | None
+    ) -> tuple[str, list[ChatMessage] | None]:
+        """The turns as the answerer sees them; an over-long question is refused."""
         if len(question) > self.settings.max_question_chars:
             raise InputError(
                 f"the question is {len(question)} characters long; the limit is {self.settings.max_question_chars}"
@@ -83,12 +95,18 @@ class Assistant:
         question = strip_controls(question)
         if history:
             history = [m.model_copy(update={"content": strip_controls(m.content)}) for m in history]
-        key = conversation_key(question, history)
-        answer = self.answers.get(key)
-        if answer is None:
-            answer = self.answerer.answer(question, history)
-            self.answers.put(key, answer)
-        return self.rewriter.rewrite(question, answer) if self.rewriter else answer
+        return question, history
+
+    def cached_chat(self, messages: list[ChatMessage]) -> Answer | None:
+        """The answer to a conversation already answered, or None; cheap enough for the event loop.
+
+        The web server calls this before handing a request to a worker thread, so repeated questions
+        never wait behind new ones. With an LLM rewriter configured every request takes the full path.
+        """
+        if self.rewriter is not None or not messages or messages[-1].role != "user":
+            return None
+        question, history = self._clean(messages[-1].content, messages[:-1])
+        return self.answers.get(conversation_key(question, history))
 
     def chat(self, messages: list[ChatMessage]) -> Answer:
         """Answer the last user message of a conversation."""
