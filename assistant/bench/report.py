@@ -86,8 +86,9 @@ def render_markdown(report: dict[str, Any]) -> str:
               "holding only the passages, so every question's first answer pays for embedding it. The baseline "
               "never caches questions. Repeats during the load phases hit the caches (question vectors and finished "
               "answers, `ASSISTANT_ANSWER_CACHE_SIZE`), as repeated questions do in production; the row with the "
-              "answer cache off shows the cost of answering every request afresh. The load generator (asyncio + "
-              "httpx) runs on the same machine and shares its CPUs.", ""]
+              "answer cache off shows the cost of answering every request afresh. The load generator (asyncio "
+              "streams, one keep-alive HTTP/1.1 connection per client; the one-client run uses httpx) runs on "
+              "the same machine and shares its CPUs.", ""]
     return "\n".join(lines)
 
 
