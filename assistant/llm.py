@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.errors import BackendUnavailableError
 from assistant.models import Answer
 from assistant.verify import unsupported_numbers
+
+if TYPE_CHECKING:  # LangChain's chat models take ~0.4 s to import; only a configured LLM needs them
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 MARKER = re.compile(r"\[(\d+)\]")
@@ -32,6 +33,8 @@ def build_prompt(question: str, draft: Answer) -> list:  # type: ignore[type-arg
     """System + user messages holding only the question, the draft and the cited evidence."""
     evidence = "\n".join(f"[{i}] {c.label}: {c.text}" for i, c in enumerate(draft.citations, start=1))
     body = f"Question: {question}\n\nEvidence:\n{evidence}\n\nDraft answer:\n{draft.answer}"
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(content=SYSTEM), HumanMessage(content=body)]
 
 
