@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 from assistant import compose
 from assistant.chunks import Chunk
@@ -53,7 +53,7 @@ class Hit(Protocol):
 class Searcher(Protocol):
     def search(
         self, query: str, k: int = 8, district: str | None = None, quarter: str | None = None,
-        kinds: Sequence[str] | None = None,
+        kinds: Sequence[str] | None = None, mode: Literal["hybrid", "bm25", "dense"] = "hybrid",
     ) -> list: ...  # type: ignore[type-arg]
 
 
@@ -355,7 +355,7 @@ class Answerer:
                     continue
                 item = max(items, key=lambda x: support(tokens, x))
                 score = (support(tokens, hit.text) + support(tokens, item)) / 2 if support(tokens, item) else 0.0
-                candidate = (score, -rank_no, hit, item)
+                candidate: tuple[float, int, object, str | None] = (score, -rank_no, hit, item)
             elif hit.kind == "milestone":
                 candidate = (support(tokens, hit.text) * 0.9, -rank_no, hit, None)
             else:
@@ -364,9 +364,9 @@ class Answerer:
                 best = candidate
         if best is None or best[0] == 0:
             return None
-        _, _, hit, item = best
-        if item is not None:
-            return self._finish(ev, compose.deadlines(ev, self.tasks[hit.id], item) or "", True, "lookup", u)  # type: ignore[attr-defined]
+        _, _, hit, dated = best
+        if dated is not None:
+            return self._finish(ev, compose.deadlines(ev, self.tasks[hit.id], dated) or "", True, "lookup", u)  # type: ignore[attr-defined]
         return self._reform_hit_answer(u, ev, hit)
 
     def _district_quota(self, u: Understanding, ev: Evidence) -> Answer | None:

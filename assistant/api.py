@@ -118,7 +118,8 @@ def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
 
 async def answer_of(assistant: Assistant, messages: list[ChatMessage]) -> Answer:
     """A repeated conversation from the answer cache, on the event loop; anything else in a worker thread."""
-    return assistant.cached_chat(messages) or await run_in_threadpool(assistant.chat, messages)
+    cached = assistant.cached_chat(messages)
+    return cached if cached is not None else await run_in_threadpool(assistant.chat, messages)
 
 
 def completion_id() -> str:
@@ -205,7 +206,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = exc.kind if isinstance(exc, GuardError) else "http_error"
-        return error_response(exc.status_code, kind, http_error_message(exc), headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, kind, http_error_message(exc), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -8,12 +8,15 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assistant.config import get_settings
 from assistant.errors import AssistantError, BackendUnavailableError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Plan Assistant: exact, cited answers.")
 
@@ -62,8 +65,8 @@ class IndexProgress:
     """A rich progress bar for `build_index`, created only when there is something to embed."""
 
     def __enter__(self) -> IndexProgress:
-        self.bar = None
-        self.task = None
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
         return self
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -71,14 +74,16 @@ class IndexProgress:
         if self.bar is None:
             if total == 0:
                 return
+            from rich import progress as rp
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            self.bar = Progress(*columns, console=Console(stderr=True), transient=True)
+            columns = (rp.TextColumn("{task.description}"), rp.BarColumn(), rp.MofNCompleteColumn(),
+                       rp.TimeElapsedColumn())
+            self.bar = rp.Progress(*columns, console=Console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task(stage, total=total)
-        self.bar.update(self.task, completed=done, total=total, description=stage)
+        if self.task is not None:
+            self.bar.update(self.task, completed=done, total=total, description=stage)
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:

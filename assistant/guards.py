@@ -15,7 +15,6 @@ import asyncio
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -156,11 +155,11 @@ class TokenBuckets:
 class RateLimitMiddleware:
     """429 with Retry-After once a client exceeds its requests per minute on the routes that do work."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, **kwargs: Any) -> None:
-        """`kwargs` go to TokenBuckets (a test clock)."""
+    def __init__(self, app: ASGIApp, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` is TokenBuckets' (a test can pass its own)."""
         self.app = app
         self.per_minute = per_minute
-        self.buckets = TokenBuckets(per_minute, **kwargs)
+        self.buckets = TokenBuckets(per_minute, clock)
 
     @staticmethod
     def counts(scope: Scope) -> bool:

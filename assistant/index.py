@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field
 
@@ -365,7 +366,8 @@ class VectorIndex:
                 # Ids and distances only: LangChain's search would also fetch and wrap every text and
                 # metadata, which costs more than the HNSW search itself (the retriever has the texts).
                 found = self._store._collection.query(
-                    query_embeddings=[vector], n_results=k, where=where, include=["distances"]
+                    query_embeddings=np.asarray([vector], dtype=np.float32), n_results=k, where=where,
+                    include=["distances"],
                 )
                 break
             except NotFoundError:

@@ -189,7 +189,9 @@ class PlanStore:
                     for i, f in enumerate(plan.findings)
                 ],
             )
-            rows = [("removed", r.line, r.text, None, r.reason) for r in plan.cleaning.removed]
+            rows: list[tuple[str, int, str, str | None, str]] = [
+                ("removed", r.line, r.text, None, r.reason) for r in plan.cleaning.removed
+            ]
             rows += [("suspect", s.line, s.text, s.context, s.reason) for s in plan.cleaning.suspect]
             db.executemany(
                 "INSERT INTO cleaning VALUES (?, ?, ?, ?, ?, ?)", [(i, *row) for i, row in enumerate(rows)]

@@ -160,7 +160,7 @@ def is_elliptical(u: Understanding) -> bool:
     short = len(rest) <= 4 if u.language == "zh" else len(rest.split()) <= 2 and len(rest) <= 14
     cue = has_any(u.normalized, FOLLOWUP_CUES)
     only_question_word = u.intent in ("responsible", "deadline") and len(rest) <= 8
-    return (short and (cue or u.districts or u.quarters)) or (cue and only_question_word)
+    return bool((short and (cue or u.districts or u.quarters)) or (cue and only_question_word))
 
 
 def understand(question: str, history: list[ChatMessage] | None = None, merge: bool = False) -> Understanding:

@@ -56,8 +56,9 @@ def computed_numbers(text: str, known: set[Decimal]) -> set[Decimal]:
     for m in SUM_EXPR.finditer(text):
         operands = [_dec(x) for x in re.split(r"[+＋]", m.group(1))]
         result = _dec(m.group(2))
-        if None not in operands and result is not None and all(o in known for o in operands):
-            if sum(operands, Decimal(0)) == result:  # type: ignore[arg-type]
+        present = [o for o in operands if o is not None]
+        if len(present) == len(operands) and result is not None and all(o in known for o in present):
+            if sum(present, Decimal(0)) == result:
                 derived.add(result)
     for m in DIFF_EXPR.finditer(text):
         a, b, result = (_dec(m.group(i)) for i in (1, 2, 3))
