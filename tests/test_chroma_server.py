@@ -4,17 +4,13 @@ survive the server going away (BM25 only, flagged), and recover when it comes ba
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
+from assistant.bench.procs import ChromaServer, chroma_executable
 from assistant.chunks import build_chunks
 from assistant.config import Settings, get_settings
 from assistant.embeddings import CachedEmbeddings, E5Embeddings
@@ -26,65 +22,13 @@ from assistant.store import PlanStore
 
 pytestmark = pytest.mark.server
 
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ChromaServer:
-    """One `chroma run` process on a fixed path and port, which can be stopped and started again."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        self.path = path
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = path.parent / "chroma-server.log"
-
-    def start(self, timeout: float = 60.0) -> None:
-        """Start the server and wait until its heartbeat answers."""
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"chroma did not answer within {timeout}s: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        """Terminate the process (kill it if it lingers) and wait for it."""
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists() and shutil.which("chroma") is None:
+    executable = chroma_executable()
+    if executable is None:
         pytest.skip("the chroma console script is not installed")
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", free_port())
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data", executable)
     server.start()
     try:
         yield server

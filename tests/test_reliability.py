@@ -21,6 +21,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.bench.procs import ChromaServer, chroma_executable
 from assistant.config import DEFAULT_PLAN, Settings
 from assistant.guards import TokenBuckets
 from assistant.repair import index_damage, set_aside_damage, sqlite_damage
@@ -28,7 +29,6 @@ from assistant.service import build
 from assistant.text import strip_controls
 from tests.live_server import running_server
 from tests.test_api import assert_error
-from tests.test_chroma_server import CHROMA, ChromaServer, free_port
 
 pytestmark = pytest.mark.server
 
@@ -437,10 +437,11 @@ def chroma_workers(
 ) -> Iterator[tuple[ChromaServer, list[str]]]:
     """A `chroma run` server, the index ingested once against it, and two `assistant serve` workers on
     their own ports sharing it (and one index dir); yields (server, [worker URLs])."""
-    if not CHROMA.exists():
+    executable = chroma_executable()
+    if executable is None:
         pytest.skip("the chroma console script is not installed")
     root = tmp_path_factory.mktemp("chroma-workers")
-    server = ChromaServer(root / "chroma-data", free_port())
+    server = ChromaServer(root / "chroma-data", executable)
     server.start()
     try:
         index = root / "index"

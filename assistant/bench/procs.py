@@ -142,17 +142,29 @@ def chroma_executable() -> str | None:
     return str(beside) if beside.exists() else shutil.which("chroma")
 
 
-class ChromaServer(Process):
-    """`chroma run` on a free loopback port over a fresh data dir."""
+class ChromaServer:
+    """`chroma run` on one loopback port and data dir (log beside it), for the bench and the tests.
 
-    def __init__(self, workdir: Path, executable: str) -> None:
-        """Start the server."""
-        self.port = free_port()
+    It can be stopped and started again on the same port and data, which is how the outage tests take
+    the vector server away and bring it back.
+    """
+
+    def __init__(self, data: Path, executable: str, port: int | None = None) -> None:
+        """Remember where and how; `start` runs it."""
+        self.data = data
+        self.executable = executable
+        self.port = port or free_port()
         self.url = f"http://{HOST}:{self.port}"
-        data = workdir / "chroma-server"
-        cmd = [executable, "run", "--path", str(data), "--host", HOST, "--port", str(self.port)]
-        super().__init__(f"chroma run :{self.port}", cmd, workdir / "chroma-server.log", bench_env())
+        self.process: Process | None = None
 
-    def wait_ready(self, timeout: float = 60.0) -> float:
-        """Seconds until the heartbeat answered."""
-        return self.wait_http(f"{self.url}/api/v2/heartbeat", timeout)
+    def start(self, timeout: float = 60.0) -> float:
+        """Start the server; seconds until its heartbeat answered (AssistantError with the log if never)."""
+        cmd = [self.executable, "run", "--path", str(self.data), "--host", HOST, "--port", str(self.port)]
+        self.process = Process(f"chroma run :{self.port}", cmd, self.data.parent / "chroma-server.log", bench_env())
+        return self.process.wait_http(f"{self.url}/api/v2/heartbeat", timeout)
+
+    def stop(self) -> None:
+        """Stop the server, if it runs."""
+        if self.process is not None:
+            self.process.stop()
+            self.process = None

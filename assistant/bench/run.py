@@ -171,10 +171,10 @@ def measure_workers(settings: Settings, work: Path, rows: list[dict[str, Any]], 
     executable = chroma_executable()
     if executable is None:
         return {"skipped": "the chroma console script is not installed"}
-    chroma = ChromaServer(work, executable)
+    chroma = ChromaServer(work / "chroma-server", executable)
     servers: list[ApiServer] = []
     try:
-        chroma.wait_ready()
+        chroma.start()
         index, cache = work / "index-server", work / "cache-workers.sqlite"
         copy_sqlite(work / "passages.sqlite", cache)
         started = time.perf_counter()
