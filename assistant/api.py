@@ -42,7 +42,6 @@ from assistant.api_models import (
     PlanInfo,
     Readiness,
     ReformsResponse,
-    SearchHit,
     SearchResponse,
     SourceResponse,
     StreamSegment,
@@ -52,9 +51,9 @@ from assistant.api_models import (
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
-from assistant.lexicon import find_districts, find_quarters
+from assistant.lexicon import find_districts, resolve_quarter
 from assistant.loader import AssistantLoader
-from assistant.models import DISTRICTS, QUARTERS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.models import DISTRICTS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
 from assistant.service import Assistant
 from assistant.stream import split_segments
 
@@ -90,17 +89,6 @@ def resolve_district(name: str) -> str:
     found = [d for d in find_districts(name) if d in DISTRICTS]
     if len(found) != 1:
         raise InputError(f"unknown district {name!r}; use one of {'、'.join(DISTRICTS)} (either script, or pinyin)")
-    return found[0]
-
-
-def resolve_quarter(name: str) -> str:
-    """Q1..Q4 from Q3, q3, 三季度, third quarter ..."""
-    code = name.strip().upper()
-    if code in QUARTERS:
-        return code
-    found = find_quarters(name)
-    if len(found) != 1:
-        raise InputError(f"cannot read {name!r} as one quarter; use Q1, Q2, Q3 or Q4")
     return found[0]
 
 
@@ -297,7 +285,7 @@ def add_plan_routes(app: FastAPI) -> None:
         retriever = cast(HybridRetriever, assistant.retriever)
         hits = retriever.search(q, k=k, district=district or None, quarter=quarter or None, mode=mode)
         return SearchResponse(
-            query=q, hits=[SearchHit.model_validate(h.model_dump()) for h in hits], degraded=retriever.degraded
+            query=q, hits=hits, degraded=retriever.degraded
         )
 
     @app.get("/api/plan", response_model=PlanInfo, tags=["plan"], responses=ERROR_RESPONSES)

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.models import ChatMessage, Citation, Finding, Reform, SourceLine, Task
+from assistant.chunks import Chunk
+from assistant.models import ChatMessage, Citation, Finding, Hit, Reform, SourceLine, Task
 
 MODEL_ID = "plan-assistant"
 MAX_CONTENT_CHARS = 20_000
@@ -36,24 +37,11 @@ class StreamSegment(BaseModel):
     text: str
 
 
-class SearchHit(BaseModel):
-    """A retrieved chunk with its fused score and each retriever's rank for it."""
-
-    id: str
-    text: str
-    score: float
-    kind: str
-    district: str | None = None
-    quarter: str | None = None
-    lines: tuple[int, int]
-    sources: dict[str, int] = Field(default_factory=dict)
-
-
 class SearchResponse(BaseModel):
     """Hits for a query, best first; `degraded` is true when dense retrieval was unavailable (BM25 only)."""
 
     query: str
-    hits: list[SearchHit]
+    hits: list[Hit]
     degraded: bool
 
 
@@ -106,16 +94,9 @@ class AuditResponse(BaseModel):
     counts: dict[str, int]
 
 
-class SourceResponse(BaseModel):
-    """A citable record: the chunk text, where it sits in the plan, and the raw lines it came from."""
+class SourceResponse(Chunk):
+    """A citable record: the chunk (its text and where it sits in the plan) and the raw lines it came from."""
 
-    id: str
-    kind: str
-    record_id: str
-    text: str
-    district: str | None = None
-    quarter: str | None = None
-    lines: tuple[int, int]
     source_lines: list[SourceLine]
 
 

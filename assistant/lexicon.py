@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant.errors import InputError
 from assistant.models import QUARTER_LABELS, QUARTERS
 from assistant.text import normalize, to_simplified, word_spans
 
@@ -173,6 +174,17 @@ def find_quarters(question: str) -> list[str]:
             n = _EN_NUMBER.get(value) or _CN_NUMBER.get(value) or int(value)
             found.append(QUARTERS[n - 1])
     return list(dict.fromkeys(found))
+
+
+def resolve_quarter(name: str) -> str:
+    """Q1..Q4 from a filter value such as Q3, q3, 三季度 or third quarter; InputError unless exactly one."""
+    code = name.strip().upper()
+    if code in QUARTERS:
+        return code
+    found = find_quarters(name)
+    if len(found) != 1:
+        raise InputError(f"cannot read {name!r} as one quarter; use Q1, Q2, Q3 or Q4")
+    return found[0]
 
 
 def find_months(question: str) -> list[int]:

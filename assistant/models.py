@@ -133,3 +133,18 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     degraded: bool = False
     flags: list[str] = Field(default_factory=list)
+
+
+class Hit(BaseModel):
+    """A retrieved chunk: `score` is the fused score (or the single retriever's, in bm25/dense mode);
+    `sources` gives each retriever's 1-based rank for it. The retriever returns these and /api/search
+    sends them as they are."""
+
+    id: str
+    text: str
+    score: float
+    kind: str
+    district: str | None = None
+    quarter: str | None = None
+    lines: tuple[int, int]
+    sources: dict[str, int] = Field(default_factory=dict)

@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
 from rank_bm25 import BM25Okapi
 
 from assistant.chunks import Chunk
 from assistant.errors import BackendUnavailableError, IndexMissingError, InputError
-from assistant.lexicon import expand_english, find_districts, find_quarters
-from assistant.models import QUARTERS
+from assistant.lexicon import expand_english, find_districts, resolve_quarter
+from assistant.models import Hit
 from assistant.text import detect_language, normalize, strip_controls, tokenize
 
 if TYPE_CHECKING:
@@ -45,20 +44,6 @@ POOL_LIMIT = 2000
 """Rank every chunk at once (and memoise it) only up to this many chunks; larger plans filter in Chroma."""
 POOL_MEMO = 512
 """Query texts whose full dense ranking is kept in memory (146 pairs each for this plan)."""
-
-
-class Hit(BaseModel):
-    """A retrieved chunk: `score` is the fused score (or the single retriever's, in bm25/dense mode);
-    `sources` gives each retriever's 1-based rank for it."""
-
-    id: str
-    text: str
-    score: float
-    kind: str
-    district: str | None = None
-    quarter: str | None = None
-    lines: tuple[int, int]
-    sources: dict[str, int] = Field(default_factory=dict)
 
 
 def fuse(
@@ -149,17 +134,6 @@ class HybridRetriever:
             raise InputError(f"unknown district {district!r}; the plan's districts are {'、'.join(self.districts)}")
         return found
 
-    @staticmethod
-    def resolve_quarter(quarter: str) -> str:
-        """Q1..Q4 from Q3, q3, 三季度, third quarter ..."""
-        code = quarter.strip().upper()
-        if code in QUARTERS:
-            return code
-        found = find_quarters(quarter)
-        if len(found) != 1:
-            raise InputError(f"cannot read {quarter!r} as one quarter; use Q1, Q2, Q3 or Q4")
-        return found[0]
-
     def allowed(self, district: str | None, quarter: str | None, kinds: Sequence[str] | None) -> set[str] | None:
         """Ids passing the filters (None: no filter)."""
         if district is None and quarter is None and not kinds:
@@ -199,7 +173,7 @@ class HybridRetriever:
         if district is not None:
             district = self.resolve_district(district)
         if quarter is not None:
-            quarter = self.resolve_quarter(quarter)
+            quarter = resolve_quarter(quarter)
         prepared = prepare_query(query)
         out: dict[str, list[tuple[str, float]]] = {}
         if "bm25" in modes:
