@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,20 +17,29 @@ from assistant.store import PlanStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@contextmanager
+def env_setting(name: str, value: str) -> Iterator[None]:
+    """Set one ASSISTANT_* variable (subprocesses inherit it) and re-read settings on the way in and out."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One embedding cache for the whole run, inherited by subprocesses: each test index embeds the plan
     once between them instead of once per index (the cache is keyed by model id and text hash)."""
     path = tmp_path_factory.mktemp("embedding-cache") / "cache.sqlite"
-    old = os.environ.get("ASSISTANT_EMBEDDING_CACHE")
-    os.environ["ASSISTANT_EMBEDDING_CACHE"] = str(path)
-    get_settings.cache_clear()
-    yield path
-    if old is None:
-        os.environ.pop("ASSISTANT_EMBEDDING_CACHE", None)
-    else:
-        os.environ["ASSISTANT_EMBEDDING_CACHE"] = old
-    get_settings.cache_clear()
+    with env_setting("ASSISTANT_EMBEDDING_CACHE", str(path)):
+        yield path
 
 
 @pytest.fixture(scope="session")
@@ -46,15 +56,8 @@ def plan(raw_text: str) -> Plan:
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A session-wide index directory; ASSISTANT_INDEX_DIR points at it for in-process code and CLIs."""
     path = tmp_path_factory.mktemp("index")
-    old = os.environ.get("ASSISTANT_INDEX_DIR")
-    os.environ["ASSISTANT_INDEX_DIR"] = str(path)
-    get_settings.cache_clear()
-    yield path
-    if old is None:
-        os.environ.pop("ASSISTANT_INDEX_DIR", None)
-    else:
-        os.environ["ASSISTANT_INDEX_DIR"] = old
-    get_settings.cache_clear()
+    with env_setting("ASSISTANT_INDEX_DIR", str(path)):
+        yield path
 
 
 @pytest.fixture(scope="session")
