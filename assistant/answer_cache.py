@@ -34,12 +34,16 @@ class AnswerCache:
         self._items: OrderedDict[Key, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Key) -> Answer | None:
-        """A copy of the cached answer (callers may change theirs), or None."""
+    def get(self, key: Key, record_miss: bool = True) -> Answer | None:
+        """A copy of the cached answer (callers may change theirs), or None.
+
+        `record_miss=False` is for a look before the full path, which will ask again and count the miss.
+        """
         with self._lock:
             answer = self._items.get(key)
             if answer is None:
-                self.misses += 1
+                if record_miss:
+                    self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1

@@ -106,7 +106,7 @@ class Assistant:
         if self.rewriter is not None or not messages or messages[-1].role != "user":
             return None
         question, history = self._clean(messages[-1].content, messages[:-1])
-        return self.answers.get(conversation_key(question, history))
+        return self.answers.get(conversation_key(question, history), record_miss=False)
 
     def chat(self, messages: list[ChatMessage]) -> Answer:
         """Answer the last user message of a conversation."""

@@ -44,3 +44,13 @@ def test_degraded_answers_are_not_kept_and_size_zero_keeps_nothing() -> None:
     off = AnswerCache(0)
     off.put(key, Answer(answer="full", answerable=True, route="retrieval"))
     assert off.get(key) is None and off.misses == 1
+
+
+def test_the_look_before_the_full_path_counts_a_miss_once(assistant: Assistant) -> None:
+    messages = [ChatMessage(role="user", content="武进区要建多少张家庭养老床位?")]
+    misses, hits = assistant.answers.misses, assistant.answers.hits
+    assert assistant.cached_chat(messages) is None
+    first = assistant.chat(messages)
+    assert (assistant.answers.misses, assistant.answers.hits) == (misses + 1, hits)
+    assert assistant.cached_chat(messages) == first
+    assert (assistant.answers.misses, assistant.answers.hits) == (misses + 1, hits + 1)
