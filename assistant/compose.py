@@ -18,7 +18,8 @@ def short(text: str, limit: int = 26) -> str:
 
 
 def task_label(t: Task, district: str | None = None) -> str:
-    parts = ["附件1", f"序號{t.group_no}", short(t.content)]
+    """附件1 · 序號3-1 · …: the row number the Plan tab and the export show (group-seq), not just the group."""
+    parts = ["附件1", f"序號{t.group_no}-{t.seq}", short(t.content)]
     return " · ".join([*parts, district] if district else parts)
 
 
