@@ -49,6 +49,7 @@ from assistant.api_models import (
     TasksResponse,
 )
 from assistant.config import Settings, get_settings
+from assistant.docs import add_docs_routes
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, resolve_quarter
@@ -386,6 +387,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         summary="Exact, cited answers about the 2025 Changzhou civil-affairs work plan.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served offline by add_docs_routes
+        redoc_url=None,
     )
     app.state.loader = AssistantLoader(settings, app.state, assistant)
     async def app_settings() -> Settings:
@@ -406,6 +409,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     add_chat_routes(app)
     add_plan_routes(app)
     add_admin_routes(app, settings)
+    add_docs_routes(app)
     if ui:
         from ui.app import mount_ui
 
