@@ -1,4 +1,4 @@
-"""Command line: ingest · audit · export · ask · search · eval · bench · serve."""
+"""Command line: ingest · audit · export · ask · search · eval · bench · serve · feedback · screenshots."""
 
 from __future__ import annotations
 
@@ -446,6 +446,45 @@ def serve(
     url = f"http://{host}:{port}"
     typer.echo(f"Plan Assistant on {url}/  ·  API docs {url}/docs  ·  OpenAI base URL {url}/v1")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+feedback_app = typer.Typer(no_args_is_help=True, help="Readers' 👍/👎 on answers, from the web chat.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write (eval question format).")] = Path(
+        "eval/feedback.jsonl"
+    ),
+) -> None:
+    """Write every 👎 answer as an eval question (`assistant eval --questions OUT` replays them)."""
+    from assistant.feedback import FeedbackStore, feedback_path
+
+    store = FeedbackStore(feedback_path(get_settings()))
+    try:
+        n = store.export_eval_cases(out)
+    except AssistantError as exc:
+        fail(exc)
+    typer.echo(f"wrote {n} thumbs-down item(s) to {out}")
+
+
+@app.command()
+def screenshots(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the PNGs.")] = Path("eval/reports"),
+    chromium: Annotated[Path, typer.Option("--chromium", help="Chromium binary.")] = Path("/usr/bin/chromium"),
+) -> None:
+    """Screenshots of the web chat at desktop and phone sizes, light and dark (starts its own server)."""
+    import logging
+
+    from ui.screenshots import take_screenshots
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    try:
+        paths = take_screenshots(get_settings(), out, chromium)
+    except AssistantError as exc:
+        fail(exc)
+    typer.echo("wrote " + ", ".join(str(p) for p in paths))
 
 
 if __name__ == "__main__":
