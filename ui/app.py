@@ -1,235 +1,318 @@
-"""The web UI: chat with streamed, cited answers; a plan browser; the audit findings.
+"""The web UI: chat with streamed, cited answers and a source panel; a plan browser; the audit findings.
 
 Built once per server with a callable that returns the loaded Assistant (or raises NotReadyError while
-the index is still loading), so the page can be served before the Assistant is ready.
+the index is still loading), so the page can be served before the Assistant is ready. Plan-specific
+choices (units, examples, the plan's name) come from ui/plan_view.py; the interface's words from
+ui/i18n.py; the chat's HTML from ui/render.py; its page script and styles from ui/static/.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
-import pandas as pd
 from fastapi import FastAPI
 
-from assistant.chunks import numbered
 from assistant.errors import AssistantError
-from assistant.models import DISTRICTS, QUARTER_LABELS, ChatMessage, Finding, Plan, Reform, Task
+from assistant.feedback import FeedbackStore, feedback_path
+from assistant.models import QUARTER_LABELS, Answer, ChatMessage
 from assistant.service import Assistant
 from assistant.stream import split_segments
 from assistant.text import to_simplified
-from ui.render import SCRIPTS, Turn, conversation
+from ui import plan_view
+from ui.i18n import LANGS, lang_from_header, t
+from ui.render import SourceView, Turn, conversation_html, escape, script_choices
+from ui.tables import (
+    ALL,
+    FINDING_COLUMNS,
+    REFORM_COLUMNS,
+    TASK_COLUMNS,
+    audit_summary,
+    finding_rows,
+    headers,
+    matching,
+    reform_rows,
+    table_html,
+    task_rows,
+)
 
 log = logging.getLogger(__name__)
 GetAssistant = Callable[[], Assistant]
-ChatUpdate = tuple[list[dict[str, str]], list[Turn], str]
-
-EXAMPLES = [
-    "新北区第三季度的改革进度?",
-    "哪个区助餐点最多?",
-    "冬暖夏凉送电项目谁负责?",
-    "新北區第三季度的改革進度?",
-    "What is Xinbei's Q3 reform milestone?",
-]
-ALL = "all"
-DISTRICT_CHOICES = [("全部", ALL)] + [(to_simplified(d), d) for d in DISTRICTS]
-QUARTER_CHOICES = [("全部", ALL)] + [(label, code) for code, label in QUARTER_LABELS.items()]
-TASK_HEADERS = ["序号", "任务组", "主要内容", "责任单位", "任务分解"]
-REFORM_HEADERS = ["序号", "地区", "改革事项", "季度", "进度安排"]
-FINDING_HEADERS = ["状态", "类型", "说明", "依据"]
-STATUS_LABELS = {"mismatch": "不一致", "ambiguous": "有歧义", "info": "说明", "checked": "已核对"}
-STATUS_ORDER = list(STATUS_LABELS)
-
-UI_CSS = """
-.pa-answer { line-height: 1.65; }
-.pa-badge { display: inline-block; font-size: .8em; padding: 0 .5em; margin-bottom: .3em; border-radius: 4px;
-  background: var(--color-accent-soft); color: var(--body-text-color); }
-.pa-sources { margin-top: .7em; padding-top: .4em; border-top: 1px solid var(--border-color-primary);
-  font-size: .92em; }
-.pa-sources-title { font-weight: 600; margin-bottom: .2em; }
-.pa-source summary { cursor: pointer; padding: .15em 0; }
-.pa-quote { margin: .3em 0 .3em .8em; padding-left: .6em; border-left: 3px solid var(--color-accent); }
-.pa-loc, .pa-lines { color: var(--body-text-color-subdued); font-size: .85em; }
-.pa-lines { list-style: none; margin: .2em 0 .4em .8em; padding: 0; }
-.pa-lineno { font-family: var(--font-mono); margin-right: .4em; }
-.pa-error { color: var(--error-text-color); }
-"""
+STATIC = Path(__file__).parent / "static"
+RECENT_TURNS = 5000
+"""Finished answers remembered per process so a 👍/👎 can store what was shown."""
 
 
-# ---- table rows -------------------------------------------------------------------------------
-def task_breakdown(task: Task, district: str) -> str:
-    """The 任务分解 cell: the district's value, or every district's value, or the city-wide text."""
-    values = {**(task.districts or {}), **(task.unit_values or {})}
-    if district != ALL:
-        return values.get(district, "")
-    parts = [f"{d} {v}" for d, v in values.items()]
-    if task.citywide:
-        parts.append(task.citywide)
-    if task.unassigned_values:
-        parts.append("未标明地区: " + "、".join(task.unassigned_values))
-    return "; ".join(parts)
+@dataclass(frozen=True)
+class Shown:
+    """An answer as a reader saw it, kept for their feedback."""
+
+    question: str
+    history: list[ChatMessage]
+    answer: Answer
 
 
-def task_rows(plan: Plan, district: str = ALL) -> pd.DataFrame:
-    """Attachment 1 as table rows; with a district, only rows giving it a value (`--` counts as none)."""
-    rows = []
-    for t in plan.tasks:
-        value = task_breakdown(t, district)
-        if district != ALL and value.strip() in ("", "--"):
-            continue
-        rows.append([f"{t.group_no}-{t.seq}", t.group, t.content, "、".join(t.responsible), value])
-    return pd.DataFrame(rows, columns=TASK_HEADERS)
+class RecentAnswers:
+    """A bounded, thread-safe map from turn id to the answer shown."""
+
+    def __init__(self, size: int = RECENT_TURNS) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Shown] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, turn_id: str, shown: Shown) -> None:
+        with self._lock:
+            self._items[turn_id] = shown
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def get(self, turn_id: str) -> Shown | None:
+        with self._lock:
+            return self._items.get(turn_id)
 
 
-def reform_rows(plan: Plan, district: str = ALL, quarter: str = ALL) -> pd.DataFrame:
-    """Attachment 2 as one row per reform item and quarter."""
-    rows = []
-    for r in plan.reforms:
-        if district != ALL and r.district != district:
-            continue
-        rows.extend(reform_quarters(r, quarter))
-    return pd.DataFrame(rows, columns=REFORM_HEADERS)
+def header_html(lang: str, plan_name: str | None) -> str:
+    """The page heading: the assistant, the plan it answers about, the API links."""
+    plan = f" {escape(plan_name, lang)}" if plan_name else ""
+    return (
+        f'<h1>{t("app_title", lang)} · Plan Assistant</h1>'
+        f'<p>{escape(t("app_intro", lang), lang)}{plan}</p>'
+        f'<nav aria-label="{t("api_links", lang)}">{t("api_links", lang)}: <a href="/docs">/docs</a> · '
+        '<a href="/redoc">/redoc</a> · OpenAI: <code>/v1</code></nav>'
+    )
 
 
-def reform_quarters(r: Reform, quarter: str) -> list[list[str]]:
-    """One reform's milestone rows, for one quarter or all."""
-    codes = list(QUARTER_LABELS) if quarter == ALL else [quarter]
-    return [
-        [str(r.no), r.district, r.item, QUARTER_LABELS[q], numbered(r.milestones[q])]
-        for q in codes
-        if r.milestones.get(q)
-    ]
-
-
-def finding_rows(findings: list[Finding]) -> pd.DataFrame:
-    """Findings, mismatches and ambiguities first."""
-    ordered = sorted(findings, key=lambda f: STATUS_ORDER.index(f.status) if f.status in STATUS_ORDER else 99)
-    rows = [[STATUS_LABELS.get(f.status, f.status), f.kind, f.message, " | ".join(f.evidence)] for f in ordered]
-    return pd.DataFrame(rows, columns=FINDING_HEADERS)
-
-
-def audit_summary(findings: list[Finding]) -> str:
-    """One line counting findings by status."""
-    counts = {s: sum(f.status == s for f in findings) for s in STATUS_LABELS}
-    parts = "，".join(f"{STATUS_LABELS[s]} {n} 项" for s, n in counts.items() if n)
-    return f"共 {len(findings)} 项核对结果：{parts}。数字核对：各区分解之和 vs 合计、正文 vs 附件1。"
+def source_view(assistant: Assistant, chunk_id: str, plan_name: str) -> SourceView:
+    """Raw lines, plan name and the Plan-tab row of one cited chunk."""
+    chunk = assistant.chunk(chunk_id)
+    row = chunk.record_id if chunk is not None and chunk.kind in ("task", "reform_target", "milestone") else None
+    return SourceView(lines=assistant.source_lines(chunk_id), plan=plan_name, row=row)
 
 
 # ---- the app ----------------------------------------------------------------------------------
 def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
     """The Blocks app; `get_assistant` returns the loaded Assistant or raises NotReadyError."""
+    recent = RecentAnswers()
 
-    def respond(question: str, turns: list[Turn], script: str) -> Iterator[ChatUpdate]:
+    def ready() -> Assistant | None:
+        try:
+            return get_assistant()
+        except AssistantError:
+            return None
+
+    def chat_view(turns: list[Turn], script: str, lang: str) -> str:
+        assistant = ready()
+        examples = plan_view.example_questions(assistant) if assistant else []
+        return conversation_html(turns, script, lang, examples, ready=assistant is not None)
+
+    def respond(question: str, turns: list[Turn], script: str, lang: str) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
-            yield conversation(turns, script), turns, ""
+            yield chat_view(turns, script, lang), turns, gr.update(), gr.update()
             return
-        history = [ChatMessage(role=role, content=text) for t in turns if t.answer is not None
-                   for role, text in (("user", t.question), ("assistant", t.answer.answer))]
-        turn = Turn(question=question)
+        history = [ChatMessage(role=role, content=text) for t_ in turns if t_.answer is not None
+                   for role, text in (("user", t_.question), ("assistant", t_.answer.answer))]
+        turn = Turn(question=question, id=uuid.uuid4().hex)
         turns = [*turns, turn]
-        yield conversation(turns, script), turns, ""
+        locked = gr.update(interactive=False)
+        yield chat_view(turns, script, lang), turns, locked, locked
         try:
             assistant = get_assistant()
-            messages = history[-(assistant.settings.max_messages - 1):] if assistant.settings.max_messages > 1 else []
+            limit = assistant.settings.max_messages
+            messages = history[-(limit - 1):] if limit > 1 else []
             answer = assistant.chat([*messages, ChatMessage(role="user", content=question)])
         except AssistantError as exc:
-            turn.error = str(exc)
-            yield conversation(turns, script), turns, ""
+            turn.error = t("error_server", lang) + str(exc)
+            yield chat_view(turns, script, lang), turns, gr.update(interactive=True), gr.update(interactive=True)
             return
         for segment in split_segments(answer.answer):
             turn.text += segment
-            yield conversation(turns, script), turns, ""
-        turn.sources = {c.id: assistant.source_lines(c.id) for c in answer.citations}
+            yield chat_view(turns, script, lang), turns, locked, locked
+        name = plan_view.plan_title(assistant.plan)
+        turn.sources = {c.id: source_view(assistant, c.id, name) for c in answer.citations}
         turn.answer = answer
-        yield conversation(turns, script), turns, ""
+        recent.put(turn.id, Shown(question=question, history=messages, answer=answer))
+        yield chat_view(turns, script, lang), turns, gr.update(value="", interactive=True), gr.update(interactive=True)
 
-    def plan_or_message() -> tuple[Plan | None, str]:
+    def record_feedback(payload: dict[str, Any]) -> dict[str, Any]:
+        """Called by the page script on 👍/👎 with {turn, rating, lang}: store the rating with the answer shown."""
+        lang, rating = str(payload.get("lang", "zh")), str(payload.get("rating", ""))
+        shown = recent.get(str(payload.get("turn", "")))
+        assistant = ready()
+        if shown is None or assistant is None:
+            return {"ok": False, "message": t("feedback_unknown", lang)}
         try:
-            return get_assistant().plan, ""
+            store = FeedbackStore(feedback_path(assistant.settings))
+            item = store.record(rating, shown.question, shown.answer, plan=assistant.plan.source_name,
+                                plan_sha256=assistant.plan.source_sha256, history=shown.history)
         except AssistantError as exc:
-            return None, f"⚠️ {exc}"
+            return {"ok": False, "message": t("feedback_failed", lang) + str(exc)}
+        log.info("feedback %s on %r stored as %d", rating, shown.question, item)
+        return {"ok": True, "id": item, "message": t("thanks", lang)}
 
-    def load_tasks(district: str) -> tuple[pd.DataFrame, str]:
-        plan, message = plan_or_message()
-        return (task_rows(plan, district) if plan else pd.DataFrame(columns=TASK_HEADERS)), message
+    def add_feedback_comment(payload: dict[str, Any]) -> dict[str, Any]:
+        """Called by the page script with {id, comment, lang}: the optional comment on a stored rating."""
+        lang = str(payload.get("lang", "zh"))
+        assistant = ready()
+        if assistant is None:
+            return {"ok": False, "message": t("not_ready", lang)}
+        try:
+            store = FeedbackStore(feedback_path(assistant.settings))
+            store.set_comment(int(payload.get("id", 0)), str(payload.get("comment", "")))
+        except (AssistantError, ValueError) as exc:
+            return {"ok": False, "message": t("feedback_failed", lang) + str(exc)}
+        return {"ok": True, "message": t("comment_saved", lang)}
 
-    def load_reforms(district: str, quarter: str) -> tuple[pd.DataFrame, str]:
-        plan, message = plan_or_message()
-        return (reform_rows(plan, district, quarter) if plan else pd.DataFrame(columns=REFORM_HEADERS)), message
+    def plan_updates(lang: str, query: str, task_unit: str, reform_unit: str, quarter: str) -> list[Any]:
+        """The Plan tab in `lang`: filter choices from the plan's own units, the two tables, a status line."""
+        assistant = ready()
+        if assistant is None:
+            return [gr.update(), gr.update(), gr.update(), "", "", f"<p>⚠️ {t('not_ready', lang)}</p>"]
+        plan = assistant.plan
+        units = [(t("all", lang), ALL)] + [(to_simplified(u), u) for u in plan_view.plan_units(assistant)]
+        quarters = [(t("all", lang), ALL)] + [
+            (q if lang == "en" else QUARTER_LABELS.get(q, q), q) for q in plan_view.plan_quarters(assistant)
+        ]
+        tasks = matching(task_rows(plan, task_unit or ALL, lang), query)
+        reforms = matching(reform_rows(plan, reform_unit or ALL, quarter or ALL), query)
+        hit = query.strip() or None
+        return [
+            gr.update(choices=units, label=t("unit_label", lang)),
+            gr.update(choices=units, label=t("reform_unit_label", lang)),
+            gr.update(choices=quarters, label=t("quarter_label", lang)),
+            table_html("task-table", t("tasks_heading", lang), headers(TASK_COLUMNS, lang), tasks, lang, highlight=hit),
+            table_html("reform-table", t("reforms_heading", lang), headers(REFORM_COLUMNS, lang), reforms, lang,
+                       highlight=hit),
+            "",
+        ]
 
-    def load_plan(district: str, reform_district: str, quarter: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-        tasks, message = load_tasks(district)
-        reforms, _ = load_reforms(reform_district, quarter)
-        return tasks, reforms, message
-
-    def load_audit() -> tuple[str, pd.DataFrame]:
-        plan, message = plan_or_message()
-        if plan is None:
-            return message, pd.DataFrame(columns=FINDING_HEADERS)
-        return audit_summary(plan.findings), finding_rows(plan.findings)
+    def audit_updates(lang: str) -> list[str]:
+        assistant = ready()
+        if assistant is None:
+            return [f"<p>⚠️ {t('not_ready', lang)}</p>", ""]
+        rows = finding_rows(assistant.plan, lang)
+        return [
+            f"<p>{escape(audit_summary(assistant.plan, lang), lang)}</p>",
+            table_html("audit-table-t", t("audit_heading", lang), headers(FINDING_COLUMNS, lang), rows, lang),
+        ]
 
     with gr.Blocks(title="Plan Assistant · 计划助手", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "## 计划助手 · Plan Assistant\n"
-            "关于《2025年全市民政工作要点》（常民發〔2025〕1號）的问答：每个回答都注明出处。"
-            "简体、繁體、English 均可提问。 · API: [/docs](/docs) · OpenAI: `/v1`"
-        )
-        with gr.Tabs(elem_id="tabs"):
-            with gr.Tab("问答 Chat", id="chat", elem_id="tab-chat"):
+        header = gr.HTML(header_html("zh", None), elem_id="pa-title", js_on_load=None)
+        with gr.Row(elem_id="pa-header"):
+            lang = gr.Radio(LANGS, value="zh", label=t("lang_label", "zh"), elem_id="lang-toggle", scale=0,
+                            min_width=210)
+            script = gr.Radio(script_choices("zh"), value="auto", label=t("script_label", "zh"),
+                              elem_id="script-toggle", scale=0, min_width=220)
+            clear = gr.Button(t("clear", "zh"), elem_id="clear-button", size="sm", scale=0, min_width=90)
+        # The seam for a library of plans: shown once there is more than one to choose from.
+        plan_select = gr.Dropdown(choices=[], label=t("plan_label", "zh"), visible=False, elem_id="plan-select")
+        with gr.Tabs(elem_id="tabs") as tabs:
+            with gr.Tab(t("tab_chat", "zh"), id="chat", elem_id="tab-chat") as chat_tab:
                 turns = gr.State([])
-                script = gr.Radio(SCRIPTS, value="auto", label="显示 简/繁", elem_id="script-toggle")
-                chatbot = gr.Chatbot(
-                    elem_id="chatbot", label="对话", height=560, render_markdown=False, sanitize_html=True,
-                    latex_delimiters=[], buttons=[], feedback_options=None, placeholder="请提问，或点下方的示例问题",
+                conversation = gr.HTML(
+                    conversation_html([], "auto", "zh", ready=False), elem_id="chatbot",
+                    js_on_load=(STATIC / "chat.js").read_text(encoding="utf-8"),
+                    server_functions=[record_feedback, add_feedback_comment],
                 )
-                with gr.Row():
+                with gr.Row(elem_id="chat-input-row"):
                     question = gr.Textbox(
-                        elem_id="chat-input", show_label=False, scale=8, max_length=2000,
-                        placeholder="输入问题，回车发送 · Ask in Chinese (简/繁) or English",
+                        elem_id="chat-input", label=t("question_label", "zh"), scale=5, max_length=2000, lines=1,
+                        placeholder=t("question_placeholder", "zh"), submit_btn=False,
                     )
-                    send = gr.Button("发送 Send", variant="primary", elem_id="send-button", scale=1)
-                    clear = gr.Button("清空", elem_id="clear-button", scale=1)
-                gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题", elem_id="examples")
+                    send = gr.Button(t("send", "zh"), variant="primary", elem_id="send-button", scale=0, min_width=72)
 
-            with gr.Tab("计划浏览 Plan", id="plan", elem_id="tab-plan") as plan_tab:
-                plan_status = gr.Markdown(elem_id="plan-status")
-                gr.Markdown("### 附件1 重点任务清单")
-                task_district = gr.Dropdown(DISTRICT_CHOICES, value=ALL, label="地区（只看给该地区分解了任务的行）",
-                                            elem_id="task-district")
-                task_table = gr.Dataframe(headers=TASK_HEADERS, interactive=False, wrap=True, max_height=520,
-                                          column_widths=["6%", "14%", "32%", "16%", "32%"], show_search="search",
-                                          elem_id="task-table")
-                gr.Markdown("### 附件2 改革攻坚事项清单")
+            with gr.Tab(t("tab_plan", "zh"), id="plan", elem_id="tab-plan") as plan_tab:
+                plan_status = gr.HTML(elem_id="plan-status")
+                with gr.Row(elem_id="plan-filters"):
+                    plan_filter = gr.Textbox(label=t("filter_label", "zh"), elem_id="plan-filter", scale=3, lines=1)
+                    filter_clear = gr.Button(t("filter_clear", "zh"), elem_id="plan-filter-clear", size="sm",
+                                             scale=0, min_width=120)
                 with gr.Row():
-                    reform_district = gr.Dropdown(DISTRICT_CHOICES, value=ALL, label="地区", elem_id="reform-district")
-                    reform_quarter = gr.Radio(QUARTER_CHOICES, value=ALL, label="季度", elem_id="reform-quarter")
-                reform_table = gr.Dataframe(headers=REFORM_HEADERS, interactive=False, wrap=True, max_height=520,
-                                            column_widths=["6%", "8%", "26%", "8%", "52%"], show_search="search",
-                                            elem_id="reform-table")
+                    task_unit = gr.Dropdown([(t("all", "zh"), ALL)], value=ALL, label=t("unit_label", "zh"),
+                                            elem_id="task-district")
+                    reform_unit = gr.Dropdown([(t("all", "zh"), ALL)], value=ALL, label=t("reform_unit_label", "zh"),
+                                              elem_id="reform-district")
+                    reform_quarter = gr.Radio([(t("all", "zh"), ALL)], value=ALL, label=t("quarter_label", "zh"),
+                                              elem_id="reform-quarter")
+                task_table = gr.HTML(elem_id="task-table")
+                reform_table = gr.HTML(elem_id="reform-table")
 
-            with gr.Tab("审计 Audit", id="audit", elem_id="tab-audit") as audit_tab:
-                audit_text = gr.Markdown(elem_id="audit-summary")
-                audit_table = gr.Dataframe(headers=FINDING_HEADERS, interactive=False, wrap=True, max_height=640,
-                                           column_widths=["8%", "12%", "42%", "38%"], show_search="search",
-                                           elem_id="audit-table")
+            with gr.Tab(t("tab_audit", "zh"), id="audit", elem_id="tab-audit") as audit_tab:
+                audit_text = gr.HTML(elem_id="audit-summary")
+                audit_table = gr.HTML(elem_id="audit-table")
 
-        chat_in, chat_out = [question, turns, script], [chatbot, turns, question]
-        send.click(respond, inputs=chat_in, outputs=chat_out, api_visibility="undocumented")
-        question.submit(respond, inputs=chat_in, outputs=chat_out, api_visibility="undocumented")
-        clear.click(lambda: ([], [], ""), outputs=[chatbot, turns, question], api_visibility="private")
-        chatbot.clear(lambda: [], outputs=[turns], api_visibility="private")  # the chatbot's own trash icon
-        script.change(conversation, inputs=[turns, script], outputs=[chatbot], api_visibility="private")
+        plan_inputs = [lang, plan_filter, task_unit, reform_unit, reform_quarter]
+        plan_outputs = [task_unit, reform_unit, reform_quarter, task_table, reform_table, plan_status]
+        language_outputs = [header, lang, script, clear, conversation, question, send, chat_tab, plan_tab, audit_tab,
+                            plan_filter, filter_clear, plan_select, *plan_outputs, audit_text, audit_table]
 
-        plan_tab.select(load_plan, inputs=[task_district, reform_district, reform_quarter],
-                        outputs=[task_table, reform_table, plan_status], api_visibility="private")
-        task_district.change(load_tasks, inputs=[task_district], outputs=[task_table, plan_status],
-                             api_visibility="private")
-        for control in (reform_district, reform_quarter):
-            control.change(load_reforms, inputs=[reform_district, reform_quarter],
-                           outputs=[reform_table, plan_status], api_visibility="private")
-        audit_tab.select(load_audit, outputs=[audit_text, audit_table], api_visibility="private")
+        def language(lang_: str, turns_: list[Turn], script_: str, query: str, tu: str, ru: str, q: str) -> list[Any]:
+            """Every label, the chat, both tabs' contents in the interface language."""
+            assistant = ready()
+            choices = plan_view.plan_choices(assistant) if assistant else []
+            plan_name = plan_view.plan_title(assistant.plan) if assistant else None
+            return [
+                header_html(lang_, plan_name),
+                gr.update(label=t("lang_label", lang_)),
+                gr.update(choices=script_choices(lang_), label=t("script_label", lang_)),
+                gr.update(value=t("clear", lang_)),
+                chat_view(turns_, script_, lang_),
+                gr.update(label=t("question_label", lang_), placeholder=t("question_placeholder", lang_)),
+                gr.update(value=t("send", lang_)),
+                gr.Tab(label=t("tab_chat", lang_)),
+                gr.Tab(label=t("tab_plan", lang_)),
+                gr.Tab(label=t("tab_audit", lang_)),
+                gr.update(label=t("filter_label", lang_)),
+                gr.update(value=t("filter_clear", lang_)),
+                gr.update(choices=choices, label=t("plan_label", lang_), visible=len(choices) > 1,
+                          value=choices[0][1] if choices else None),
+                *plan_updates(lang_, query, tu, ru, q),
+                *audit_updates(lang_),
+            ]
+
+        def on_load(turns_: list[Turn], script_: str, tu: str, ru: str, q: str, request: gr.Request) -> list[Any]:
+            """Language from ?lang= or the browser; ?plan_row= opens the Plan tab on that row (the no-script link)."""
+            params = request.query_params if request else {}
+            headers_ = request.headers if request else {}
+            asked = str(params.get("lang", ""))
+            lang_ = asked if asked in ("zh", "en") else lang_from_header(headers_.get("accept-language"))
+            row = params.get("plan_row", "") or ""
+            tab = gr.Tabs(selected="plan") if row else gr.Tabs()
+            updates = language(lang_, turns_, script_, row, tu, ru, q)
+            updates[1] = gr.update(value=lang_, label=t("lang_label", lang_))
+            updates[10] = gr.update(value=row, label=t("filter_label", lang_))
+            return [*updates, tab]
+
+        lang_inputs = [lang, turns, script, plan_filter, task_unit, reform_unit, reform_quarter]
+        demo.load(on_load, inputs=[turns, script, task_unit, reform_unit, reform_quarter],
+                  outputs=[*language_outputs, tabs], api_visibility="private")
+        lang.change(language, inputs=lang_inputs, outputs=language_outputs, api_visibility="private")
+
+        chat_in, chat_out = [question, turns, script, lang], [conversation, turns, question, send]
+        for trigger in (send.click, question.submit):
+            # The client half shows the question at once and locks the input; the server half answers.
+            trigger(None, js="() => { window.paPending && window.paPending(); }", api_visibility="private")
+            event = trigger(respond, inputs=chat_in, outputs=chat_out, api_visibility="undocumented",
+                            show_progress="hidden")
+            event.failure(None, js="() => { window.paFailed && window.paFailed(); }", api_visibility="private")
+        clear.click(lambda lang_, script_: (chat_view([], script_, lang_), []), inputs=[lang, script],
+                    outputs=[conversation, turns], api_visibility="private")
+        script.change(chat_view, inputs=[turns, script, lang], outputs=[conversation], api_visibility="private",
+                      show_progress="hidden")
+
+        plan_tab.select(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private")
+        for control in (plan_filter, task_unit, reform_unit, reform_quarter):
+            control.change(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
+                           show_progress="hidden")
+        filter_clear.click(lambda: "", outputs=[plan_filter], api_visibility="private")
+        audit_tab.select(audit_updates, inputs=[lang], outputs=[audit_text, audit_table], api_visibility="private")
 
     # Answers take milliseconds to a few seconds; serve many visitors at once, not one at a time.
     demo.queue(default_concurrency_limit=16)
@@ -240,4 +323,5 @@ def mount_ui(app: FastAPI, get_assistant: GetAssistant) -> None:
     """Mount the UI at / on `app`; call after the app's own routes, which keep precedence over the mount."""
     # System fonts: the default theme fetches Google Fonts, which offline deployments cannot reach.
     theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    gr.mount_gradio_app(app, build_ui(get_assistant), path="/", css=UI_CSS, theme=theme, footer_links=["gradio"])
+    css = (STATIC / "chat.css").read_text(encoding="utf-8")
+    gr.mount_gradio_app(app, build_ui(get_assistant), path="/", css=css, theme=theme, footer_links=["gradio"])
