@@ -307,6 +307,13 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         script.change(chat_view, inputs=[turns, script, lang], outputs=[conversation], api_visibility="private",
                       show_progress="hidden")
 
+        def open_row(lang_: str, tu: str, ru: str, q: str, evt: gr.EventData) -> list[Any]:
+            """The sources panel's "show this row" link: the Plan tab, filtered to the cited record."""
+            row = str(getattr(evt, "row", "") or "")  # the page script's trigger('select', {row})
+            return [gr.Tabs(selected="plan"), row, *plan_updates(lang_, row, tu, ru, q)]
+
+        conversation.select(open_row, inputs=[lang, task_unit, reform_unit, reform_quarter],
+                            outputs=[tabs, plan_filter, *plan_outputs], api_visibility="private")
         plan_tab.select(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private")
         for control in (plan_filter, task_unit, reform_unit, reform_quarter):
             control.change(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
@@ -322,6 +329,12 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
 def mount_ui(app: FastAPI, get_assistant: GetAssistant) -> None:
     """Mount the UI at / on `app`; call after the app's own routes, which keep precedence over the mount."""
     # System fonts: the default theme fetches Google Fonts, which offline deployments cannot reach.
-    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    # A primary colour dark enough for white text (WCAG AA); Gradio's orange gives 2.8:1.
+    theme = gr.themes.Default(primary_hue="blue", font=["system-ui", "sans-serif"],
+                              font_mono=["ui-monospace", "monospace"]).set(
+        button_primary_background_fill="*primary_700", button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover="*primary_800", button_primary_background_fill_hover_dark="*primary_800",
+        button_primary_text_color="white", button_primary_text_color_dark="white",
+    )
     css = (STATIC / "chat.css").read_text(encoding="utf-8")
     gr.mount_gradio_app(app, build_ui(get_assistant), path="/", css=css, theme=theme, footer_links=["gradio"])

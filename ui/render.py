@@ -228,7 +228,7 @@ def sources_html(
             f"<summary>[{n}] {label}</summary>{body}</details>"
         )
     title = f'{html.escape(t("sources", lang))} ({len(citations)})'
-    return f'<div class="pa-sources"><h3 class="pa-sources-title">{title}</h3>{"".join(items)}</div>'
+    return f'<div class="pa-sources"><h2 class="pa-sources-title">{title}</h2>{"".join(items)}</div>'
 
 
 def actions_html(turn: Turn, lang: str) -> str:

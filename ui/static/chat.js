@@ -1,6 +1,6 @@
 // The conversation's page script, run once when the gr.HTML component mounts (its js_on_load).
 // Given by Gradio: `element` (the component), `server` (its Python functions, called with one object
-// each, since Gradio passes a single argument through as it is), `watch`.
+// each, since Gradio passes a single argument through as it is), `trigger` (its events), `watch`.
 // It only moves server-rendered, already escaped HTML around and reads text; it never builds markup
 // from strings it did not get from the server, so the escaping contract of ui/render.py holds.
 const root = element;
@@ -15,7 +15,7 @@ const sendButton = () => document.querySelector('#send-button');
 
 let panel = document.getElementById('pa-panel');
 if (!panel) {
-  panel = document.createElement('aside');
+  panel = document.createElement('div');
   panel.id = 'pa-panel';
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-labelledby', 'pa-panel-title');
@@ -38,7 +38,10 @@ if (!panel) {
 }
 let opener = null;
 // On a desktop the page makes room for the panel beside the chat.
-const shift = (on) => document.querySelectorAll('#pa-header, #tabs').forEach((el) => el.classList.toggle('pa-panel-open', on));
+const shift = (on) => {
+  const page = document.querySelector('.gradio-container');
+  if (page) page.classList.toggle('pa-panel-open', on && window.matchMedia('(min-width: 768px)').matches);
+};
 
 function fillPanel(turn, n) {
   const source = root.querySelector(`#pa-src-${turn}-${n}`);
@@ -68,24 +71,10 @@ function closePanel() {
 }
 
 function openPlanRow(row) {
-  // The Plan tab's controls exist only once the tab has been shown: select it, then set its filter.
-  const tab = document.querySelector('#tabs [role="tab"][aria-controls="tab-plan"]');
-  if (!tab) return;
+  // The server selects the Plan tab and sets its filter in one update (setting the box here would race
+  // with the tab's first load).
   if (window.matchMedia('(max-width: 767px)').matches) closePanel();
-  tab.click();
-  let tries = 0;
-  const setFilter = () => {
-    const box = document.querySelector('#plan-filter textarea, #plan-filter input');
-    // Wait for the tab's first load (its tables) so Gradio does not reset the box after it mounts.
-    if (!box || !document.querySelector('#task-table table')) {
-      if (tries++ < 100) setTimeout(setFilter, 100);
-      return;
-    }
-    box.value = row;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-    box.focus();
-  };
-  setTimeout(setFilter, 50);
+  trigger('select', { row });
 }
 
 async function copyAnswer(button) {
@@ -188,9 +177,33 @@ document.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') closePanel();
 });
 
+// A question sent but never answered survives a reload (Gradio reloads the page when its connection
+// fails): it is kept in sessionStorage until an answer or a server error arrives.
+const PENDING = 'pa-pending-question';
+let restore = sessionStorage.getItem(PENDING);
+
+function showLost() {
+  const log = logEl();
+  const box = input();
+  if (!restore || !log || !box) return false;
+  const question = restore;
+  restore = null;
+  box.value = question;
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+  window.paPending();
+  window.paFailed();
+  return true;
+}
+
 // A re-render (script toggle, new answer) keeps an open source open, refreshed from the new HTML.
 watch('value', () => {
   if (!panel.hidden && !fillPanel(panel.dataset.turn, panel.dataset.n)) closePanel();
+  const log = logEl();
+  if (restore) {
+    showLost();
+  } else if (log && log.getAttribute('aria-busy') === 'false' && log.querySelector('.pa-turn')) {
+    sessionStorage.removeItem(PENDING);
+  }
 });
 
 // Called by the send events' client-side half: show the question at once and lock the input.
@@ -220,6 +233,7 @@ window.paPending = () => {
   turn.append(user, bot);
   log.append(turn);
   log.setAttribute('aria-busy', 'true');
+  sessionStorage.setItem(PENDING, question);
   box.disabled = true;
   if (sendButton()) sendButton().disabled = true;
   turn.scrollIntoView({ block: 'nearest' });
@@ -240,6 +254,7 @@ window.paFailed = () => {
     bot.replaceChildren(error);
   }
   log.setAttribute('aria-busy', 'false');
+  sessionStorage.removeItem(PENDING);
   const box = input();
   if (box) box.disabled = false;
   if (sendButton()) sendButton().disabled = false;
