@@ -254,7 +254,7 @@ def test_markup_in_a_question_is_json_text_and_the_ui_escapes_it(http: httpx.Cli
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/json")
     answer = response.json()
     assert "192" in answer["answer"]
-    shown = question_html(question) + answer_html(answer["answer"], answerable=answer["answerable"])
+    shown = question_html(question) + answer_html(answer["answer"], badge="answered" if answer["answerable"] else None)
     assert "<script" not in shown and "<img" not in shown
     assert "&lt;script&gt;" in shown and "&lt;img src=x" in shown
     echoed = http.get("/api/search", params={"q": question, "k": 1})

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
@@ -22,7 +23,7 @@ from assistant.errors import BackendUnavailableError
 
 log = logging.getLogger(__name__)
 SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
-THEMES = ("light", "dark")
+THEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
