@@ -53,7 +53,7 @@ from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, resolve_quarter
 from assistant.loader import AssistantLoader
-from assistant.models import DISTRICTS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task
 from assistant.service import Assistant
 from assistant.stream import split_segments
 
@@ -82,13 +82,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-def resolve_district(name: str) -> str:
-    """The plan's spelling of a district named in either script or pinyin (新北区, Xinbei → 新北區)."""
-    if name in DISTRICTS:
+def resolve_district(name: str, units: list[str]) -> str:
+    """The plan's spelling of a unit named in either script or pinyin (昆山市, Kunshan → 崑山市)."""
+    if name in units:
         return name
-    found = [d for d in find_districts(name) if d in DISTRICTS]
+    found = [d for d in find_districts(name) if d in units]
     if len(found) != 1:
-        raise InputError(f"unknown district {name!r}; use one of {'、'.join(DISTRICTS)} (either script, or pinyin)")
+        raise InputError(f"unknown unit {name!r}; use one of {'、'.join(units)} (either script, or pinyin)")
     return found[0]
 
 
@@ -275,7 +275,7 @@ def add_plan_routes(app: FastAPI) -> None:
         assistant: AssistantDep,
         q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for, any script/English.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many hits.")] = 8,
-        district: Annotated[str | None, Query(description="Only this district's reform rows (新北区, Xinbei).")] = None,
+        district: Annotated[str | None, Query(description="Only this district's reform rows (either script, or pinyin).")] = None,
         quarter: Annotated[str | None, Query(description="Only this quarter's milestones (Q3, 三季度).")] = None,
         mode: Annotated[Literal["hybrid", "bm25", "dense"], Query(description="Which retrievers to use.")] = "hybrid",
     ) -> SearchResponse:
@@ -297,7 +297,7 @@ def add_plan_routes(app: FastAPI) -> None:
             by_status[f.status] = by_status.get(f.status, 0) + 1
         counts = PlanCounts(sections=len(plan.sections), tasks=len(plan.tasks), reforms=len(plan.reforms),
                             findings=len(plan.findings), chunks=len(assistant.chunks))
-        return PlanInfo(metadata=plan.metadata, counts=counts, findings_by_status=by_status, districts=list(DISTRICTS),
+        return PlanInfo(metadata=plan.metadata, counts=counts, findings_by_status=by_status, districts=list(plan.units),
                         source_name=plan.source_name, source_sha256=plan.source_sha256)
 
     @app.get("/api/tasks", response_model=TasksResponse, tags=["plan"], responses=ERROR_RESPONSES)
@@ -308,7 +308,7 @@ def add_plan_routes(app: FastAPI) -> None:
         """Attachment 1's task rows, optionally only those with a value for one district."""
         if not district:
             return TasksResponse(district=None, tasks=[TaskRow(**t.model_dump()) for t in assistant.plan.tasks])
-        name = resolve_district(district)
+        name = resolve_district(district, assistant.plan.units)
         rows = [TaskRow(**t.model_dump(), value=v) for t in assistant.plan.tasks if (v := task_value(t, name))]
         return TasksResponse(district=name, tasks=rows)
 
@@ -319,7 +319,7 @@ def add_plan_routes(app: FastAPI) -> None:
         quarter: Annotated[str | None, Query(description="Only this quarter's milestones.")] = None,
     ) -> ReformsResponse:
         """Attachment 2's reform rows with their quarterly milestones."""
-        name = resolve_district(district) if district else None
+        name = resolve_district(district, assistant.plan.units) if district else None
         code = resolve_quarter(quarter) if quarter else None
         rows: list[Reform] = []
         for r in assistant.plan.reforms:
@@ -383,7 +383,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     app = FastAPI(
         title="Plan Assistant",
-        summary="Exact, cited answers about the 2025 Changzhou civil-affairs work plan.",
+        summary="Exact, cited answers about government work plans: tables, milestones, deadlines and text.",
         version="0.1.0",
         lifespan=lifespan,
     )

@@ -27,7 +27,7 @@ class ChatRequest(BaseModel):
 
     messages: list[ChatTurn] = Field(
         description="Oldest first; the last message is the question.",
-        examples=[[{"role": "user", "content": "新北区第三季度的改革进度?"}]],
+        examples=[[{"role": "user", "content": "三季度的改革进度?"}]],
     )
 
 

@@ -187,6 +187,26 @@ def eval_command(
         raise typer.Exit(code=1)
 
 
+@app.command("eval-plans")
+def eval_plans(
+    pages: Annotated[Path, typer.Option("--pages", help="Folder of plan pages.")] = Path("tests/fixtures/plans"),
+    questions: Annotated[Path, typer.Option("--questions", help="Folder of <page stem>.jsonl golds.")] = Path("eval/plans"),
+    reports: Annotated[Path, typer.Option("--reports", help="Report folder.")] = Path("eval/reports"),
+) -> None:
+    """Ingest each plan page of another shape into its own index and score its gold questions."""
+    from assistant.evaluation.plans import run_plan_evals
+
+    try:
+        results = run_plan_evals(pages, questions, reports, get_settings())
+    except AssistantError as exc:
+        fail(exc)
+        return
+    for r in results:
+        o = r.summary["overall"]
+        typer.echo(f"{r.page}: {o['passed']}/{o['n']} ({o['accuracy'] * 100:.1f} %), warnings {r.warnings}")
+    typer.echo(f"wrote {reports / 'plans.md'}")
+
+
 def eval_answer_file(questions: Path, out: Path | None) -> None:
     """The batch contract: RESULTS.jsonl, one row per question, in input order."""
     from assistant.evaluation.batch import load_questions, run_batch, write_jsonl

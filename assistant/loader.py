@@ -64,7 +64,9 @@ class AssistantLoader:
             assistant = Assistant.load(self.settings, build_if_missing=True, progress=self.progress)
             self.stage = "warming up"
             # The first question loads the embedding model and tokenizer dictionaries; pay that here.
-            assistant.ask("新北区第三季度的改革进度?")
+            from assistant.plan_examples import example_questions
+
+            assistant.ask(example_questions(assistant.plan)[0])
         except AssistantError as exc:
             self.error = with_rebuild_hint(str(exc))
             log.error("the assistant could not start: %s", exc)

@@ -96,7 +96,7 @@ def prepare_query(query: str) -> str:
     """The query both retrievers see: English gets the plan's Chinese terms appended; others are kept.
 
     Chinese questions are not expanded: expansion adds names in the plan's (Traditional) form only when
-    the question lacks them literally, which would make 新北区 and 新北區 questions differ.
+    the question lacks them literally, which would make 吴中区 and 吳中區 questions differ.
     """
     return expand_english(query) if detect_language(query) == "en" else query
 
@@ -125,7 +125,7 @@ class HybridRetriever:
 
     # ---- filters -----------------------------------------------------------------------------
     def resolve_district(self, district: str) -> str:
-        """The plan's spelling of a district named in any script or alias (新北区, Xinbei → 新北區)."""
+        """The plan's spelling of a district named in any script or alias (吴中区, Wuzhong → 吳中區)."""
         if district in self.districts:
             return district
         by_norm = {normalize(d): d for d in self.districts}

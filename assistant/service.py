@@ -14,6 +14,7 @@ from assistant.chunks import Chunk, build_chunks
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError
 from assistant.index import IndexStats, build_index
+from assistant.lexicon import Vocabulary, use_vocabulary
 from assistant.llm import LLMRewriter
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.repair import index_damage, set_aside_damage
@@ -57,6 +58,7 @@ class Assistant:
             log.info("index missing or unreadable at %s: building it", settings.index_dir)
             build(settings, progress=progress)
             plan = store.load_plan()
+        use_vocabulary(Vocabulary.from_plan(plan))  # before BM25 tokenises the passages
         try:
             retriever = load_retriever(settings)
         except IndexMissingError:
@@ -155,6 +157,7 @@ def build(settings: Settings, source: Path | None = None, progress: Progress | N
     with _build_lock:
         set_aside_damage(settings)
         plan = read_plan(source or settings.source)
+        use_vocabulary(Vocabulary.from_plan(plan))
         store = PlanStore(settings.sqlite_path)
         plan_written = store.write_plan(plan)
         chunks = build_chunks(plan)

@@ -68,11 +68,29 @@ def _m002_chunks(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_plan_shape(db: sqlite3.Connection) -> None:
+    """What the general reader adds: extra columns and table numbers of rows, and the plan's shape
+    (units, milestone periods, tables, reader warnings, derived vocabulary) as JSON documents."""
+    db.executescript(
+        """
+        ALTER TABLE tasks ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE tasks ADD COLUMN table_no INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE reforms ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE reforms ADD COLUMN table_no INTEGER NOT NULL DEFAULT 2;
+        CREATE TABLE plan_shape (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("001_plan", _m001_plan),
     ("002_chunks", _m002_chunks),
+    ("003_plan_shape", _m003_plan_shape),
 )
-PLAN_TABLES = ("meta", "sections", "tasks", "district_values", "reforms", "milestones", "findings", "cleaning")
+PLAN_TABLES = (
+    "meta", "sections", "tasks", "district_values", "reforms", "milestones", "findings", "cleaning", "plan_shape",
+)
+SHAPE_FIELDS = ("units", "periods", "tables", "warnings", "profile")
 
 
 def plan_hash(plan: Plan) -> str:
@@ -157,12 +175,12 @@ class PlanStore:
             )
             for i, t in enumerate(plan.tasks):
                 db.execute(
-                    "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         t.id, i, t.group_no, t.group, t.seq, t.content, _dump(t.responsible), t.citywide,
                         _dump(t.unassigned_values) if t.unassigned_values is not None else None,
                         _dump(t.unit_values) if t.unit_values is not None else None,
-                        int(t.ambiguous), t.lines[0], t.lines[1], _dump(t.cell_lines),
+                        int(t.ambiguous), t.lines[0], t.lines[1], _dump(t.cell_lines), _dump(t.extra), t.table,
                     ),
                 )
                 for j, (district, value) in enumerate((t.districts or {}).items()):
@@ -173,8 +191,9 @@ class PlanStore:
                     )
             for r in plan.reforms:
                 db.execute(
-                    "INSERT INTO reforms VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (r.id, r.no, r.district, r.item, _dump(r.targets), r.lines[0], r.lines[1], _dump(r.cell_lines)),
+                    "INSERT INTO reforms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (r.id, r.no, r.district, r.item, _dump(r.targets), r.lines[0], r.lines[1], _dump(r.cell_lines),
+                     _dump(r.extra), r.table),
                 )
                 for quarter, items in r.milestones.items():
                     span = r.cell_lines.get(quarter, r.lines)
@@ -182,6 +201,8 @@ class PlanStore:
                         "INSERT INTO milestones VALUES (?, ?, ?, ?, ?, ?)",
                         [(r.id, quarter, k, text, span[0], span[1]) for k, text in enumerate(items)],
                     )
+            shape = plan.model_dump(include=set(SHAPE_FIELDS))
+            db.executemany("INSERT INTO plan_shape VALUES (?, ?)", [(k, _dump(v)) for k, v in shape.items()])
             db.executemany(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -221,9 +242,12 @@ class PlanStore:
                     unit_values=json.loads(r["unit_values"]) if r["unit_values"] else None,
                     ambiguous=bool(r["ambiguous"]), lines=(r["line_start"], r["line_end"]),
                     cell_lines={k: tuple(v) for k, v in json.loads(r["cell_lines"]).items()},
+                    extra=json.loads(r["extra"]), table=r["table_no"],
                 )
                 for r in db.execute("SELECT * FROM tasks ORDER BY ord")
             ]
+            shape = {r["key"]: json.loads(r["value"]) for r in db.execute("SELECT key, value FROM plan_shape")}
+            codes = [p["code"] for p in shape.get("periods", [])]
             milestones: dict[str, dict[str, list[str]]] = {}
             for r in db.execute("SELECT reform_id, quarter, text FROM milestones ORDER BY reform_id, quarter, ord"):
                 milestones.setdefault(r["reform_id"], {}).setdefault(r["quarter"], []).append(r["text"])
@@ -231,11 +255,12 @@ class PlanStore:
                 Reform(
                     id=r["id"], no=r["no"], district=r["district"], item=r["item"],
                     targets=json.loads(r["targets"]),
-                    milestones={q: milestones.get(r["id"], {}).get(q, []) for q in ("Q1", "Q2", "Q3", "Q4")},
+                    milestones={q: milestones.get(r["id"], {}).get(q, []) for q in codes},
                     lines=(r["line_start"], r["line_end"]),
                     cell_lines={k: tuple(v) for k, v in json.loads(r["cell_lines"]).items()},
+                    extra=json.loads(r["extra"]), table=r["table_no"],
                 )
-                for r in db.execute("SELECT * FROM reforms ORDER BY no")
+                for r in db.execute("SELECT * FROM reforms ORDER BY table_no, no")
             ]
             findings = [
                 Finding(
@@ -257,7 +282,7 @@ class PlanStore:
         meta.pop("plan_hash", None)
         return Plan(
             metadata=meta, sections=sections, tasks=tasks, reforms=reforms, findings=findings,
-            cleaning=cleaning, source_name=source_name, source_sha256=source_sha,
+            cleaning=cleaning, source_name=source_name, source_sha256=source_sha, **shape,
         )
 
     # ---- chunks ------------------------------------------------------------------------------------

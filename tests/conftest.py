@@ -49,7 +49,9 @@ def raw_text() -> str:
 
 @pytest.fixture(scope="session")
 def plan(raw_text: str) -> Plan:
-    return build_plan(raw_text, DEFAULT_PLAN.name)
+    from assistant.ingest.pipeline import read_aliases
+
+    return build_plan(raw_text, DEFAULT_PLAN.name, read_aliases(DEFAULT_PLAN))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from fastapi import FastAPI
 
 from assistant.chunks import numbered
 from assistant.errors import AssistantError
-from assistant.models import DISTRICTS, QUARTER_LABELS, ChatMessage, Finding, Plan, Reform, Task
+from assistant.models import QUARTER_LABELS, ChatMessage, Finding, Plan, Reform, Task
+from ui.plan_view import ALL, example_questions, period_choices, unit_choices
 from assistant.service import Assistant
 from assistant.stream import split_segments
 from assistant.text import to_simplified
@@ -25,15 +26,7 @@ log = logging.getLogger(__name__)
 GetAssistant = Callable[[], Assistant]
 ChatUpdate = tuple[list[dict[str, str]], list[Turn], str]
 
-EXAMPLES = [
-    "新北区第三季度的改革进度?",
-    "哪个区助餐点最多?",
-    "冬暖夏凉送电项目谁负责?",
-    "新北區第三季度的改革進度?",
-    "What is Xinbei's Q3 reform milestone?",
-]
-ALL = "all"
-DISTRICT_CHOICES = [("全部", ALL)] + [(to_simplified(d), d) for d in DISTRICTS]
+DISTRICT_CHOICES = [("全部", ALL)]
 QUARTER_CHOICES = [("全部", ALL)] + [(label, code) for code, label in QUARTER_LABELS.items()]
 TASK_HEADERS = ["序号", "任务组", "主要内容", "责任单位", "任务分解"]
 REFORM_HEADERS = ["序号", "地区", "改革事项", "季度", "进度安排"]
@@ -94,9 +87,9 @@ def reform_rows(plan: Plan, district: str = ALL, quarter: str = ALL) -> pd.DataF
 
 def reform_quarters(r: Reform, quarter: str) -> list[list[str]]:
     """One reform's milestone rows, for one quarter or all."""
-    codes = list(QUARTER_LABELS) if quarter == ALL else [quarter]
+    codes = list(r.milestones) if quarter == ALL else [quarter]
     return [
-        [str(r.no), r.district, r.item, QUARTER_LABELS[q], numbered(r.milestones[q])]
+        [str(r.no), r.district, r.item, QUARTER_LABELS.get(q, q), numbered(r.milestones[q])]
         for q in codes
         if r.milestones.get(q)
     ]
@@ -170,11 +163,26 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
             return message, pd.DataFrame(columns=FINDING_HEADERS)
         return audit_summary(plan.findings), finding_rows(plan.findings)
 
+    def header() -> str:
+        plan, _ = plan_or_message()
+        title = to_simplified(plan.metadata.get("plan_title") or plan.metadata.get("title", "")) if plan else ""
+        number = plan.metadata.get("doc_number", "") if plan else ""
+        about = f"关于《{title}》{f'（{number}）' if number else ''}的问答" if title else "关于已载入计划的问答"
+        return (f"## 计划助手 · Plan Assistant\n{about}：每个回答都注明出处。"
+                "简体、繁體、English 均可提问。 · API: [/docs](/docs) · OpenAI: `/v1`")
+
+    def plan_controls() -> tuple[str, dict[str, object], dict[str, object], dict[str, object]]:
+        plan, _ = plan_or_message()
+        units = unit_choices(plan) if plan else DISTRICT_CHOICES
+        periods = period_choices(plan) if plan and plan.periods else QUARTER_CHOICES
+        return header(), gr.update(choices=units), gr.update(choices=units), gr.update(choices=periods)
+
+    initial, _ = plan_or_message()
+    examples = example_questions(initial) if initial else ["这份计划的主要内容是什么?"]
+
     with gr.Blocks(title="Plan Assistant · 计划助手", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "## 计划助手 · Plan Assistant\n"
-            "关于《2025年全市民政工作要点》（常民發〔2025〕1號）的问答：每个回答都注明出处。"
-            "简体、繁體、English 均可提问。 · API: [/docs](/docs) · OpenAI: `/v1`"
+        page_header = gr.Markdown(
+            header(), elem_id="page-header"
         )
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("问答 Chat", id="chat", elem_id="tab-chat"):
@@ -191,7 +199,7 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
                     )
                     send = gr.Button("发送 Send", variant="primary", elem_id="send-button", scale=1)
                     clear = gr.Button("清空", elem_id="clear-button", scale=1)
-                gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题", elem_id="examples")
+                gr.Examples([[q] for q in examples], inputs=[question], label="示例问题", elem_id="examples")
 
             with gr.Tab("计划浏览 Plan", id="plan", elem_id="tab-plan") as plan_tab:
                 plan_status = gr.Markdown(elem_id="plan-status")
@@ -230,6 +238,8 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
             control.change(load_reforms, inputs=[reform_district, reform_quarter],
                            outputs=[reform_table, plan_status], api_visibility="private")
         audit_tab.select(load_audit, outputs=[audit_text, audit_table], api_visibility="private")
+        demo.load(plan_controls, outputs=[page_header, task_district, reform_district, reform_quarter],
+                  api_visibility="private")
 
     # Answers take milliseconds to a few seconds; serve many visitors at once, not one at a time.
     demo.queue(default_concurrency_limit=16)
