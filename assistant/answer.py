@@ -17,7 +17,7 @@ from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
 from assistant.lexicon import Vocabulary, expand_english, use_vocabulary, vocabulary
-from assistant.lookup import deadline_items, numeric_tasks, periods_for
+from assistant.lookup import deadline_items, numeric_tasks
 from assistant.models import Answer, ChatMessage, Finding, Plan, Reform, Task
 from assistant.render import Voice
 from assistant.text import normalize, to_simplified

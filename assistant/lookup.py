@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.lexicon import vocabulary
-
 from assistant.models import Plan, Reform, Task
 
 QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(萬)?([^\d\s]*?)(以上)?$")

@@ -76,9 +76,9 @@ def test_chat_answers_with_sources_and_switches_script(page: Any) -> None:
 
 
 def test_example_questions_fill_the_input(page: Any) -> None:
+    from assistant.config import DEFAULT_PLAN
     from assistant.ingest.pipeline import read_plan
     from assistant.plan_examples import example_questions
-    from assistant.config import DEFAULT_PLAN
 
     first = example_questions(read_plan(DEFAULT_PLAN))[0]  # examples are built from the loaded plan
     page.locator("#examples").get_by_text(first).click()

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from assistant.chunks import numbered
 from assistant.errors import AssistantError
 from assistant.models import QUARTER_LABELS, ChatMessage, Finding, Plan, Reform, Task
-from ui.plan_view import ALL, example_questions, period_choices, unit_choices
 from assistant.service import Assistant
 from assistant.stream import split_segments
 from assistant.text import to_simplified
+from ui.plan_view import ALL, example_questions, period_choices, unit_choices
 from ui.render import SCRIPTS, Turn, conversation
 
 log = logging.getLogger(__name__)

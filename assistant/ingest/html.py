@@ -14,7 +14,6 @@ labels mean (`columns.py`), in any order, with two-row headers; rows that cannot
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -24,7 +23,7 @@ from assistant.ingest.clean import clean_lines, document_is_traditional
 from assistant.ingest.columns import Layout, classify, is_place, parent_kind, period_of, role_of
 from assistant.ingest.parse import ATTACHMENT_MARK, parse_body
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
-from assistant.ingest.tables import Cell, TableRead, cell_items, join_units, numbered, task_from_cells
+from assistant.ingest.tables import Cell, TableRead, cell_items, numbered, task_from_cells
 from assistant.models import CleanReport, Lines, Plan, ReaderWarning, Reform, RemovedLine, SourceLine
 
 SKIPPED = frozenset({"script", "style", "noscript", "template", "title", "nav", "header", "footer", "select"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.ingest.header import CN_DATE, is_header_line, iso_date, parse_header_line
+from assistant.ingest.header import CN_DATE, iso_date, parse_header_line
 from assistant.ingest.structure import heading_of, section_tree
 from assistant.models import ReaderWarning, Section, SourceLine
 from assistant.text import to_simplified

@@ -172,7 +172,8 @@ def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None)
     """The plan's vocabulary as stored JSON: `unit:`/`unit_en:`/`body:`/`body_en:` entries, `city`, `words`."""
     city = city_of(plan)
     profile: dict[str, list[str]] = {"city": city}
-    for unit in plan.units:
+    shares = [u for t in plan.tasks for u in (t.unit_values or {}) if u not in plan.units]  # e.g. a …本级 share
+    for unit in dict.fromkeys([*plan.units, *shares]):
         aliases, english = unit_aliases(unit, city)
         aliases += (extra_aliases or {}).get(unit, [])
         profile[f"unit:{unit}"] = list(dict.fromkeys(aliases))
