@@ -43,6 +43,7 @@ class Vocabulary:
     city: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     periods: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_plan(cls, plan: Plan) -> Vocabulary:
@@ -66,6 +67,7 @@ class Vocabulary:
             scopes={**city_level, CITYWIDE: whole},
             city=city,
             words=tuple(profile.get("words", [])),
+            forms=dict(f.split("\t", 1) for f in profile.get("forms", []) if "\t" in f),
         )
 
 
@@ -86,10 +88,11 @@ _active: list[Vocabulary] = [EMPTY]
 
 def use_vocabulary(vocabulary: Vocabulary) -> None:
     """Make a plan's names the ones questions are read with (one plan per process, see service.py)."""
-    from assistant.text import add_words
+    from assistant.text import add_words, use_document_forms
 
     _active[0] = vocabulary
     add_words(vocabulary.words)
+    use_document_forms(vocabulary.forms)
     for cached in (_matcher, district_aliases, _phrase_index):
         cached.cache_clear()
     from assistant import topic

@@ -35,6 +35,7 @@ _TYPOGRAPHIC = str.maketrans({
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WHITESPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUARTER_CODE = re.compile(r"^[qQ][1-4]$|^[1-4][qQ]$")
 _WORD_CHAR = re.compile(r"[0-9\u3400-\u4dbf\u4e00-\u9fff]|[a-z]{2}")
@@ -100,7 +101,25 @@ def to_traditional(s: str) -> str:
     s2tw reproduces the published text from its Simplified form with about a third fewer differences
     than s2t (which gives 羣, 衆, 爲, 牀, 啓).
     """
+    out = _converter("s2tw").convert(s)
+    for variant, published in _document_forms.items():
+        if variant in out:
+            out = out.replace(variant, published)
+    return out
+
+
+def to_traditional_plain(s: str) -> str:
+    """OpenCC's s2tw conversion alone, without the loaded plan's own spellings."""
     return _converter("s2tw").convert(s)
+
+
+_document_forms: dict[str, str] = {}
+
+
+def use_document_forms(forms: dict[str, str]) -> None:
+    """Spell Traditional answers the way the loaded plan does (its 鐘樓 rather than OpenCC's 鍾樓)."""
+    _document_forms.clear()
+    _document_forms.update(forms)
 
 
 def normalize(s: str) -> str:

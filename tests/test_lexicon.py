@@ -42,12 +42,6 @@ UNIT_ALIASES = vocabulary().bodies
 UNIT_ENGLISH = vocabulary().body_english
 
 
-@pytest.fixture(autouse=True)
-def seed_vocabulary() -> None:
-    """Other tests load other plans; these read questions with the seed's names."""
-    use_vocabulary(SEED_VOCABULARY)
-
-
 def test_unit_table_covers_exactly_the_plans_units() -> None:
     assert tuple(vocabulary().units) == DISTRICTS
     assert set(vocabulary().unit_english) >= set(DISTRICTS)

@@ -18,6 +18,7 @@ from assistant.text import to_simplified
 NOTICE_TITLE = re.compile(r"^关于(?:印发|印送|下发|转发)?.*?《(.+?)》.*的通知$|^关于(.+)的通知$")
 PLAN_TITLE = re.compile(r"(要点|计划|方案|安排|规划|意见|任务|清单|举措)$")
 ATTACHMENT_LIST = re.compile(r"^附件\s*[:：]\s*\S")
+LISTED_ATTACHMENT = re.compile(r"^(?:附件\s*[:：]\s*)?(\d{1,2})\s*[.．、]\s*(\S.{1,80})$")
 ATTACHMENT_MARK = re.compile(r"^附\s*件\s*(\d{1,2})?\s*(?:[:：、.．]\s*(?!\d{1,2}\s*[.．、])(.{2,80}))?$")
 SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公室|辦公室|厅|廳|中心|处|處|站)$")
 SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
@@ -174,10 +175,13 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         sections.append(_section("sec-signature", ["落款"], "signature", "落款", signature))
         _read_notice(signature, metadata)
     attachments = _attachments(lines, body_end, metadata, sections, warnings)
-    if not tree and not attachments and not preamble:
+    if not tree and not attachments:
         from assistant.errors import ParseError
 
-        raise ParseError("nothing on the page reads as a plan: no numbered headings, no body text and no tables")
+        raise ParseError(
+            "nothing on the page reads as a plan: no numbered headings (一、 …, （一） …, 1. …) and no attachment "
+            "tables; is this the plan's page?"
+        )
     return ParsedBody(metadata=metadata, sections=sections, attachments=attachments, warnings=warnings)
 
 
@@ -190,8 +194,13 @@ def _attachments(
     att_start = i
     while i < n and not ATTACHMENT_MARK.match(lines[i].text):
         i += 1
+    listed: dict[int, str] = {}
     if att_start < i:
         sections.append(_section("sec-attachments", ["附件"], "attachment-list", "附件", lines[att_start:i]))
+        for ln in lines[att_start:i]:
+            m = LISTED_ATTACHMENT.match(ln.text)
+            if m:
+                listed[int(m.group(1))] = m.group(2).strip()
     blocks: list[AttachmentBlock] = []
     while i < n:
         m = ATTACHMENT_MARK.match(lines[i].text)
@@ -207,4 +216,12 @@ def _attachments(
         metadata[f"attachment_{no}_title"] = title
         blocks.append(AttachmentBlock(no=no, title=title, marker_line=lines[i].no, lines=rest))
         i = j
+    found = {b.no for b in blocks}
+    for no, title in listed.items():
+        if no not in found:
+            warnings.append(ReaderWarning(
+                line=lines[att_start].no,
+                message=f"the attachment list names attachment {no} ({title[:40]}) but the page does not contain "
+                        "it: the page may be cut short, or the attachment is a separate download",
+            ))
     return blocks

@@ -190,4 +190,50 @@ def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None)
         if key.startswith(("unit:", "body:")):
             words += [to_simplified(v) for v in values if not v.isascii() and len(v) >= 2]
     profile["words"] = list(dict.fromkeys(words + [to_simplified(c) for c in city]))
+    forms = document_forms(plan)
+    if forms:
+        profile["forms"] = [f"{variant}\t{published}" for variant, published in forms.items()]
     return profile
+
+
+def document_forms(plan: Plan) -> dict[str, str]:
+    """Words a Traditional page spells differently from OpenCC's conversion of their Simplified form.
+
+    鐘樓 round-trips through Simplified to 鍾樓 (钟 stands for both 鐘 and 鍾), so an answer in
+    Traditional would misspell a name the page itself gives. Each such word, read from the page's own
+    text and spelt the same way everywhere, maps OpenCC's form → the page's form.
+    """
+    from assistant.text import HAN_RUN, to_traditional_plain, word_spans
+
+    seen: dict[str, set[str]] = {}
+    for text in page_texts(plan):
+        for run in HAN_RUN.findall(text):
+            simplified = to_simplified(run)
+            if len(simplified) != len(run) or to_traditional_plain(simplified) == run:
+                continue
+            for word, start, end in word_spans(simplified):
+                published = run[start:end]
+                variant = to_traditional_plain(word)
+                if len(word) >= 2 and len(variant) == len(published) and _traditional_difference(variant, published):
+                    seen.setdefault(variant, set()).add(published)
+    return {variant: next(iter(forms)) for variant, forms in sorted(seen.items()) if len(forms) == 1}
+
+
+def page_texts(plan: Plan) -> list[str]:
+    """Every piece of text the page gives: headings, passages, table cells."""
+    texts = [s.heading for s in plan.sections] + [s.text for s in plan.sections] + list(plan.units)
+    for t in plan.tasks:
+        texts += [t.content, *t.responsible, *(str(v) for v in (t.extra or {}).values())]
+    for r in plan.reforms:
+        texts += [r.item, *r.targets, *(line for lines in r.milestones.values() for line in lines)]
+    return texts
+
+
+def _traditional_difference(variant: str, published: str) -> bool:
+    """True when the page differs from OpenCC only by other Traditional characters (鐘 for 鍾).
+
+    A scraped page often keeps a Simplified or shared character (范, 于, 干); those are the scrape's
+    leftovers, not the page's spelling, and are not taught to the converter.
+    """
+    differing = [(v, p) for v, p in zip(variant, published, strict=True) if v != p]
+    return bool(differing) and all(to_simplified(p) != p for _, p in differing)
