@@ -357,14 +357,16 @@ def add_plan_routes(app: FastAPI) -> None:
 def add_health_routes(app: FastAPI) -> None:
     """Liveness and readiness probes."""
 
-    @app.get("/healthz", response_model=Health, tags=["ops"])
-    def healthz() -> Health:
+    @app.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, tags=["ops"])
+    async def healthz() -> Health:
         """Always ok while the process serves HTTP."""
         return Health()
 
-    @app.get("/readyz", response_model=Readiness, tags=["ops"], responses={503: {"model": Readiness}})
+    @app.api_route("/readyz", methods=["GET", "HEAD"], response_model=Readiness, tags=["ops"],
+                   responses={503: {"model": Readiness}})
     def readyz(loader: LoaderDep, response: Response) -> Readiness:
-        """200 once the Assistant is loaded; 503 with the build stage and progress until then."""
+        """200 once the Assistant is loaded and its self-check (a lookup, an answer, a hybrid and a dense
+        search) passes; 503 with the build stage and progress while loading, or with what failed."""
         state = loader.readiness()
         if state.status != "ready":
             response.status_code = 503

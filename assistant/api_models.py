@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,6 +115,12 @@ class Readiness(BaseModel):
     total: int = 0
     seconds: float = Field(description="Seconds since loading started (or that loading took, once ready).")
     error: str | None = None
+    checks: dict[str, str] | None = Field(
+        None, description="Once loaded: the self-check's verdict per check (lookup, answer, hybrid, dense).")
+    problems: list[str] = Field(default_factory=list, description="What is wrong, even when still answering.")
+    degraded: bool = Field(False, description="Dense search is unavailable; answers use the tables and BM25.")
+    generation: str | None = Field(None, description="The index generation being answered from.")
+    caches: dict[str, Any] | None = Field(None, description="Answer- and vector-cache counters, disk failures.")
 
 
 class ReingestResponse(BaseModel):

@@ -169,7 +169,12 @@ class HybridRetriever:
         depth: int = CANDIDATES,
         modes: Sequence[str] = ("bm25", "dense"),
     ) -> dict[str, list[tuple[str, float]]]:
-        """Each retriever's own ranking (id, score) for a query; "dense" is missing when unavailable."""
+        """Each retriever's own ranking (id, score) for a query; "dense" is missing when unavailable.
+
+        Only the first `max_query_chars` characters are searched for: the encoder's and BM25's cost grow
+        with the text, and a question's terms come first (a 2,000-character question cost seconds).
+        """
+        query = query[: self.settings.max_query_chars]
         if district is not None:
             district = self.resolve_district(district)
         if quarter is not None:
@@ -198,11 +203,14 @@ class HybridRetriever:
     ) -> list[tuple[str, float]]:
         """The dense ranking under the filters: from the memoised full ranking, or from Chroma's `where`."""
         assert self.vector_index is not None
+        # Ids this retriever does not know are dropped: a store shared with another process may be a
+        # rebuild ahead of (or behind) the chunks loaded here until this worker follows the new generation.
         if self.dense_pool is None:
-            return self.vector_index.search(prepared, depth, self.where(district, quarter, kinds))
+            found = self.vector_index.search(prepared, depth, self.where(district, quarter, kinds))
+            return [pair for pair in found if pair[0] in self.chunks]
         allowed = self.allowed(district, quarter, kinds)
         ranked = self.dense_pool(prepared)
-        return [pair for pair in ranked if allowed is None or pair[0] in allowed][:depth]
+        return [pair for pair in ranked if pair[0] in self.chunks and (allowed is None or pair[0] in allowed)][:depth]
 
     def search(
         self,

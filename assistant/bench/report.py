@@ -69,6 +69,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     if "load_uncached" in report["http"]:
         lines.append(_load_row("one `assistant serve`, answer cache off", report["http"]["load_uncached"]))
+    new = report["http"].get("new_questions")
+    if new:
+        lines.append(_load_row("one `assistant serve`, new questions only", new["single"]))
+        lines.append(_load_row("one `assistant serve`, new questions only", new["load"]))
     workers = report["workers"]
     if "load" in workers:
         lines.append(_load_row("two workers + `chroma run`", workers["load"]))
@@ -78,7 +82,13 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += [f"- worker {i}, after the load: {_rss(r)}" for i, r in enumerate(workers["rss_mb"], start=1)]
     if "skipped" in workers:
         lines += ["", f"Two workers + Chroma server: skipped ({workers['skipped']})."]
-    for load in (report["http"]["load"], report["http"].get("load_uncached") or {}, workers.get("load") or {}):
+    if new:
+        lines += ["", f"New questions: {new['variants']} generated variants of the eval questions (a polite prefix "
+                  f"and suffix; all distinct after normalisation), each sent once "
+                  f"(repeated: {new['single'].get('repeated', 0)} + {new['load'].get('repeated', 0)}); "
+                  f"the server's caches afterwards: `{new.get('caches')}`."]
+    for load in (report["http"]["load"], report["http"].get("load_uncached") or {}, workers.get("load") or {},
+                 *((new["single"], new["load"]) if new else ())):
         for sample in load.get("error_samples", []):
             lines.append(f"- error sample: `{sample}`")
     lines += ["", "## Method", "",

@@ -1,0 +1,39 @@
+"""What a failure may say to the network: the cause and the fix, without the server's insides.
+
+Messages are written for the person who can act on them, and many name files or settings. A client
+must not learn where the server keeps its files, which environment variables configure it or which
+exception a library raised; the server log keeps all of that. `public_message` rewrites a message for a
+response, and `describe_failure` turns an unexpected exception into a sentence that names its cause.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+import sqlite3
+
+_PATH = re.compile(r"(?<![\w.:/])(?:file:)?/(?:[^\s'\"(),;:/]+/)*([^\s'\"(),;:/]*)")
+_ENV = re.compile(r"\$?\bASSISTANT_[A-Z0-9_]+\b")
+_CLASS = re.compile(r"\b(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b(?::\s*)?")
+
+
+def public_message(message: str) -> str:
+    """The message with absolute paths cut to their last part, setting names and exception names left out."""
+    text = _PATH.sub(lambda m: m.group(1) or "a server path", message)
+    text = _ENV.sub("the server's configuration", text)
+    return _CLASS.sub("", text).strip()
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A sentence naming what went wrong, for an exception no layer turned into an AssistantError."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "disk is full" in str(exc) \
+            or "No space left" in str(exc):
+        return "the disk holding the index is full (no space left on the device); free some space"
+    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) \
+            or "readonly database" in str(exc) or "read-only file system" in str(exc).lower():
+        return "the index dir is not writable (read-only or no permission), and the index needs to be (re)built there"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"an index database could not be used ({exc})"
+    if isinstance(exc, OSError):
+        return f"a file of the index could not be used ({exc.strerror or exc})"
+    return f"an unexpected error ({exc})"
