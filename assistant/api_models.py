@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.chunks import Chunk
 from assistant.models import ChatMessage, Citation, Finding, Hit, Reform, SourceLine, Task
+from assistant.text import strip_controls
 
 MODEL_ID = "plan-assistant"
 MAX_CONTENT_CHARS = 20_000
@@ -20,6 +21,12 @@ class ChatTurn(ChatMessage):
 
     role: Literal["user", "assistant"] = Field(description="'user' for questions, 'assistant' for earlier answers.")
     content: str = Field(max_length=MAX_CONTENT_CHARS)
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _visible(cls, value: Any) -> Any:
+        """Control characters and lone surrogates dropped before the checks, as on /v1 (`strip_controls`)."""
+        return strip_controls(value) if isinstance(value, str) else value
 
 
 class ChatRequest(BaseModel):

@@ -421,14 +421,17 @@ def serve(
 ) -> None:
     """Serve the web chat, the REST/SSE API and the OpenAI-compatible endpoint (builds the index first)."""
     import logging
-
-    import uvicorn
+    import sqlite3
 
     from assistant.api import create_app
+    from assistant.public import describe_failure
+    from assistant.server import run
     from assistant.service import build
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    url = f"http://{host}:{port}"
+    settings = settings.model_copy(update={"host": host, "port": port, "public_url": settings.public_url or url})
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     started = time.perf_counter()
     try:
@@ -441,11 +444,12 @@ def serve(
     except AssistantError as exc:
         # Serve anyway: /readyz then says what failed (and names `assistant ingest`) instead of a crash loop.
         typer.echo(f"warning: the index could not be built: {exc}", err=True)
+    except (OSError, sqlite3.Error) as exc:  # a full disk or a read-only dir: one line here, the cause in /readyz
+        typer.echo(f"warning: the index could not be built: {describe_failure(exc)}", err=True)
     else:
         typer.echo(f"index ready: {built.chunks} chunks in {settings.index_dir} ({time.perf_counter() - started:.1f}s)")
-    url = f"http://{host}:{port}"
     typer.echo(f"Plan Assistant on {url}/  ·  API docs {url}/docs  ·  OpenAI base URL {url}/v1")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    run(create_app(settings), settings, host, port)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         0, ge=0, description="Threads of the bundled e5 engine per call; 0 = the engine's default (every core)."
     )
     max_query_chars: int = Field(
-        300, ge=20, description="Characters of a question the embedding model and BM25 see (bounds a long question's cost)."
+        300, ge=20, description="Characters of a question the encoder and BM25 see (bounds a long question's cost)."
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,
@@ -74,10 +74,10 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Seconds a client may take to send its request line and headers."
     )
     generation_check_s: float = Field(
-        1.0, ge=0, description="How often (at most) a worker checks plan.sqlite for a newer index generation; 0 = never."
+        1.0, ge=0, description="Seconds between a worker's checks for a newer index generation; 0 = never."
     )
     selfcheck_interval_s: float = Field(
-        10.0, ge=0, description="/readyz re-runs its self-check (a lookup, a hybrid and a dense search) at most this often."
+        10.0, ge=0, description="/readyz re-runs its self-check (lookup, answer, hybrid, dense) at most this often."
     )
     embedding_cache: Path | None = Field(
         None, description="Embedding cache file; default index_dir/embedding_cache.sqlite. Share it to reuse vectors."

@@ -98,7 +98,8 @@ class AssistantLoader:
             health = self.health.get(assistant)
             problems = [public_message(p) for p in health.problems]
             if self.watch.last_error:
-                problems.append(f"a newer index generation could not be loaded: {public_message(self.watch.last_error)}")
+                why = public_message(self.watch.last_error)
+                problems.append(f"a newer index generation could not be loaded: {why}")
             return Readiness(
                 status="ready" if health.ok else "failed", seconds=round(self.seconds, 3),
                 error=None if health.ok else "; ".join(problems), checks=health.checks, problems=problems,

@@ -12,14 +12,25 @@ import errno
 import re
 import sqlite3
 
-_PATH = re.compile(r"(?<![\w.:/])(?:file:)?/(?:[^\s'\"(),;:/]+/)*([^\s'\"(),;:/]*)")
+_PATH = re.compile(r"(?<![\w.:/])(?:file:)?/((?:[^\s'\"(),;:/]+/)*)([^\s'\"(),;:/]*)")
+ROUTES = frozenset({"api", "v1", "admin", "docs", "redoc", "readyz", "healthz", "gradio_api", "openapi.json", "config"})
+"""First segments of this server's own routes: a message may name them (/docs, /api/search)."""
+
+
+def _cut(match: re.Match[str]) -> str:
+    """An absolute file path → its last part; a route of this server → unchanged."""
+    dirs, name = match.group(1), match.group(2)
+    first = (dirs.split("/", 1)[0] if dirs else name)
+    if first in ROUTES:
+        return match.group(0)
+    return name or "a server path"
 _ENV = re.compile(r"\$?\bASSISTANT_[A-Z0-9_]+\b")
 _CLASS = re.compile(r"\b(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception)\b(?::\s*)?")
 
 
 def public_message(message: str) -> str:
     """The message with absolute paths cut to their last part, setting names and exception names left out."""
-    text = _PATH.sub(lambda m: m.group(1) or "a server path", message)
+    text = _PATH.sub(_cut, message)
     text = _ENV.sub("the server's configuration", text)
     return _CLASS.sub("", text).strip()
 

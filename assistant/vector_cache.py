@@ -183,6 +183,8 @@ class CachedEmbeddings(Embeddings):
     COLUMNS = ("model_id", "text_sha256", "kind", "dim", "vector")
     """The columns of `vectors`: a file whose table lacks one is damaged (see `repair`)."""
     _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit on old builds
+    busy_timeout_s = 10.0
+    """How long to wait for another writer (an ingest) before counting the cache as failed."""
 
     def __init__(
         self, inner: Embeddings, cache_path: str | Path, model_id: str, *, cache_queries: bool = True,
@@ -248,7 +250,7 @@ class CachedEmbeddings(Embeddings):
             if not create and not self.cache_path.exists():
                 return None
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.cache_path, check_same_thread=False, timeout=10)
+            conn = sqlite3.connect(self.cache_path, check_same_thread=False, timeout=self.busy_timeout_s)
             try:
                 # WAL lets a running server read the cache while `assistant ingest` writes to it.
                 conn.execute("PRAGMA journal_mode=WAL")
