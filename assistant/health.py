@@ -112,18 +112,36 @@ def cache_stats(assistant: Assistant) -> dict[str, Any]:
 
 
 class HealthCache:
-    """The last self-check per Assistant, re-run when older than `interval` seconds (one run at a time)."""
+    """The last self-check per Assistant, re-run in the background when older than `interval` seconds.
 
-    def __init__(self, interval: float) -> None:
+    A probe must get its answer promptly even when a store is slow to fail, so `get` waits at most
+    `wait_s` for a check in progress and otherwise returns the previous verdict (None before the first).
+    """
+
+    def __init__(self, interval: float, wait_s: float = 1.5) -> None:
         self.interval = interval
+        self.wait_s = wait_s
         self._last: tuple[int, Health] | None = None
+        self._running: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def get(self, assistant: Assistant) -> Health:
-        """A fresh enough verdict for this Assistant."""
+    def _run(self, assistant: Assistant) -> None:
+        health = self_check(assistant)
+        with self._lock:
+            self._last = (id(assistant), health)
+
+    def get(self, assistant: Assistant) -> Health | None:
+        """A fresh enough verdict for this Assistant, or the last one while a new check runs."""
         with self._lock:
             last = self._last
-            if last is None or last[0] != id(assistant) or time.monotonic() - last[1].at >= self.interval:
-                last = (id(assistant), self_check(assistant))
-                self._last = last
-            return last[1]
+            fresh = last is not None and last[0] == id(assistant) and time.monotonic() - last[1].at < self.interval
+            if fresh:
+                return last[1] if last else None
+            if self._running is None or not self._running.is_alive():
+                self._running = threading.Thread(target=self._run, args=(assistant,), name="self-check", daemon=True)
+                self._running.start()
+            running = self._running
+        running.join(self.wait_s)
+        with self._lock:
+            last = self._last
+        return last[1] if last is not None and last[0] == id(assistant) else None

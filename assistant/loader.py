@@ -75,7 +75,8 @@ class AssistantLoader:
             log.error("the assistant could not start: %s", exc)
             return
         except Exception as exc:  # a full disk, a read-only dir, a library's failure: said in words, logged in full
-            self.error = with_rebuild_hint(f"{describe_failure(exc)} (the server log has the details)")
+            why = describe_failure(exc, self.settings.index_dir)
+            self.error = with_rebuild_hint(f"{why} (the server log has the details)")
             log.exception("the assistant could not start")
             return
         self.seconds = time.monotonic() - self.started
@@ -96,14 +97,16 @@ class AssistantLoader:
         if assistant is not None:
             self.watch.poke()
             health = self.health.get(assistant)
-            problems = [public_message(p) for p in health.problems]
+            problems = [public_message(p) for p in health.problems] if health else ["the self-check is still running"]
             if self.watch.last_error:
                 why = public_message(self.watch.last_error)
                 problems.append(f"a newer index generation could not be loaded: {why}")
+            ok = health is None or health.ok
             return Readiness(
-                status="ready" if health.ok else "failed", seconds=round(self.seconds, 3),
-                error=None if health.ok else "; ".join(problems), checks=health.checks, problems=problems,
-                degraded=health.degraded, generation=assistant.generation, caches=cache_stats(assistant),
+                status="ready" if ok else "failed", seconds=round(self.seconds, 3),
+                error=None if ok else "; ".join(problems), checks=health.checks if health else None,
+                problems=problems, degraded=bool(health and health.degraded), generation=assistant.generation,
+                caches=cache_stats(assistant),
             )
         status: Literal["loading", "failed"] = "failed" if self.error else "loading"
         return Readiness(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 import sqlite3
+from pathlib import Path
 
 _PATH = re.compile(r"(?<![\w.:/])(?:file:)?/((?:[^\s'\"(),;:/]+/)*)([^\s'\"(),;:/]*)")
 ROUTES = frozenset({"api", "v1", "admin", "docs", "redoc", "readyz", "healthz", "gradio_api", "openapi.json", "config"})
@@ -35,10 +37,31 @@ def public_message(message: str) -> str:
     return _CLASS.sub("", text).strip()
 
 
-def describe_failure(exc: BaseException) -> str:
-    """A sentence naming what went wrong, for an exception no layer turned into an AssistantError."""
+FULL_BYTES = 1 << 20
+"""Less free space than this where the index lives, and a failed write is put down to a full disk."""
+
+
+def disk_full(where: Path | None) -> bool:
+    """True when the file system holding `where` (or its nearest existing parent) is all but full."""
+    if where is None:
+        return False
+    path = Path(where)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        return shutil.disk_usage(path).free < FULL_BYTES
+    except OSError:
+        return False
+
+
+def describe_failure(exc: BaseException, index_dir: Path | None = None) -> str:
+    """A sentence naming what went wrong, for an exception no layer turned into an AssistantError.
+
+    Libraries do not always say that a disk is full (Chroma reports a failed compaction), so when the
+    index dir's file system has next to no space left, that is named as the cause.
+    """
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "disk is full" in str(exc) \
-            or "No space left" in str(exc):
+            or "No space left" in str(exc) or disk_full(index_dir):
         return "the disk holding the index is full (no space left on the device); free some space"
     if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM) \
             or "readonly database" in str(exc) or "read-only file system" in str(exc).lower():

@@ -14,7 +14,7 @@ from assistant.answer_cache import AnswerCache, conversation_key
 from assistant.chunks import Chunk, build_chunks
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError
-from assistant.index import IndexStats, build_index
+from assistant.index import IndexStats, build_index, read_manifest
 from assistant.llm import LLMRewriter
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.repair import index_damage, set_aside_damage
@@ -64,6 +64,10 @@ class Assistant:
             build(settings, progress=progress)
             plan = store.load_plan()
         try:
+            if not settings.chroma_url and read_manifest(settings) is None:
+                # No manifest: the last build of the embedded store did not finish (a full disk, a kill).
+                raise IndexMissingError(f"the vector index in {settings.index_dir} is incomplete; "
+                                        "run `assistant ingest`")
             retriever = load_retriever(settings)
         except IndexMissingError:
             if not build_if_missing:
