@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         4096, ge=0, description="Question vectors kept in memory per process (LRU, ~1.6 KB each); 0 keeps none."
     )
     embedding_threads: int = Field(
-        0, ge=0, description="Threads of the bundled e5 engine per call; 0 = the engine's default (every core)."
+        1, ge=0, description="Threads of the bundled e5 engine per call; 0 = every core. One leaves the other core "
+        "to the answering, and does not stall when other work takes a core.",
     )
     max_query_chars: int = Field(
         300, ge=20, description="Characters of a question the encoder and BM25 see (bounds a long question's cost)."

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.chunks import Chunk
@@ -79,13 +80,41 @@ class BM25Index:
             raise IndexMissingError("there are no chunks to index; run `assistant ingest`")
         self.ids = [c.id for c in chunks]
         self.bm25 = BM25Okapi([tokenize(c.text) for c in chunks])
+        self._doc_len = np.array(self.bm25.doc_len)
+        self._terms: dict[str, np.ndarray | None] = {}
+
+    def term_scores(self, term: str) -> np.ndarray | None:
+        """One term's BM25 contribution to every chunk (None for a term no chunk has), memoised.
+
+        The same arithmetic as `BM25Okapi.get_scores` per query term, computed once per term instead of
+        once per question with a Python loop over every chunk: scores are identical, at a fraction of
+        the cost (it was a quarter of a new question's Python time).
+        """
+        if term not in self._terms:
+            bm = self.bm25
+            if term not in bm.idf:
+                self._terms[term] = None
+            else:
+                q_freq = np.array([(doc.get(term) or 0) for doc in bm.doc_freqs])
+                self._terms[term] = (bm.idf.get(term) or 0) * (
+                    q_freq * (bm.k1 + 1) / (q_freq + bm.k1 * (1 - bm.b + bm.b * self._doc_len / bm.avgdl)))
+        return self._terms[term]
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 scores of every chunk for the query tokens (repeats count, as in `BM25Okapi`)."""
+        score = np.zeros(len(self.ids))
+        for term in tokens:
+            vector = self.term_scores(term)
+            if vector is not None:
+                score += vector
+        return score
 
     def search(self, query: str, limit: int = CANDIDATES, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks sharing no token with the query are left out."""
         tokens = tokenize(query)
         if not tokens:
             return []
-        scores = self.bm25.get_scores(tokens)
+        scores = self.scores(tokens)
         pairs = zip(self.ids, scores, strict=True)
         ranked = [(cid, float(s)) for cid, s in pairs if s > 0 and (allowed is None or cid in allowed)]
         ranked.sort(key=lambda kv: -kv[1])  # stable: equal scores keep document order
