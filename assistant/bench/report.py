@@ -92,11 +92,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         for sample in load.get("error_samples", []):
             lines.append(f"- error sample: `{sample}`")
     lines += ["", "## Method", "",
-              "Question vectors are cached on disk by design; each answering phase starts from a copy of the cache "
-              "holding only the passages, so every question's first answer pays for embedding it. The baseline "
-              "never caches questions. Repeats during the load phases hit the caches (question vectors and finished "
-              "answers, `ASSISTANT_ANSWER_CACHE_SIZE`), as repeated questions do in production; the row with the "
-              "answer cache off shows the cost of answering every request afresh. The load generator (asyncio "
+              "Question vectors are kept in memory per server (`ASSISTANT_QUERY_VECTOR_CACHE_SIZE`); each "
+              "answering phase starts from a copy of the passage cache, so every question's first answer pays for "
+              "embedding it. The baseline never caches questions. Repeats during the load phases hit the caches "
+              "(question vectors and finished answers, `ASSISTANT_ANSWER_CACHE_SIZE`), as repeated questions do in "
+              "production; the row with the answer cache off shows the cost of answering every request afresh, and "
+              "the new-question rows send only questions no cache has seen. The load generator (asyncio "
               "streams, one keep-alive HTTP/1.1 connection per client; the one-client run uses httpx) runs on "
               "the same machine and shares its CPUs.", ""]
     return "\n".join(lines)

@@ -13,9 +13,9 @@
 5. scaled: a `chroma run` server, the index ingested once against it, two `assistant serve` workers
    sharing it, and the same load spread over both.
 
-Question vectors are cached on disk by design (`CachedEmbeddings`), so phases 2 and 4 each start from
-a copy of the cache holding the passages only: every question's first answer pays for its embedding,
-and the baseline never caches its questions. Repeats within the load phases hit the caches (question
+Question vectors are cached in memory per process (`CachedEmbeddings`), and phases 2 and 4 each start
+from a copy of the passage cache: every question's first answer pays for its embedding, and the
+baseline never caches its questions. Repeats within the load phases hit the caches (question
 vectors, and finished answers), as they would in production.
 """
 
