@@ -87,6 +87,11 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"and suffix; all distinct after normalisation), each sent once "
                   f"(repeated: {new['single'].get('repeated', 0)} + {new['load'].get('repeated', 0)}); "
                   f"the server's caches afterwards: `{new.get('caches')}`."]
+        if new.get("long"):
+            long = new["long"]
+            lines += ["", f"A {long['chars']}-character question: chat p50 {_ms(long['chat_ms']['p50'])} ms, max "
+                      f"{_ms(long['chat_ms']['max'])} ms; search p50 {_ms(long['search_ms']['p50'])} ms, max "
+                      f"{_ms(long['search_ms']['max'])} ms."]
     for load in (report["http"]["load"], report["http"].get("load_uncached") or {}, workers.get("load") or {},
                  *((new["single"], new["load"]) if new else ())):
         for sample in load.get("error_samples", []):

@@ -183,9 +183,33 @@ def measure_new_questions(work: Path, rows: list[dict[str, Any]], config: BenchC
         single = run_load([server.url], bodies[:half], 1, config.duration_s, distinct=True)
         load = run_load([server.url], bodies[half:], config.clients, config.duration_s, distinct=True)
         caches = server_caches(server.url)
+        long = measure_long_questions(server.url, rows)
     finally:
         server.stop()
-    return {"variants": len(bodies), "single": single, "load": load, "caches": caches}
+    return {"variants": len(bodies), "single": single, "load": load, "caches": caches, "long": long}
+
+
+LONG_CHARS = 2000
+"""The longest question the server accepts: what one request can make the stages work through."""
+
+
+def measure_long_questions(base: str, rows: list[dict[str, Any]], n: int = 5) -> dict[str, Any]:
+    """Milliseconds for `n` distinct 2,000-character questions, through /api/chat and /api/search."""
+    import httpx
+
+    text = " ".join(r["question"] for r in rows)
+    chat_ms: list[float] = []
+    search_ms: list[float] = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for i in range(n):
+            question = (f"{i} " + text[i * 97:])[:LONG_CHARS]
+            started = time.perf_counter()
+            client.post("/api/chat", json={"messages": [{"role": "user", "content": question}]}).raise_for_status()
+            chat_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            client.get("/api/search", params={"q": question[::-1]}).raise_for_status()
+            search_ms.append((time.perf_counter() - started) * 1000)
+    return {"chars": LONG_CHARS, "chat_ms": summary(chat_ms), "search_ms": summary(search_ms)}
 
 
 def server_caches(base: str) -> dict[str, Any] | None:
@@ -256,6 +280,11 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         out.append(target(f"new questions, {load['clients']} clients, one server",
                           "≥ 100 answers/s, p95 ≤ 600 ms, 0 errors, no repeats",
                           f"{rps} answers/s, p95 {p95} ms, {load['errors']} errors", met))
+    long = (new or {}).get("long")
+    if long:
+        worst = max(long["chat_ms"]["max"] or 0, long["search_ms"]["max"] or 0)
+        out.append(target(f"a {long['chars']}-character question (chat and search, one client)", "≤ 100 ms",
+                          f"max {worst:.1f} ms", worst <= 100))
     warm = report["build"]["warm_s"]
     out.append(target("warm rebuild (`assistant ingest`, unchanged page)", "≤ 2 s", f"{warm:.2f} s", warm <= 2.0))
     return out
