@@ -49,11 +49,13 @@ from assistant.api_models import (
     TasksResponse,
 )
 from assistant.config import Settings, get_settings
+from assistant.edges import ErrorShapeMiddleware, NoUploadsMiddleware, PublicOriginMiddleware
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, resolve_quarter
 from assistant.loader import AssistantLoader
 from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.public import public_message
 from assistant.service import Assistant
 from assistant.stream import split_segments
 
@@ -141,10 +143,15 @@ def location_of(loc: tuple[Any, ...]) -> str:
     return path or "request body"
 
 
+def invalid_json(exc: RequestValidationError) -> bool:
+    """True when the body could not be parsed as JSON at all (a 400, as the README says, not a 422)."""
+    return any(e.get("type") == "json_invalid" for e in exc.errors())
+
+
 def validation_message(request: Request, exc: RequestValidationError) -> str:
     """Pydantic's errors as one readable sentence, with the fix for the two common wire-level mistakes."""
     errors = exc.errors()
-    if any(e.get("type") == "json_invalid" for e in errors):
+    if invalid_json(exc):
         return "the request body is not valid JSON; send a JSON object such as {\"messages\": [...]}"
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and "json" not in content_type:
@@ -162,7 +169,8 @@ def error_response(
         headers.setdefault("Retry-After", "5")
     if status == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status, headers=headers)
+    body = {"error": {"type": kind, "message": public_message(message), **extra}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def http_error_message(exc: StarletteHTTPException) -> str:
@@ -170,7 +178,7 @@ def http_error_message(exc: StarletteHTTPException) -> str:
     if isinstance(exc.__cause__, UnicodeDecodeError):
         return "the request body is not valid UTF-8; send JSON encoded as UTF-8, such as {\"messages\": [...]}"
     if exc.status_code == 400 and exc.__cause__ is not None:
-        return f"the request body could not be read ({type(exc.__cause__).__name__}); send a JSON object"
+        return "the request body could not be read (it is nested too deeply or malformed); send a plain JSON object"
     return str(exc.detail)
 
 
@@ -188,6 +196,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if invalid_json(exc):
+            return error_response(400, "invalid_json", validation_message(request, exc))
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return error_response(422, "validation_error", validation_message(request, exc), details=details)
 
@@ -357,14 +367,16 @@ def add_plan_routes(app: FastAPI) -> None:
 def add_health_routes(app: FastAPI) -> None:
     """Liveness and readiness probes."""
 
-    @app.get("/healthz", response_model=Health, tags=["ops"])
-    def healthz() -> Health:
+    @app.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, tags=["ops"])
+    async def healthz() -> Health:
         """Always ok while the process serves HTTP."""
         return Health()
 
-    @app.get("/readyz", response_model=Readiness, tags=["ops"], responses={503: {"model": Readiness}})
+    @app.api_route("/readyz", methods=["GET", "HEAD"], response_model=Readiness, tags=["ops"],
+                   responses={503: {"model": Readiness}})
     def readyz(loader: LoaderDep, response: Response) -> Readiness:
-        """200 once the Assistant is loaded; 503 with the build stage and progress until then."""
+        """200 once the Assistant is loaded and its self-check (a lookup, an answer, a hybrid and a dense
+        search) passes; 503 with the build stage and progress while loading, or with what failed."""
         state = loader.readiness()
         if state.status != "ready":
             response.status_code = 503
@@ -392,11 +404,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return settings
 
     app.dependency_overrides[get_settings] = app_settings
-    # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the rate limit,
-    # which rejects before the body is read, then the body limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the one error shape,
+    # the public origin (no Host reflected), the rate limit, which rejects before the body is read, then
+    # the body limit, and inside it the refusal of uploads (which discards a body the limit bounds).
+    app.add_middleware(NoUploadsMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s,
+                       drain_bytes=settings.max_drain_bytes)
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(PublicOriginMiddleware, public_url=settings.public_url or f"http://{settings.host}:{settings.port}")
+    app.add_middleware(ErrorShapeMiddleware)
     # Always installed, even with no origins (closed: no Access-Control-Allow-Origin for anyone): the
     # mounted Gradio app stands its own permissive CORS down only when its parent has this middleware.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

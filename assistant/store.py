@@ -82,10 +82,23 @@ def _m003_plan_shape(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_source_lines_and_generation(db: sqlite3.Connection) -> None:
+    """The raw lines of each ingested page (citations show them), and the index's generation id."""
+    db.executescript(
+        """
+        CREATE TABLE source_lines (
+            source_sha256 TEXT NOT NULL, line_no INTEGER NOT NULL, text TEXT NOT NULL,
+            PRIMARY KEY (source_sha256, line_no)) WITHOUT ROWID;
+        CREATE TABLE index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("001_plan", _m001_plan),
     ("002_chunks", _m002_chunks),
     ("003_plan_shape", _m003_plan_shape),
+    ("004_source_lines_and_generation", _m004_source_lines_and_generation),
 )
 PLAN_TABLES = (
     "meta", "sections", "tasks", "district_values", "reforms", "milestones", "findings", "cleaning", "plan_shape",
@@ -324,3 +337,54 @@ class PlanStore:
             )
             for r in rows
         ]
+
+    # ---- source lines and the index generation ---------------------------------------------------
+    def has_source_lines(self, source_sha256: str) -> bool:
+        """True when the lines of the page with this content hash are stored."""
+        try:
+            with self.connect() as db:
+                row = db.execute("SELECT 1 FROM source_lines WHERE source_sha256 = ? LIMIT 1", (source_sha256,))
+                return row.fetchone() is not None
+        except (IndexMissingError, sqlite3.OperationalError):
+            return False
+
+    def write_source_lines(self, source_sha256: str, lines: list[str]) -> bool:
+        """Store a page's raw lines (numbered from 1) once per content hash; False when already stored.
+
+        Pages no longer in the plan are dropped, so the table holds the lines of what was ingested.
+        """
+        if self.has_source_lines(source_sha256):
+            return False
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM source_lines WHERE source_sha256 <> ?", (source_sha256,))
+            db.executemany(
+                "INSERT INTO source_lines VALUES (?, ?, ?)",
+                [(source_sha256, n, text) for n, text in enumerate(lines, start=1)],
+            )
+        return True
+
+    def source_lines(self, source_sha256: str, start: int, end: int) -> list[tuple[int, str]]:
+        """(line number, text) of lines start..end of an ingested page; empty when not stored."""
+        try:
+            with self.connect() as db:
+                rows = db.execute(
+                    "SELECT line_no, text FROM source_lines WHERE source_sha256 = ? AND line_no BETWEEN ? AND ? "
+                    "ORDER BY line_no", (source_sha256, start, end),
+                ).fetchall()
+        except (IndexMissingError, sqlite3.OperationalError):
+            return []
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def generation(self) -> str | None:
+        """The id of the index generation last written (changes whenever a build changes anything)."""
+        try:
+            with self.connect() as db:
+                row = db.execute("SELECT value FROM index_state WHERE key = 'generation'").fetchone()
+        except (IndexMissingError, sqlite3.OperationalError):
+            return None
+        return str(row[0]) if row else None
+
+    def write_generation(self, generation: str) -> None:
+        """Record a new generation id; workers that see it reload the plan, chunks and retriever."""
+        with self.connect(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO index_state (key, value) VALUES ('generation', ?)", (generation,))

@@ -122,8 +122,12 @@ def use_document_forms(forms: dict[str, str]) -> None:
     _document_forms.update(forms)
 
 
+@lru_cache(maxsize=16384)
 def normalize(s: str) -> str:
-    """The matching form: half-width, Simplified, lower-case, whitespace collapsed to single spaces."""
+    """The matching form: half-width, Simplified, lower-case, whitespace collapsed to single spaces.
+
+    Memoised: answering one question normalises the question (and the same chunk texts) a dozen times.
+    """
     return _WHITESPACE.sub(" ", to_simplified(fold_width(s)).lower()).strip()
 
 

@@ -253,7 +253,7 @@ def test_rewriting_unchanged_plan_changes_nothing(store: PlanStore, plan: Plan) 
 def test_migrations_are_recorded_in_order(store: PlanStore) -> None:
     with store.connect() as db:
         names = [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
-    assert names == ["001_plan", "002_chunks", "003_plan_shape"]
+    assert names == ["001_plan", "002_chunks", "003_plan_shape", "004_source_lines_and_generation"]
 
 
 def test_truncated_page_is_read_with_a_warning_naming_what_is_missing(raw_text: str) -> None:
