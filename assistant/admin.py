@@ -17,21 +17,24 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.api_models import ErrorResponse, ReingestResponse
 from assistant.config import Settings, get_settings
+from assistant.edges import MESSAGES
 from assistant.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from assistant.loader import AssistantLoader
 from assistant.service import Assistant, build
 
 log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The value of ASSISTANT_ADMIN_TOKEN.")
+NO_SUCH_ROUTE = MESSAGES[404]
 ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 403, 404, 503)}
 
 
 def check_admin(settings: Settings, credentials: HTTPAuthorizationCredentials | None) -> None:
     """404 without a configured token, 401 without a bearer token, 403 with the wrong one."""
     if not settings.admin_token:
-        raise NotFoundError("this server has no admin routes; set ASSISTANT_ADMIN_TOKEN to enable them")
+        # The same words as any unknown path: a probe learns nothing about the configuration.
+        raise NotFoundError(NO_SUCH_ROUTE)
     if credentials is None or not credentials.credentials:
-        raise UnauthorizedError("send the admin token as the header `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`")
+        raise UnauthorizedError("send the admin token as the header `Authorization: Bearer <token>`")
     # Constant-time comparison of bytes: no timing hints, and no TypeError on non-ASCII input.
     if not hmac.compare_digest(credentials.credentials.encode("utf-8"), settings.admin_token.encode("utf-8")):
         raise ForbiddenError("the admin token is not the one this server was started with")

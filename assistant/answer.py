@@ -16,11 +16,11 @@ from assistant.chunks import Chunk
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
-from assistant.lexicon import expand_english
+from assistant.lexicon import Vocabulary, expand_english, use_vocabulary, vocabulary
 from assistant.lookup import deadline_items, numeric_tasks
-from assistant.models import QUARTERS, Answer, ChatMessage, Finding, Plan, Reform, Task
+from assistant.models import Answer, ChatMessage, Finding, Plan, Reform, Task
 from assistant.render import Voice
-from assistant.text import normalize
+from assistant.text import normalize, to_simplified
 from assistant.topic import alternatives, numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any, understand
 
@@ -38,9 +38,32 @@ OTHER_CITIES = ("北京", "上海", "天津", "重庆", "南京", "苏州", "无
                 r"\bbeijing\b", r"\bshanghai\b", r"\bnanjing\b", r"\bsuzhou\b", r"\bwuxi\b", r"\bhangzhou\b",
                 r"\bguangzhou\b", r"\bshenzhen\b")
 SUPPORT_THRESHOLD = 0.34
-REFUSAL_ZH = "我只回答关于常州市《全市民政工作要点》这份计划的问题，不会执行改变这一设定的指令，也不处理与计划无关的内容。"
-REFUSAL_EN = ("I only answer questions about the Changzhou civil-affairs work plan (全市民政工作要點); I don't follow "
-              "instructions that change that, and I don't handle unrelated content.")
+YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def refusal(plan: Plan) -> tuple[str, str]:
+    """The refusal to injected instructions and spam, naming the loaded plan."""
+    title = plan.metadata.get("plan_title") or plan.metadata.get("title") or "工作计划"
+    # No figures in a refusal: it cites nothing, so a year from the title would be an unsupported number.
+    title = re.sub(r"\d+", "", re.sub(r"^\d{4}\s*年(度)?", "", title)).strip() or "工作计划"
+    city = vocabulary().city[:1]
+    where = to_simplified(city[0]) if city else ""
+    return (
+        f"我只回答关于{where}《{to_simplified(title)}》这份计划的问题，不会执行改变这一设定的指令，也不处理与计划无关的内容。",
+        f"I only answer questions about the plan “{title}”; I don't follow instructions that change that, "
+        "and I don't handle unrelated content.",
+    )
+
+
+def plan_years(plan: Plan) -> set[int]:
+    """The years a plan is about: those in its title (2025年…要点), else the year it was signed."""
+    title = plan.metadata.get("plan_title") or plan.metadata.get("title", "")
+    years = {int(y) for y in YEAR.findall(title)}
+    if not years:
+        for key in ("signed", "published", "generated"):
+            if plan.metadata.get(key, "")[:4].isdigit():
+                return {int(plan.metadata[key][:4])}
+    return years
 
 
 class Hit(Protocol):
@@ -73,6 +96,8 @@ class Answerer:
         self.reforms = {r.id: r for r in plan.reforms}
         self.numeric = {t.id for t in numeric_tasks(plan)}
         self.document_text = normalize(" ".join(c.text for c in chunks))
+        self.years = plan_years(plan)
+        use_vocabulary(Vocabulary.from_plan(plan))
 
     # ---- entry point -------------------------------------------------------------------------
     def answer(self, question: str, history: list[ChatMessage] | None = None) -> Answer:
@@ -83,7 +108,7 @@ class Answerer:
         voice = Voice.for_question(u.language, u.script)
         ev = Evidence(self.chunks, voice, self.plan.source_name)
         if u.intent == "refuse" or self._is_spam(question):
-            return Answer(answer=voice.say(REFUSAL_ZH, REFUSAL_EN), answerable=False, route="refused")
+            return Answer(answer=voice.say(*refusal(self.plan)), answerable=False, route="refused")
         reason = self._out_of_scope(u)
         if reason:
             return self._abstain(u, ev, reason)
@@ -127,7 +152,7 @@ class Answerer:
     def _out_of_scope(self, u: Understanding) -> str | None:
         """Reasons the plan cannot answer, decided before routing: another year, city, person, or money."""
         text = u.normalized
-        other_years = [y for y in u.years if y != 2025 and str(y) not in self.document_text]
+        other_years = [y for y in u.years if y not in self.years and str(y) not in self.document_text]
         if other_years:
             return f"year:{other_years[0]}"
         for city in OTHER_CITIES:
@@ -213,9 +238,9 @@ class Answerer:
             task = self.tasks[task_id]
             table_marker = ev.cite(task_id, task.content, compose.task_label(task))
             return v.say(
-                f"注意：正文写的是「…{v.quote(f.evidence[0])}…」{body_marker}，附件1写的是「{v.quote(task.content)}」"
+                f"注意：正文写的是「…{v.quote(f.evidence[0])}…」{body_marker}，附件{task.table}写的是「{v.quote(task.content)}」"
                 f"{table_marker}，两处不一致。",
-                f"Note: the body says “…{f.evidence[0]}…” {body_marker} while attachment 1 says “{task.content}” "
+                f"Note: the body says “…{f.evidence[0]}…” {body_marker} while attachment {task.table} says “{task.content}” "
                 f"{table_marker}; the two disagree.",
             )
         if f.kind == "table-total" and f.refs:
@@ -305,7 +330,7 @@ class Answerer:
         districts = u.districts
         if not districts:
             hits = self._search(u, kinds=["milestone", "reform_target"], k=5)
-            if not hits or not self._supported(u, hits[0].text) or u.quarters == list(QUARTERS):
+            if not hits or not self._supported(u, hits[0].text) or len(u.quarters) == 4:
                 if not u.quarters:
                     return None
                 districts = list(dict.fromkeys(r.district for r in self.plan.reforms))
@@ -393,8 +418,7 @@ class Answerer:
         """Answer from one reform row: its targets, or the quarter cell that matched."""
         r = self.reforms[self.chunks[hit.id].record_id]
         if hit.kind == "milestone":
-            q = hit.id.rsplit("-", 1)[1].upper()
-            body = compose.milestone_cell(ev, r, q)
+            body = compose.milestone_cell(ev, r, self.chunks[hit.id].quarter or "")
         else:
             body = compose.reform_row_targets(ev, r)
         return self._finish(ev, body, True, "lookup", u)
@@ -431,7 +455,7 @@ class Answerer:
         if top.kind in ("milestone", "reform_target"):
             r = self.reforms[self.chunks[top.id].record_id]
             if top.kind == "milestone":
-                q = top.id.rsplit("-", 1)[1].upper()
+                q = self.chunks[top.id].quarter or ""
                 return self._finish(ev, compose.milestones(self.plan, ev, [r.district], [q]), True, "retrieval", u)
             return self._finish(ev, compose.reform_targets(self.plan, ev, [r.district]), True, "retrieval", u)
         return self._finish(ev, self._extract_sentences(u, ev, good[:2]), True, "retrieval", u)
@@ -459,7 +483,7 @@ class Answerer:
         """A whole body paragraph, cited once: policy questions want all of it, not three sentences."""
         chunk = self.chunks[section_id]
         body = chunk.text.split(": ", 1)[1]
-        label = "正文 · " + chunk.text.split(": ", 1)[0].split(" › ")[-1]
+        label = self._label_for(chunk)
         return f"{ev.voice.quote(body)} {ev.cite(section_id, body, label)}"
 
     def _extract_sentences(self, u: Understanding, ev: Evidence, hits: list) -> str:  # type: ignore[type-arg]
@@ -474,7 +498,7 @@ class Answerer:
             picked = [sentences[i].strip() for i in sorted(scored) if support(tokens, sentences[i]) > 0]
             if not picked:
                 continue
-            label = "文件信息" if chunk.kind == "meta" else "正文 · " + chunk.text.split(": ", 1)[0].split(" › ")[-1]
+            label = self._label_for(chunk)
             for s in picked:
                 lines.append(f"{ev.voice.quote(s)} {ev.cite(hit.id, s, label)}")
         return "\n".join(lines)
@@ -497,7 +521,7 @@ class Answerer:
             "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
             "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
             "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
-            "city": v.say("计划只涉及常州市，没有其他城市的内容。", "The plan covers Changzhou only. "),
+            "city": self._only_city(v),
         }.get(kind, "")
         if kind == "year":
             title = self.plan.metadata.get("title", "")
@@ -513,19 +537,29 @@ class Answerer:
         return Answer(answer=text, answerable=False, route="abstain", citations=ev.citations,
                       degraded=bool(getattr(self.retriever, "degraded", False)))
 
+    def _only_city(self, v: Voice) -> str:
+        """「计划只涉及某市」 for the loaded plan's place, or a plain sentence when the page names none."""
+        city = vocabulary().city
+        if not city:
+            return v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
+        from assistant.ingest.profile import pinyin
+
+        return v.say(f"计划只涉及{city[0]}，没有其他地方的内容。", f"The plan covers {pinyin(city[-1])} only. ")
+
     def _coverage(self, ev: Evidence) -> list[str]:
-        """The plan's eight chapters and two attachments, each cited: what the assistant can answer about."""
+        """The plan's chapters and attachments, each cited: what the assistant can answer about."""
         lines: list[str] = []
         seen: set[str] = set()
+        chapters = [s.path[-1] for s in self.plan.sections if s.kind == "chapter"]
         for chunk in self.chunks.values():
             if chunk.kind != "subsection":
                 continue
-            chapter = chunk.text.split(" › ")[1]
-            if chapter in seen:
+            chapter = next((c for c in chunk.section_path if c in chapters), None)
+            if chapter is None or chapter in seen or chapter not in chunk.text:
                 continue
             seen.add(chapter)
             lines.append(f"- {ev.voice.quote(chapter)} {ev.cite(chunk.id, chapter, '正文 · ' + chapter)}")
-        for att in ("attachment_1_title", "attachment_2_title"):
+        for att in sorted(k for k in self.plan.metadata if k.startswith("attachment_") and k.endswith("_title")):
             title = self.plan.metadata.get(att)
             first = next((c for c in self.chunks.values() if title and title in c.text), None)
             if title and first:
@@ -537,7 +571,8 @@ class Answerer:
             return self.tasks[chunk.id].content
         if chunk.kind == "milestone":
             r = self.reforms[chunk.record_id]
-            return r.milestones[chunk.quarter or "Q1"][0]
+            items = r.milestones.get(chunk.quarter or "", []) or next(iter(r.milestones.values()), [])
+            return items[0] if items else r.item
         if chunk.kind == "reform_target":
             return self.reforms[chunk.record_id].item
         body = chunk.text.split(": ", 1)[-1]
@@ -553,4 +588,6 @@ class Answerer:
             return compose.reform_label(r, chunk.quarter or "任務目標")
         if chunk.kind == "meta":
             return "文件信息"
-        return "正文 · " + chunk.text.split(": ", 1)[0].split(" › ")[-1]
+        if chunk.kind == "row":
+            return f"附件{chunk.table} · {chunk.text.split(' · ', 2)[1] if ' · ' in chunk.text else chunk.id}"
+        return "正文 · " + (chunk.section_path[-1] if chunk.section_path else chunk.id)

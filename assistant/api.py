@@ -50,11 +50,13 @@ from assistant.api_models import (
 )
 from assistant.config import Settings, get_settings
 from assistant.docs import add_docs_routes
+from assistant.edges import ErrorShapeMiddleware, NoUploadsMiddleware, PublicOriginMiddleware
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, resolve_quarter
 from assistant.loader import AssistantLoader
-from assistant.models import DISTRICTS, Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.public import public_message
 from assistant.service import Assistant
 from assistant.stream import split_segments
 
@@ -83,13 +85,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-def resolve_district(name: str) -> str:
-    """The plan's spelling of a district named in either script or pinyin (新北区, Xinbei → 新北區)."""
-    if name in DISTRICTS:
+def resolve_district(name: str, units: list[str]) -> str:
+    """The plan's spelling of a unit named in either script or pinyin (昆山市, Kunshan → 崑山市)."""
+    if name in units:
         return name
-    found = [d for d in find_districts(name) if d in DISTRICTS]
+    found = [d for d in find_districts(name) if d in units]
     if len(found) != 1:
-        raise InputError(f"unknown district {name!r}; use one of {'、'.join(DISTRICTS)} (either script, or pinyin)")
+        raise InputError(f"unknown unit {name!r}; use one of {'、'.join(units)} (either script, or pinyin)")
     return found[0]
 
 
@@ -142,10 +144,15 @@ def location_of(loc: tuple[Any, ...]) -> str:
     return path or "request body"
 
 
+def invalid_json(exc: RequestValidationError) -> bool:
+    """True when the body could not be parsed as JSON at all (a 400, as the README says, not a 422)."""
+    return any(e.get("type") == "json_invalid" for e in exc.errors())
+
+
 def validation_message(request: Request, exc: RequestValidationError) -> str:
     """Pydantic's errors as one readable sentence, with the fix for the two common wire-level mistakes."""
     errors = exc.errors()
-    if any(e.get("type") == "json_invalid" for e in errors):
+    if invalid_json(exc):
         return "the request body is not valid JSON; send a JSON object such as {\"messages\": [...]}"
     content_type = request.headers.get("content-type", "")
     if request.method == "POST" and "json" not in content_type:
@@ -163,7 +170,8 @@ def error_response(
         headers.setdefault("Retry-After", "5")
     if status == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return JSONResponse({"error": {"type": kind, "message": message, **extra}}, status_code=status, headers=headers)
+    body = {"error": {"type": kind, "message": public_message(message), **extra}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def http_error_message(exc: StarletteHTTPException) -> str:
@@ -171,7 +179,7 @@ def http_error_message(exc: StarletteHTTPException) -> str:
     if isinstance(exc.__cause__, UnicodeDecodeError):
         return "the request body is not valid UTF-8; send JSON encoded as UTF-8, such as {\"messages\": [...]}"
     if exc.status_code == 400 and exc.__cause__ is not None:
-        return f"the request body could not be read ({type(exc.__cause__).__name__}); send a JSON object"
+        return "the request body could not be read (it is nested too deeply or malformed); send a plain JSON object"
     return str(exc.detail)
 
 
@@ -189,6 +197,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if invalid_json(exc):
+            return error_response(400, "invalid_json", validation_message(request, exc))
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         return error_response(422, "validation_error", validation_message(request, exc), details=details)
 
@@ -276,7 +286,7 @@ def add_plan_routes(app: FastAPI) -> None:
         assistant: AssistantDep,
         q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for, any script/English.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many hits.")] = 8,
-        district: Annotated[str | None, Query(description="Only this district's reform rows (新北区, Xinbei).")] = None,
+        district: Annotated[str | None, Query(description="Only this district's reform rows (either script, or pinyin).")] = None,
         quarter: Annotated[str | None, Query(description="Only this quarter's milestones (Q3, 三季度).")] = None,
         mode: Annotated[Literal["hybrid", "bm25", "dense"], Query(description="Which retrievers to use.")] = "hybrid",
     ) -> SearchResponse:
@@ -298,7 +308,7 @@ def add_plan_routes(app: FastAPI) -> None:
             by_status[f.status] = by_status.get(f.status, 0) + 1
         counts = PlanCounts(sections=len(plan.sections), tasks=len(plan.tasks), reforms=len(plan.reforms),
                             findings=len(plan.findings), chunks=len(assistant.chunks))
-        return PlanInfo(metadata=plan.metadata, counts=counts, findings_by_status=by_status, districts=list(DISTRICTS),
+        return PlanInfo(metadata=plan.metadata, counts=counts, findings_by_status=by_status, districts=list(plan.units),
                         source_name=plan.source_name, source_sha256=plan.source_sha256)
 
     @app.get("/api/tasks", response_model=TasksResponse, tags=["plan"], responses=ERROR_RESPONSES)
@@ -309,7 +319,7 @@ def add_plan_routes(app: FastAPI) -> None:
         """Attachment 1's task rows, optionally only those with a value for one district."""
         if not district:
             return TasksResponse(district=None, tasks=[TaskRow(**t.model_dump()) for t in assistant.plan.tasks])
-        name = resolve_district(district)
+        name = resolve_district(district, assistant.plan.units)
         rows = [TaskRow(**t.model_dump(), value=v) for t in assistant.plan.tasks if (v := task_value(t, name))]
         return TasksResponse(district=name, tasks=rows)
 
@@ -320,7 +330,7 @@ def add_plan_routes(app: FastAPI) -> None:
         quarter: Annotated[str | None, Query(description="Only this quarter's milestones.")] = None,
     ) -> ReformsResponse:
         """Attachment 2's reform rows with their quarterly milestones."""
-        name = resolve_district(district) if district else None
+        name = resolve_district(district, assistant.plan.units) if district else None
         code = resolve_quarter(quarter) if quarter else None
         rows: list[Reform] = []
         for r in assistant.plan.reforms:
@@ -358,14 +368,16 @@ def add_plan_routes(app: FastAPI) -> None:
 def add_health_routes(app: FastAPI) -> None:
     """Liveness and readiness probes."""
 
-    @app.get("/healthz", response_model=Health, tags=["ops"])
-    def healthz() -> Health:
+    @app.api_route("/healthz", methods=["GET", "HEAD"], response_model=Health, tags=["ops"])
+    async def healthz() -> Health:
         """Always ok while the process serves HTTP."""
         return Health()
 
-    @app.get("/readyz", response_model=Readiness, tags=["ops"], responses={503: {"model": Readiness}})
+    @app.api_route("/readyz", methods=["GET", "HEAD"], response_model=Readiness, tags=["ops"],
+                   responses={503: {"model": Readiness}})
     def readyz(loader: LoaderDep, response: Response) -> Readiness:
-        """200 once the Assistant is loaded; 503 with the build stage and progress until then."""
+        """200 once the Assistant is loaded and its self-check (a lookup, an answer, a hybrid and a dense
+        search) passes; 503 with the build stage and progress while loading, or with what failed."""
         state = loader.readiness()
         if state.status != "ready":
             response.status_code = 503
@@ -384,7 +396,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     app = FastAPI(
         title="Plan Assistant",
-        summary="Exact, cited answers about the 2025 Changzhou civil-affairs work plan.",
+        summary="Exact, cited answers about government work plans: tables, milestones, deadlines and text.",
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served offline by add_docs_routes
@@ -395,11 +407,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return settings
 
     app.dependency_overrides[get_settings] = app_settings
-    # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the rate limit,
-    # which rejects before the body is read, then the body limit.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+    # Added innermost first: CORS outermost (so a browser can read 413/429 too), then the one error shape,
+    # the public origin (no Host reflected), the rate limit, which rejects before the body is read, then
+    # the body limit, and inside it the refusal of uploads (which discards a body the limit bounds).
+    app.add_middleware(NoUploadsMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s,
+                       drain_bytes=settings.max_drain_bytes)
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(PublicOriginMiddleware, public_url=settings.public_url or f"http://{settings.host}:{settings.port}")
+    app.add_middleware(ErrorShapeMiddleware)
     # Always installed, even with no origins (closed: no Access-Control-Allow-Origin for anyone): the
     # mounted Gradio app stands its own permissive CORS down only when its parent has this middleware.
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

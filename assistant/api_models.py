@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.chunks import Chunk
 from assistant.models import ChatMessage, Citation, Finding, Hit, Reform, SourceLine, Task
+from assistant.text import strip_controls
 
 MODEL_ID = "plan-assistant"
 MAX_CONTENT_CHARS = 20_000
@@ -21,13 +22,19 @@ class ChatTurn(ChatMessage):
     role: Literal["user", "assistant"] = Field(description="'user' for questions, 'assistant' for earlier answers.")
     content: str = Field(max_length=MAX_CONTENT_CHARS)
 
+    @field_validator("content", mode="before")
+    @classmethod
+    def _visible(cls, value: Any) -> Any:
+        """Control characters and lone surrogates dropped before the checks, as on /v1 (`strip_controls`)."""
+        return strip_controls(value) if isinstance(value, str) else value
+
 
 class ChatRequest(BaseModel):
     """A conversation; the answer is to its last message, which must be from the user."""
 
     messages: list[ChatTurn] = Field(
         description="Oldest first; the last message is the question.",
-        examples=[[{"role": "user", "content": "新北区第三季度的改革进度?"}]],
+        examples=[[{"role": "user", "content": "三季度的改革进度?"}]],
     )
 
 
@@ -115,6 +122,12 @@ class Readiness(BaseModel):
     total: int = 0
     seconds: float = Field(description="Seconds since loading started (or that loading took, once ready).")
     error: str | None = None
+    checks: dict[str, str] | None = Field(
+        None, description="Once loaded: the self-check's verdict per check (lookup, answer, hybrid, dense).")
+    problems: list[str] = Field(default_factory=list, description="What is wrong, even when still answering.")
+    degraded: bool = Field(False, description="Dense search is unavailable; answers use the tables and BM25.")
+    generation: str | None = Field(None, description="The index generation being answered from.")
+    caches: dict[str, Any] | None = Field(None, description="Answer- and vector-cache counters, disk failures.")
 
 
 class ReingestResponse(BaseModel):

@@ -7,6 +7,13 @@ are imported inside functions (about two seconds), so importing this module cost
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -19,10 +26,40 @@ if TYPE_CHECKING:
 
     from assistant.config import Settings
 
+logger = logging.getLogger(__name__)
 
 def target_of(settings: Settings) -> str:
-    """Where the collection lives, as recorded in the manifest: the server URL or the store path."""
-    return settings.chroma_url.rstrip("/") if settings.chroma_url else f"file:{settings.chroma_dir.resolve()}"
+    """Where the collection lives, as recorded in the manifest: the server URL, or the embedded store.
+
+    The embedded store is named relative to the index dir that holds it and its manifest, so an index
+    dir copied or mounted elsewhere (read-only, say) is still the same index and is not re-checked.
+    """
+    return settings.chroma_url.rstrip("/") if settings.chroma_url else f"file:{settings.chroma_dir.name}"
+
+
+_snapshots: dict[Path, Path] = {}
+_snapshot_lock = threading.Lock()
+
+
+def store_path(settings: Settings) -> Path:
+    """The directory the embedded client opens: the store itself, or a private copy of a read-only one.
+
+    Chroma writes to its SQLite file whenever it opens it, so a read-only index dir (a read-only mount,
+    an image layer) could not serve dense search. Such a store is copied once per process to a temp dir,
+    removed at exit; queries never change it, and a rebuild cannot happen on a read-only dir anyway.
+    """
+    path = settings.chroma_dir
+    if not path.is_dir() or os.access(path, os.W_OK):
+        return path
+    with _snapshot_lock:
+        snapshot = _snapshots.get(path)
+        if snapshot is None:
+            snapshot = Path(tempfile.mkdtemp(prefix="assistant-chroma-")) / "chroma"
+            shutil.copytree(path, snapshot)
+            atexit.register(shutil.rmtree, snapshot.parent, True)
+            _snapshots[path] = snapshot
+            logger.info("the index dir is read-only: serving dense search from a private copy of its vector store")
+        return snapshot
 
 
 def parse_chroma_url(url: str) -> tuple[str, int, bool]:
@@ -63,7 +100,7 @@ def chroma_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if not settings.chroma_url:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(store_path(settings)), settings=chroma_settings)
     host, port, ssl = parse_chroma_url(settings.chroma_url)
     try:
         return chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings)

@@ -7,9 +7,11 @@ Ids are the record ids (stable across rebuilds of the same plan).
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel
 
-from assistant.models import QUARTER_LABELS, QUARTERS, Plan
+from assistant.models import QUARTER_LABELS, Plan
 
 META_LABELS = {
     "title": "信息名稱",
@@ -38,6 +40,9 @@ class Chunk(BaseModel):
     district: str | None = None
     quarter: str | None = None
     lines: tuple[int, int]
+    field: str = ""
+    section_path: list[str] = []
+    table: int | None = None
 
 
 def numbered(items: list[str]) -> str:
@@ -57,17 +62,29 @@ def task_row(t) -> str:  # type: ignore[no-untyped-def]
         parts.append("任務分解(全市): " + t.citywide.replace("\n", " "))
     if t.unassigned_values:
         parts.append("任務分解(未標明轄區): " + "、".join(t.unassigned_values))
+    parts += [f"{label}: {value}" for label, value in t.extra.items()]
     return " · ".join(parts)
 
 
-def task_text(plan_title: str, t) -> str:  # type: ignore[no-untyped-def]
+def table_name(plan: Plan, table: int) -> str:
+    """An attachment's title as chunks name it: without its leading year and trailing 清单."""
+    title = plan.metadata.get(f"attachment_{table}_title", "")
+    return re.sub(r"(清單|清单|表)$", "", re.sub(r"^\d{4}\s*年(度)?", "", title))
+
+
+def task_text(plan: Plan, t) -> str:  # type: ignore[no-untyped-def]
     """A task row in words, headed by its attachment, 序號 and group."""
-    return f"附件1 {plan_title}重點任務清單 · 序號{t.group_no} {t.group} · {task_row(t)}"
+    title = plan.metadata.get(f"attachment_{t.table}_title", "")
+    return f"附件{t.table} {title} · 序號{t.group_no} {t.group} · {task_row(t)}"
+
+
+def is_heading_only(text: str) -> bool:
+    """A chapter line with no paragraph of its own (一、总体要求): nothing to retrieve."""
+    return "\n" not in text and not text.rstrip().endswith("。") and len(text) <= 60
 
 
 def build_chunks(plan: Plan) -> list[Chunk]:
     """All chunks of a plan, in document order."""
-    title = plan.metadata.get("plan_title", "")
     chunks: list[Chunk] = []
     meta_lines = [f"{label}: {plan.metadata[key]}" for key, label in META_LABELS.items() if key in plan.metadata]
     notice = next((s for s in plan.sections if s.kind == "notice"), None)
@@ -81,14 +98,18 @@ def build_chunks(plan: Plan) -> list[Chunk]:
         )
     )
     for s in plan.sections:
-        if s.kind == "chapter":
+        if s.kind == "chapter" and is_heading_only(s.text):
             continue
         place = " › ".join(s.path)
-        chunks.append(Chunk(id=s.id, kind=s.kind, record_id=s.id, text=f"{place}: {s.text}", lines=s.lines))
+        kind = "subsection" if s.kind == "chapter" else s.kind
+        chunks.append(Chunk(id=s.id, kind=kind, record_id=s.id, text=f"{place}: {s.text}", lines=s.lines,
+                            field="text", section_path=s.path))
     for t in plan.tasks:
-        chunks.append(Chunk(id=t.id, kind="task", record_id=t.id, text=task_text(title, t), lines=t.lines))
+        chunks.append(Chunk(id=t.id, kind="task", record_id=t.id, text=task_text(plan, t), lines=t.lines,
+                            field="row", table=t.table))
     for r in plan.reforms:
-        head = f"附件2 各轄市(區)民政工作改革攻堅事項 · 序號{r.no} · {r.district} · 改革事項: {r.item}"
+        unit = f" · {r.district}" if r.district else ""
+        head = f"附件{r.table} {table_name(plan, r.table)} · 序號{r.no}{unit} · 改革事項: {r.item}"
         target = numbered(r.targets)
         chunks.append(
             Chunk(
@@ -96,21 +117,33 @@ def build_chunks(plan: Plan) -> list[Chunk]:
                 kind="reform_target",
                 record_id=r.id,
                 text=f"{head} · 任務目標: {target}",
-                district=r.district,
+                district=r.district or None,
                 lines=r.cell_lines.get("item", r.lines)[:1] + r.cell_lines.get("target", r.lines)[1:],
+                field="target",
+                table=r.table,
             )
         )
-        for q in QUARTERS:
-            items = numbered(r.milestones[q])
+        for p in plan.periods:
+            q = p.code
+            items = numbered(r.milestones.get(q, []))
+            label = f"{QUARTER_LABELS[q]}({q})" if q in QUARTER_LABELS else p.label
             chunks.append(
                 Chunk(
                     id=f"{r.id}-{q.lower()}",
                     kind="milestone",
                     record_id=r.id,
-                    text=f"{head} · {QUARTER_LABELS[q]}({q})進度: {items}",
-                    district=r.district,
+                    text=f"{head} · {label}進度: {items}",
+                    district=r.district or None,
                     quarter=q,
                     lines=r.cell_lines.get(q, r.lines),
+                    field=q,
+                    table=r.table,
                 )
             )
+    for info in plan.tables:
+        name = table_name(plan, info.attachment) or info.title
+        for row in info.rows:
+            cells = " · ".join(f"{k}: {v}" for k, v in row.cells.items())
+            chunks.append(Chunk(id=row.id, kind="row", record_id=row.id, text=f"附件{info.attachment} {name} · {cells}",
+                                lines=row.lines, field="row", table=info.attachment))
     return chunks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import sys
 import time
 from enum import StrEnum
@@ -32,6 +33,7 @@ def ingest(
     path: Annotated[Path | None, typer.Argument(help="Plan page (.txt or .html); default: the vendored plan.")] = None,
 ) -> None:
     """Build index/plan.sqlite, the chunks and the vector index; unchanged input changes nothing."""
+    from assistant.public import describe_failure
     from assistant.service import build
 
     settings = get_settings()
@@ -41,6 +43,9 @@ def ingest(
             report = build(settings, path, progress=progress)
     except AssistantError as exc:
         fail(exc)
+        return
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only index dir: one line, not a traceback
+        fail(AssistantError(f"{describe_failure(exc, settings.index_dir)} ({settings.index_dir})"))
         return
     plan, stats = report.plan, report.index
     typer.echo(
@@ -185,6 +190,26 @@ def eval_command(
     typer.echo(f"elapsed {time.perf_counter() - started:.1f}s")
     if not passed:
         raise typer.Exit(code=1)
+
+
+@app.command("eval-plans")
+def eval_plans(
+    pages: Annotated[Path, typer.Option("--pages", help="Folder of plan pages.")] = Path("tests/fixtures/plans"),
+    questions: Annotated[Path, typer.Option("--questions", help="Folder of <page stem>.jsonl golds.")] = Path("eval/plans"),
+    reports: Annotated[Path, typer.Option("--reports", help="Report folder.")] = Path("eval/reports"),
+) -> None:
+    """Ingest each plan page of another shape into its own index and score its gold questions."""
+    from assistant.evaluation.plans import run_plan_evals
+
+    try:
+        results = run_plan_evals(pages, questions, reports, get_settings())
+    except AssistantError as exc:
+        fail(exc)
+        return
+    for r in results:
+        o = r.summary["overall"]
+        typer.echo(f"{r.page}: {o['passed']}/{o['n']} ({o['accuracy'] * 100:.1f} %), warnings {r.warnings}")
+    typer.echo(f"wrote {reports / 'plans.md'}")
 
 
 def eval_answer_file(questions: Path, out: Path | None) -> None:
@@ -422,13 +447,15 @@ def serve(
     """Serve the web chat, the REST/SSE API and the OpenAI-compatible endpoint (builds the index first)."""
     import logging
 
-    import uvicorn
-
     from assistant.api import create_app
+    from assistant.public import describe_failure
+    from assistant.server import run
     from assistant.service import build
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    url = f"http://{host}:{port}"
+    settings = settings.model_copy(update={"host": host, "port": port, "public_url": settings.public_url or url})
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     started = time.perf_counter()
     try:
@@ -441,11 +468,12 @@ def serve(
     except AssistantError as exc:
         # Serve anyway: /readyz then says what failed (and names `assistant ingest`) instead of a crash loop.
         typer.echo(f"warning: the index could not be built: {exc}", err=True)
+    except Exception as exc:  # a full disk, a read-only dir, a library's failure: one line; /readyz says the cause
+        typer.echo(f"warning: the index could not be built: {describe_failure(exc, settings.index_dir)}", err=True)
     else:
         typer.echo(f"index ready: {built.chunks} chunks in {settings.index_dir} ({time.perf_counter() - started:.1f}s)")
-    url = f"http://{host}:{port}"
     typer.echo(f"Plan Assistant on {url}/  ·  API docs {url}/docs  ·  OpenAI base URL {url}/v1")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    run(create_app(settings), settings, host, port)
 
 
 feedback_app = typer.Typer(no_args_is_help=True, help="Readers' 👍/👎 on answers, from the web chat.")

@@ -6,8 +6,18 @@ from decimal import Decimal
 
 from assistant.chunks import numbered, task_row
 from assistant.evidence import Evidence
-from assistant.lookup import Quantity, Ranked, deadline_items, district_value, parse_quantity, rank, reforms_of
-from assistant.models import DISTRICTS, QUARTER_LABELS, QUARTERS, Plan, Reform, Task
+from assistant.lexicon import vocabulary
+from assistant.lookup import (
+    Quantity,
+    Ranked,
+    deadline_items,
+    district_value,
+    parse_quantity,
+    periods_for,
+    rank,
+    reforms_of,
+)
+from assistant.models import QUARTER_LABELS, Plan, Reform, Task
 from assistant.render import Voice
 
 
@@ -19,12 +29,13 @@ def short(text: str, limit: int = 26) -> str:
 
 def task_label(t: Task, district: str | None = None) -> str:
     """附件1 · 序號3-1 · …: the row number the Plan tab and the export show (group-seq), not just the group."""
-    parts = ["附件1", f"序號{t.group_no}-{t.seq}", short(t.content)]
+    parts = [f"附件{t.table}", f"序號{t.group_no}-{t.seq}", short(t.content)]
     return " · ".join([*parts, district] if district else parts)
 
 
 def reform_label(r: Reform, column: str) -> str:
-    return " · ".join(["附件2", f"序號{r.no}", r.district, QUARTER_LABELS.get(column, column)])
+    label = QUARTER_LABELS.get(column) or vocabulary().periods.get(column, column)
+    return " · ".join(x for x in [f"附件{r.table}", f"序號{r.no}", r.district, label] if x)
 
 
 def cite_task_cell(ev: Evidence, t: Task, district: str) -> tuple[str | None, str]:
@@ -53,10 +64,10 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
         lines.append(
             v.say(
                 f"「{name}」这一行只列出 {len(t.unassigned_values)} 项数值（{'、'.join(v.quote(x) for x in t.unassigned_values)}），"
-                f"对应七个辖市（区），计划没有写明哪个数值属于哪个区，因此无法给出"
+                f"对应表中 {len(vocabulary().units)} 个单位，计划没有写明哪个数值属于哪个单位，因此无法给出"
                 f"{'、'.join(v.district(d) for d in districts)}的数量 {marker}。",
                 f"The row “{name}” lists only {len(t.unassigned_values)} values "
-                f"({', '.join(t.unassigned_values)}) for seven districts and does not say which district each "
+                f"({', '.join(t.unassigned_values)}) for {len(vocabulary().units)} units and does not say which unit each "
                 f"belongs to, so the plan does not give a figure for {', '.join(v.district(d) for d in districts)} "
                 f"{marker}.",
             )
@@ -173,9 +184,11 @@ def milestones(plan: Plan, ev: Evidence, districts: list[str], quarters: list[st
     blocks: list[str] = []
     for d in districts:
         rows = reforms_of(plan, d)
-        qs = quarters or list(QUARTERS)
+        qs = periods_for(plan, quarters)
         total = sum(len(r.milestones[q]) for r in rows for q in qs)
-        when = "、".join(v.quarter(q) for q in qs) if quarters else v.say("全年四个季度", "all four quarters")
+        when = ("、".join(v.quarter(q, plan.period_label(q)) for q in qs) if quarters
+                else v.say("全年四个季度", "all four quarters") if qs == ["Q1", "Q2", "Q3", "Q4"]
+                else v.say("全年各阶段", "every period of the year"))
         blocks.append(
             v.say(
                 f"{v.district(d)}有 {len(rows)} 项改革攻坚事项，{when}共 {total} 项安排：",
@@ -187,7 +200,7 @@ def milestones(plan: Plan, ev: Evidence, districts: list[str], quarters: list[st
             for q in qs:
                 marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
                 if len(qs) > 1:
-                    blocks.append(f"  {v.quarter(q)} {marker}")
+                    blocks.append(f"  {v.quarter(q, plan.period_label(q))} {marker}")
                 else:
                     blocks[-1] += f" {marker}"
                 for k, item in enumerate(r.milestones[q], start=1):
@@ -201,8 +214,8 @@ def milestone_cell(ev: Evidence, r: Reform, q: str) -> str:
     marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
     items = "\n".join(f"  {k}. {v.quote(x)}" for k, x in enumerate(r.milestones[q], start=1))
     return v.say(
-        f"{v.district(r.district)}「{v.quote(r.item)}」在{v.quarter(q)}的安排 {marker}：\n{items}",
-        f"{v.district(r.district)}, “{r.item}”, {v.quarter(q)} {marker}:\n{items}",
+        f"{v.district(r.district)}「{v.quote(r.item)}」在{v.quarter(q, vocabulary().periods.get(q))}的安排 {marker}：\n{items}",
+        f"{v.district(r.district)}, “{r.item}”, {v.quarter(q, vocabulary().periods.get(q))} {marker}:\n{items}",
     )
 
 
@@ -276,7 +289,7 @@ def all_districts_listing(ev: Evidence, t: Task) -> str:
     name = v.quote(t.content.rstrip("。"))
     ev.cite(t.id, t.content, task_label(t))
     parts = []
-    for d in DISTRICTS:
+    for d in t.districts or t.unit_values or {}:
         value, marker = cite_task_cell(ev, t, d)
         if value is not None:
             parts.append(f"{v.district(d)} {v.quote(value)} {marker}")

@@ -48,6 +48,38 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="Token for admin routes; unset disables them.")
     host: str = Field("127.0.0.1", description="Bind address for `assistant serve`.")
     port: int = Field(7860, ge=1, le=65535, description="Port for `assistant serve`.")
+    query_vector_cache_size: int = Field(
+        4096, ge=0, description="Question vectors kept in memory per process (LRU, ~1.6 KB each); 0 keeps none."
+    )
+    embedding_threads: int = Field(
+        1, ge=0, description="Threads of the bundled e5 engine per call; 0 = every core. One leaves the other core "
+        "to the answering, and does not stall when other work takes a core.",
+    )
+    max_query_chars: int = Field(
+        300, ge=20, description="Characters of a question the encoder and BM25 see (bounds a long question's cost)."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses whose X-Forwarded-For/-Proto are honoured (JSON list); empty = none.",
+    )
+    public_url: str | None = Field(
+        None, description="The server's public base URL (e.g. https://plans.example.org); default http://HOST:PORT. "
+        "Host headers are never reflected.",
+    )
+    max_drain_bytes: int = Field(
+        8 * 1024 * 1024, ge=0,
+        description="An over-limit body is read and discarded up to this many bytes before the 413, so every client "
+        "can read it.",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a client may take to send its request line and headers."
+    )
+    generation_check_s: float = Field(
+        1.0, ge=0, description="Seconds between a worker's checks for a newer index generation; 0 = never."
+    )
+    selfcheck_interval_s: float = Field(
+        10.0, ge=0, description="/readyz re-runs its self-check (lookup, answer, hybrid, dense) at most this often."
+    )
     embedding_cache: Path | None = Field(
         None, description="Embedding cache file; default index_dir/embedding_cache.sqlite. Share it to reuse vectors."
     )

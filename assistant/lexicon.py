@@ -1,7 +1,8 @@
-"""Names and aliases: districts, city-level scopes, quarters, months, responsible units, glossary.
+"""Names and aliases: units, city-level scopes, quarters, months, responsible bodies, glossary.
 
-Question understanding needs to recognise the same district in 新北区, 新北區, 新北, 高新区, "Xinbei's"
-or "Xinbei District", and the same quarter in 三季度, Q3, 7-9月 or "Jul–Sep". English questions are
+Question understanding needs to recognise the same unit in 昆山市, 崑山市, 昆山, "Kunshan's" or "Kunshan
+City" — names and aliases the loaded plan's profile holds (`use_vocabulary`) — and the same quarter in
+三季度, Q3, 7-9月 or "Jul–Sep". English questions are
 expanded with the plan's Chinese terms so BM25 and a multilingual dense model can match the Chinese
 document. Matching is on `text.normalize` output (half-width, Simplified, lower-case); canonical
 names are returned exactly as the plan writes them (Traditional).
@@ -13,79 +14,96 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
 from assistant.errors import InputError
-from assistant.models import QUARTER_LABELS, QUARTERS
+from assistant.models import QUARTER_LABELS, QUARTERS, Plan
 from assistant.text import normalize, to_simplified, word_spans
 
-DISTRICT_ALIASES: dict[str, tuple[str, ...]] = {
-    "溧陽市": ("溧陽市", "溧阳市", "溧陽", "溧阳", "Liyang", "Li Yang", "Liyang City"),
-    "金壇區": ("金壇區", "金坛区", "金壇", "金坛", "Jintan", "Jin Tan", "Jintan District"),
-    "武進區": ("武進區", "武进区", "武進", "武进", "Wujin", "Wu Jin", "Wujin District"),
-    "新北區": ("新北區", "新北区", "新北", "高新區", "高新区", "常州高新區", "常州高新区", "Xinbei", "Xin Bei",
-              "Xinbei District", "Hi-tech District", "High-tech District", "Hi-tech Zone", "High-tech Zone",
-              "Changzhou National Hi-tech District"),
-    "天寧區": ("天寧區", "天宁区", "天寧", "天宁", "Tianning", "Tian Ning", "Tianning District"),
-    "鐘樓區": ("鐘樓區", "钟楼区", "鐘樓", "钟楼", "Zhonglou", "Zhong Lou", "Zhonglou District"),
-    "經開區": ("經開區", "经开区", "經開", "经开", "常州經開區", "常州经开区", "經濟開發區", "经济开发区",
-              "Jingkai", "Jingkai District", "EDZ", "CEDZ", "ETDZ", "Economic Development Zone",
-              "Changzhou Economic Development Zone", "Economic and Technological Development Zone"),
-}
-
-CITY_LEVEL = "市本級"
 CITYWIDE = "全市"
-SCOPE_ALIASES: dict[str, tuple[str, ...]] = {
-    # 市本級 is the municipal share of a target (the lottery row: 市本級5.78億元), not a district.
-    CITY_LEVEL: ("市本級", "市本级", "市級", "市级", "city level", "city-level", "municipal level",
-                 "municipal-level", "municipal share"),
-    CITYWIDE: ("全市", "全常州", "whole city", "entire city", "citywide", "city-wide", "across the city",
-               "all of Changzhou", "whole of Changzhou", "Changzhou as a whole"),
-}
+CITYWIDE_FORMS = ("全市", "全区", "全县", "whole city", "entire city", "citywide", "city-wide", "across the city",
+                  "whole district", "district-wide")
 
-UNIT_ALIASES: dict[str, tuple[str, ...]] = {
-    "市民政局": ("市民政局", "民政局", "常州市民政局", "Civil Affairs Bureau", "Bureau of Civil Affairs",
-              "Municipal Civil Affairs Bureau", "Changzhou Civil Affairs Bureau"),
-    "市慈善總會": ("市慈善總會", "市慈善总会", "慈善總會", "慈善总会", "Charity Federation", "Charity Association",
-               "Changzhou Charity Federation", "Charity General Association"),
-    "各慈善總會": ("各慈善總會", "各慈善总会", "all charity federations", "each charity federation",
-               "charity federations at all levels"),
-    "市消防救援支隊": ("市消防救援支隊", "市消防救援支队", "消防救援支隊", "消防救援支队", "消防支隊", "消防支队",
-                 "Fire and Rescue Detachment", "Fire Rescue Detachment", "fire brigade", "fire department"),
-    "市財政局": ("市財政局", "市财政局", "財政局", "财政局", "Finance Bureau", "Bureau of Finance"),
-    "市教育局": ("市教育局", "教育局", "Education Bureau", "Bureau of Education"),
-    "市人社局": ("市人社局", "人社局", "人社部門", "人社部门", "Human Resources and Social Security Bureau",
-              "Human Resources Bureau", "HRSS"),
-    "市公安局": ("市公安局", "公安局", "Public Security Bureau", "police"),
-    "市城管局": ("市城管局", "城管局", "Urban Management Bureau", "urban management", "chengguan"),
-    "市數據局": ("市數據局", "市数据局", "數據局", "数据局", "Data Bureau", "Data Administration", "Big Data Bureau"),
-    "市衛健委": ("市衛健委", "市卫健委", "衛健委", "卫健委", "Health Commission", "Municipal Health Commission",
-              "Health and Wellness Commission"),
-    "市殘聯": ("市殘聯", "市残联", "殘聯", "残联", "Disabled Persons' Federation", "Disabled Persons Federation",
-             "Federation of Disabled Persons"),
-    "市住建局": ("市住建局", "住建局", "Housing and Urban-Rural Development Bureau", "Housing and Construction Bureau",
-              "Housing Bureau"),
-    "市交通運輸局": ("市交通運輸局", "市交通运输局", "交通運輸局", "交通运输局", "Transport Bureau",
-                "Transportation Bureau"),
-    "先鋒匯成員單位": ("先鋒匯成員單位", "先锋汇成员单位", "先鋒匯", "先锋汇", "Pioneer Alliance member units",
-                 "Pioneer Alliance", "Xianfenghui"),
-}
-UNIT_ENGLISH: dict[str, str] = {
-    "市民政局": "Municipal Civil Affairs Bureau", "市慈善總會": "Municipal Charity Federation",
-    "各慈善總會": "the charity federations at each level", "市消防救援支隊": "Municipal Fire and Rescue Detachment",
-    "市財政局": "Municipal Finance Bureau", "市教育局": "Municipal Education Bureau",
-    "市人社局": "Municipal Human Resources and Social Security Bureau", "市公安局": "Municipal Public Security Bureau",
-    "市城管局": "Municipal Urban Management Bureau", "市數據局": "Municipal Data Bureau",
-    "市衛健委": "Municipal Health Commission", "市殘聯": "Municipal Disabled Persons' Federation",
-    "市住建局": "Municipal Housing and Urban-Rural Development Bureau", "市交通運輸局": "Municipal Transport Bureau",
-    "先鋒匯成員單位": "member units of the Livelihood Pioneer Alliance (先鋒匯)",
-}
-DISTRICT_ENGLISH: dict[str, str] = {
-    "溧陽市": "Liyang", "金壇區": "Jintan", "武進區": "Wujin", "新北區": "Xinbei", "天寧區": "Tianning",
-    "鐘樓區": "Zhonglou", "經開區": "Economic Development Zone",
-}
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The loaded plan's names, from the profile ingest derived (see `ingest.profile`).
+
+    `units` maps each unit (a 辖市/区, 镇/街道 … as the plan writes it) to every alias; `bodies` the same
+    for responsible bodies; `scopes` holds the city-level share (…本级) and the whole-plan scope.
+    """
+
+    units: dict[str, tuple[str, ...]]
+    unit_english: dict[str, str]
+    bodies: dict[str, tuple[str, ...]]
+    body_english: dict[str, str]
+    scopes: dict[str, tuple[str, ...]]
+    city: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    periods: dict[str, str] = field(default_factory=dict)
+    forms: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> Vocabulary:
+        """The vocabulary of a loaded plan: its units, profile and milestone periods."""
+        base = cls.from_profile(plan.units, plan.profile)
+        return replace(base, periods={p.code: p.label for p in plan.periods})
+
+    @classmethod
+    def from_profile(cls, units: list[str], profile: dict[str, list[str]]) -> Vocabulary:
+        """The vocabulary of a plan with these units and this stored profile."""
+        city = tuple(profile.get("city", []))
+        city_level = {u: tuple(profile.get(f"unit:{u}", [u])) for u in profile_units(profile) if u not in units}
+        whole = CITYWIDE_FORMS + tuple(f"全{c}" for c in city[-1:]) + tuple(
+            f"{p} {pinyin_of(c)}" for c in city[-1:] for p in ("all of", "whole of")
+        )
+        return cls(
+            units={u: tuple(profile.get(f"unit:{u}", [u])) for u in units},
+            unit_english={u: (profile.get(f"unit_en:{u}") or [u])[0] for u in [*units, *city_level]},
+            bodies={k[5:]: tuple(v) for k, v in profile.items() if k.startswith("body:")},
+            body_english={k[8:]: v[0] for k, v in profile.items() if k.startswith("body_en:") and v},
+            scopes={**city_level, CITYWIDE: whole},
+            city=city,
+            words=tuple(profile.get("words", [])),
+            forms=dict(f.split("\t", 1) for f in profile.get("forms", []) if "\t" in f),
+        )
+
+
+def profile_units(profile: dict[str, list[str]]) -> list[str]:
+    """Units named in a profile (including a city-level share such as 市本级 that is no column)."""
+    return [k[5:] for k in profile if k.startswith("unit:")]
+
+
+def pinyin_of(name: str) -> str:
+    from assistant.ingest.profile import pinyin
+
+    return pinyin(name)
+
+
+EMPTY = Vocabulary(units={}, unit_english={}, bodies={}, body_english={}, scopes={CITYWIDE: CITYWIDE_FORMS})
+_active: list[Vocabulary] = [EMPTY]
+
+
+def use_vocabulary(vocabulary: Vocabulary) -> None:
+    """Make a plan's names the ones questions are read with (one plan per process, see service.py)."""
+    from assistant.text import add_words, use_document_forms
+
+    _active[0] = vocabulary
+    add_words(vocabulary.words)
+    use_document_forms(vocabulary.forms)
+    for cached in (_matcher, district_aliases, _phrase_index):
+        cached.cache_clear()
+    from assistant import topic
+
+    topic.clear_caches()
+
+
+def vocabulary() -> Vocabulary:
+    """The active plan's vocabulary."""
+    return _active[0]
+
 
 _CN_DIGITS = "一二三四五六七八九十"
 _CN_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
@@ -103,7 +121,7 @@ _CN_MONTH = rf"(?:1[0-2]|0?[1-9]|十[一二]?|[{_CN_DIGITS[:-1]}])"
 _RANGE_SEP = r"\s*(?:-|~|至|到|to|through|thru|until|till)\s*"
 
 # Quarter expressions, tried left to right; at one position the first alternative that matches wins.
-# English words may touch Han characters (新北区Q3, 1st quarter的), so no \b: ASCII-only boundaries.
+# English words may touch Han characters (吴中区Q3, 1st quarter的), so no \b: ASCII-only boundaries.
 _LB, _RB = r"(?<![a-z0-9])", r"(?![a-z0-9])"
 _QUARTER_RE = [
     rf"(?<![\d{_CN_DIGITS}])(?P<r1>{_CN_MONTH})\s*月?份?{_RANGE_SEP}(?P<r2>{_CN_MONTH})\s*月",
@@ -257,6 +275,8 @@ class _NameMatcher:
                     body = re.escape(norm)
                 parts.append((len(_key(alias)), body))
         parts.sort(key=lambda p: -p[0])
+        if not parts:  # a plan with no units (a body-only plan): nothing to find
+            return cls(re.compile(r"(?!x)x"), canonical)
         return cls(re.compile("|".join(dict.fromkeys(b for _, b in parts))), canonical)
 
     def find(self, question: str) -> list[str]:
@@ -280,21 +300,22 @@ class _NameMatcher:
 
 @lru_cache(maxsize=3)
 def _matcher(kind: str) -> _NameMatcher:
-    tables = {"district": DISTRICT_ALIASES, "scope": SCOPE_ALIASES, "unit": UNIT_ALIASES}
+    v = vocabulary()
+    tables = {"district": v.units, "scope": v.scopes, "unit": v.bodies}
     return _NameMatcher.build(tables[kind])
 
 
 def find_districts(question: str) -> list[str]:
-    """Canonical district names (as in `models.DISTRICTS`) mentioned in a question, in order.
+    """The loaded plan's units (as its tables write them) mentioned in a question, in order.
 
-    Two-character short forms (新北, 经开, 金坛 ...) count only when jieba cuts them as a word, so 已经开始
-    does not name 經開區; 全市 and 市本級 are scopes, not districts (see `find_scopes`).
+    Two-character short forms (e.g. 吴中 for 吴中区) count only when jieba cuts them as a word, so 已经开始
+    does not name a unit; 全市 and …本级 are scopes, not units (see `find_scopes`).
     """
     return _matcher("district").find(question)
 
 
 def find_scopes(question: str) -> list[str]:
-    """City-level scopes mentioned: 市本級 (the municipal share of a target) and/or 全市 (whole city)."""
+    """City-level scopes mentioned: …本级 (the city's own share of a target) and/or 全市 (the whole plan)."""
     return _matcher("scope").find(question)
 
 
@@ -306,7 +327,7 @@ def find_units(question: str) -> list[str]:
 @lru_cache(maxsize=1)
 def district_aliases() -> dict[str, str]:
     """Every district alias as written (Simplified, Traditional, short, English, pinyin) → canonical name."""
-    return {alias: name for name, aliases in DISTRICT_ALIASES.items() for alias in (name, *aliases)}
+    return {alias: name for name, aliases in vocabulary().units.items() for alias in (name, *aliases)}
 
 
 def district_alias_patterns() -> list[re.Pattern[str]]:
@@ -375,7 +396,7 @@ def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
     """First word → [(phrase words, Chinese terms)], longest phrase first; units included."""
     terms: dict[tuple[str, ...], list[str]] = {}
     pairs = [(e.en, e.zh) for e in glossary()]
-    pairs += [(tuple(a for a in aliases if a.isascii()), (name,)) for name, aliases in UNIT_ALIASES.items()]
+    pairs += [(tuple(a for a in aliases if a.isascii()), (name,)) for name, aliases in vocabulary().bodies.items()]
     for phrases, zh in pairs:
         for phrase in phrases:
             words = tuple(_english_words(phrase))

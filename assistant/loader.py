@@ -10,6 +10,9 @@ from typing import Any, Literal
 from assistant.api_models import Readiness
 from assistant.config import Settings
 from assistant.errors import AssistantError, NotReadyError
+from assistant.follow import GenerationWatch
+from assistant.health import HealthCache, cache_stats
+from assistant.public import describe_failure, public_message
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class AssistantLoader:
         self.started = time.monotonic()
         self.seconds = 0.0
         self._thread: threading.Thread | None = None
+        self.health = HealthCache(settings.selfcheck_interval_s)
+        self.watch = GenerationWatch(settings, lambda: self.assistant, self.replace)
         state.assistant = assistant
 
     def start(self) -> None:
@@ -64,13 +69,16 @@ class AssistantLoader:
             assistant = Assistant.load(self.settings, build_if_missing=True, progress=self.progress)
             self.stage = "warming up"
             # The first question loads the embedding model and tokenizer dictionaries; pay that here.
-            assistant.ask("新北区第三季度的改革进度?")
+            from assistant.plan_examples import example_questions
+
+            assistant.ask(example_questions(assistant.plan)[0])
         except AssistantError as exc:
             self.error = with_rebuild_hint(str(exc))
             log.error("the assistant could not start: %s", exc)
             return
-        except Exception as exc:
-            self.error = with_rebuild_hint(f"{type(exc).__name__}: {exc} (see the server log)")
+        except Exception as exc:  # a full disk, a read-only dir, a library's failure: said in words, logged in full
+            why = describe_failure(exc, self.settings.index_dir)
+            self.error = with_rebuild_hint(f"{why} (the server log has the details)")
             log.exception("the assistant could not start")
             return
         self.seconds = time.monotonic() - self.started
@@ -86,18 +94,32 @@ class AssistantLoader:
         self.error = None
 
     def readiness(self) -> Readiness:
-        """Where loading stands."""
-        if self.assistant is not None:
-            return Readiness(status="ready", seconds=round(self.seconds, 3))
+        """Where loading stands; once loaded, what the self-check found (see `health`)."""
+        assistant = self.assistant
+        if assistant is not None:
+            self.watch.poke()
+            health = self.health.get(assistant)
+            problems = [public_message(p) for p in health.problems] if health else ["the self-check is still running"]
+            if self.watch.last_error:
+                why = public_message(self.watch.last_error)
+                problems.append(f"a newer index generation could not be loaded: {why}")
+            ok = health is None or health.ok
+            return Readiness(
+                status="ready" if ok else "failed", seconds=round(self.seconds, 3),
+                error=None if ok else "; ".join(problems), checks=health.checks if health else None,
+                problems=problems, degraded=bool(health and health.degraded), generation=assistant.generation,
+                caches=cache_stats(assistant),
+            )
         status: Literal["loading", "failed"] = "failed" if self.error else "loading"
         return Readiness(
             status=status, stage=self.stage, done=self.done, total=self.total,
-            seconds=round(time.monotonic() - self.started, 3), error=self.error,
+            seconds=round(time.monotonic() - self.started, 3), error=public_message(self.error) if self.error else None,
         )
 
     def get(self) -> Assistant:
-        """The Assistant, or NotReadyError saying why there is none yet."""
+        """The Assistant, or NotReadyError saying why there is none yet; notices a newer index generation."""
         if self.assistant is not None:
+            self.watch.poke()
             return self.assistant
         if self.error:
             raise NotReadyError(f"the assistant failed to start: {self.error}; fix it and restart the server")

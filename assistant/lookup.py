@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.models import DISTRICTS, Plan, Reform, Task
+from assistant.lexicon import vocabulary
+from assistant.models import Plan, Reform, Task
 
 QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(萬)?([^\d\s]*?)(以上)?$")
 DEADLINE = re.compile(r"(\d{1,2})月(?:底|份|中旬|上旬|下旬)?(?:之)?前|年底前|(\d{1,2})-(\d{1,2})月份?")
@@ -80,7 +81,7 @@ def rank(task: Task, include_city_level: bool = True) -> Ranked:
     skipped: list[tuple[str, str]] = []
     for name, cell in cells.items():
         q = parse_quantity(cell)
-        if q is None or (not include_city_level and name not in DISTRICTS):
+        if q is None or (not include_city_level and task.districts is None and name not in vocabulary().units):
             skipped.append((name, cell))
         else:
             numeric.append((name, q))
@@ -96,6 +97,21 @@ def district_value(task: Task, district: str) -> str | None:
     if task.unit_values and district in task.unit_values:
         return task.unit_values[district]
     return None
+
+
+def periods_for(plan: Plan, quarters: list[str]) -> list[str]:
+    """The plan's milestone periods that overlap the quarters a question names (all when it names none).
+
+    A quarterly table answers Q3 with its Q3 column; a table by halves answers it with 下半年, one by
+    months with the months of Q3.
+    """
+    codes = plan.period_codes
+    if not quarters:
+        return codes
+    if all(q in codes for q in quarters):
+        return list(quarters)
+    wanted = [(3 * int(q[1]) - 2, 3 * int(q[1])) for q in quarters if q[:1] == "Q" and q[1:].isdigit()]
+    return [p.code for p in plan.periods if any(p.months[0] <= b and a <= p.months[1] for a, b in wanted)]
 
 
 def reforms_of(plan: Plan, district: str) -> list[Reform]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-DISTRICTS: tuple[str, ...] = ("溧陽市", "金壇區", "武進區", "新北區", "天寧區", "鐘樓區", "經開區")
 QUARTERS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
 QUARTER_LABELS: dict[str, str] = {"Q1": "一季度", "Q2": "二季度", "Q3": "三季度", "Q4": "四季度"}
 
@@ -43,6 +42,25 @@ class SourceLine(BaseModel):
     text: str
 
 
+class ReaderWarning(BaseModel):
+    """Something on the page the reader kept as text (or skipped) because it did not understand it."""
+
+    line: int
+    message: str
+
+
+class Period(BaseModel):
+    """A milestone column of a plan: a quarter, a half, a month or a month range, read from its label.
+
+    `code` is Q1..Q4 for quarters (H1/H2 for halves, M3 or M1_3 for months); `months` is the inclusive
+    month range it covers, so a question about 上半年 or "by June" finds it whatever the column is called.
+    """
+
+    code: str
+    label: str
+    months: tuple[int, int]
+
+
 class Section(BaseModel):
     """A paragraph of the notice or body, placed in the section tree by `path`."""
 
@@ -55,7 +73,11 @@ class Section(BaseModel):
 
 
 class Task(BaseModel):
-    """One sub-task row of attachment 1 (重點任務清單)."""
+    """One sub-task row of a key-task table: content, responsible bodies, a value per unit column.
+
+    `districts` maps each unit column (a 辖市/区, a 镇/街道 … as the header names it) to its cell;
+    `extra` keeps the other columns the header names (完成时限, 配合单位, 备注 …) by their labels.
+    """
 
     id: str
     group_no: int
@@ -70,10 +92,12 @@ class Task(BaseModel):
     ambiguous: bool = False
     lines: Lines
     cell_lines: dict[str, Lines] = Field(default_factory=dict)
+    extra: dict[str, str] = Field(default_factory=dict)
+    table: int = 1
 
 
 class Reform(BaseModel):
-    """One row of attachment 2 (改革攻堅事項清單) with its quarterly milestones."""
+    """One row of a milestone table (e.g. 改革攻堅事項清單): a unit's item, targets and per-period steps."""
 
     id: str
     no: int
@@ -83,6 +107,28 @@ class Reform(BaseModel):
     milestones: dict[str, list[str]]
     lines: Lines
     cell_lines: dict[str, Lines] = Field(default_factory=dict)
+    extra: dict[str, str] = Field(default_factory=dict)
+    table: int = 2
+
+
+class GenericRow(BaseModel):
+    """A row of a table that is neither a task nor a milestone table: header label → cell text."""
+
+    id: str
+    cells: dict[str, str]
+    lines: Lines
+
+
+class TableInfo(BaseModel):
+    """One table of the page as the reader understood it: what kind, where, and its columns."""
+
+    id: str
+    kind: str
+    attachment: int
+    title: str
+    columns: list[str]
+    lines: Lines
+    rows: list[GenericRow] = Field(default_factory=list)
 
 
 class Finding(BaseModel):
@@ -106,6 +152,32 @@ class Plan(BaseModel):
     cleaning: CleanReport = Field(default_factory=CleanReport)
     source_name: str = ""
     source_sha256: str = ""
+    units: list[str] = Field(default_factory=list)
+    periods: list[Period] = Field(default_factory=list)
+    tables: list[TableInfo] = Field(default_factory=list)
+    warnings: list[ReaderWarning] = Field(default_factory=list)
+    profile: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shape_from_rows(self) -> Plan:
+        """A plan built in code (a test, an older store) without units or periods gets them from its rows."""
+        if not self.units:
+            names = [u for t in self.tasks for u in (t.districts or {})] + [r.district for r in self.reforms]
+            self.units = [u for u in dict.fromkeys(names) if u]
+        if not self.periods:
+            codes = dict.fromkeys(q for r in self.reforms for q in r.milestones)
+            self.periods = [Period(code=q, label=QUARTER_LABELS[q], months=(3 * int(q[1]) - 2, 3 * int(q[1])))
+                            for q in QUARTERS if q in codes]
+        return self
+
+    @property
+    def period_codes(self) -> list[str]:
+        """The milestone columns' codes in table order (Q1..Q4 for a quarterly table)."""
+        return [p.code for p in self.periods]
+
+    def period_label(self, code: str) -> str:
+        """A period's column label as the page prints it."""
+        return next((p.label for p in self.periods if p.code == code), code)
 
 
 class ChatMessage(BaseModel):

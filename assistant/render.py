@@ -12,17 +12,8 @@ from dataclasses import dataclass
 from assistant.models import QUARTER_LABELS
 from assistant.text import to_simplified, to_traditional
 
-DISTRICT_EN = {
-    "溧陽市": "Liyang",
-    "金壇區": "Jintan District",
-    "武進區": "Wujin District",
-    "新北區": "Xinbei District",
-    "天寧區": "Tianning District",
-    "鐘樓區": "Zhonglou District",
-    "經開區": "Changzhou Economic Development Zone",
-    "市本級": "city level",
-}
 QUARTER_EN = {"Q1": "Q1 (Jan–Mar)", "Q2": "Q2 (Apr–Jun)", "Q3": "Q3 (Jul–Sep)", "Q4": "Q4 (Oct–Dec)"}
+PERIOD_EN = {"H1": "first half (Jan–Jun)", "H2": "second half (Jul–Dec)"}
 CN_ORDINALS = "一二三四五六七八九十"
 
 
@@ -55,12 +46,21 @@ class Voice:
         return to_simplified(published) if self.mode == "hans" else published
 
     def district(self, name: str) -> str:
+        """A unit in the asker's language: its English name with the plan's name, or the name itself."""
         if self.english:
-            return f"{DISTRICT_EN.get(name, name)} ({name})"
+            from assistant.lexicon import vocabulary
+
+            english = vocabulary().unit_english.get(name)
+            return f"{english} ({name})" if english and english != name else name
         return self.quote(name)
 
-    def quarter(self, q: str) -> str:
-        return QUARTER_EN[q] if self.english else self.zh(to_simplified(QUARTER_LABELS[q]))
+    def quarter(self, q: str, label: str | None = None) -> str:
+        """A milestone period: a quarter by its usual name, any other period by its column label."""
+        if q in QUARTER_EN:
+            return QUARTER_EN[q] if self.english else self.zh(to_simplified(QUARTER_LABELS[q]))
+        if self.english:
+            return PERIOD_EN.get(q[:2], label or q) if q.startswith("H") else f"{label or q}"
+        return self.quote(label or q)
 
     def label(self, published_label: str) -> str:
         """Citation labels are navigation, not quotes: render them in the asker's script."""
@@ -68,7 +68,7 @@ class Voice:
 
     def ordinal(self, n: int) -> str:
         """一、二、 for Chinese lists of rows; 1) 2) for English."""
-        return f"{n}) " if self.english else f"{CN_ORDINALS[n - 1]}、"
+        return f"{n}) " if self.english else f"{CN_ORDINALS[n - 1] if n <= 10 else n}、"
 
     def sources_line(self, labels: list[str]) -> str:
         head = self.say("来源：", "Sources: ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,8 @@ from assistant.answer_cache import AnswerCache, conversation_key
 from assistant.chunks import Chunk, build_chunks
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError
-from assistant.index import IndexStats, build_index
+from assistant.index import IndexStats, build_index, read_manifest
+from assistant.lexicon import Vocabulary, use_vocabulary
 from assistant.llm import LLMRewriter
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.repair import index_damage, set_aside_damage
@@ -35,13 +37,17 @@ class Assistant:
     answerer: Answerer
     rewriter: LLMRewriter | None = None
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+    generation: str | None = None
+    """The index generation this Assistant was loaded from (see `build`); a newer one replaces it."""
 
     @classmethod
     def load(cls, settings: Settings, build_if_missing: bool = True, progress: Progress | None = None) -> Assistant:
         """Load the built index; build it first when it is missing or unreadable (and allowed to)."""
         from assistant.retrieve import load_retriever
 
-        damage = index_damage(settings)
+        # The embedding cache is only a cache: damaged, it is set aside by the next build and meanwhile
+        # its failures are counted (see vector_cache); it never stops the Assistant from loading.
+        damage = [d for d in index_damage(settings) if d[0] != settings.embedding_cache_path]
         if damage:
             if not build_if_missing:
                 raise IndexMissingError(
@@ -49,6 +55,7 @@ class Assistant:
                 )
             build(settings, progress=progress)  # sets the damaged parts aside, then rebuilds them
         store = PlanStore(settings.sqlite_path)
+        generation = store.generation()  # read first: a build finishing meanwhile makes it look stale, not new
         try:
             plan = store.load_plan()
         except IndexMissingError:
@@ -57,7 +64,12 @@ class Assistant:
             log.info("index missing or unreadable at %s: building it", settings.index_dir)
             build(settings, progress=progress)
             plan = store.load_plan()
+        use_vocabulary(Vocabulary.from_plan(plan))  # before BM25 tokenises the passages
         try:
+            if not settings.chroma_url and read_manifest(settings) is None:
+                # No manifest: the last build of the embedded store did not finish (a full disk, a kill).
+                raise IndexMissingError(f"the vector index in {settings.index_dir} is incomplete; "
+                                        "run `assistant ingest`")
             retriever = load_retriever(settings)
         except IndexMissingError:
             if not build_if_missing:
@@ -68,7 +80,7 @@ class Assistant:
         chunks = build_chunks(plan)
         return cls(settings=settings, plan=plan, chunks=chunks, retriever=retriever,
                    answerer=Answerer(plan, chunks, retriever), rewriter=LLMRewriter.from_settings(settings),
-                   answers=AnswerCache(settings.answer_cache_size))
+                   answers=AnswerCache(settings.answer_cache_size), generation=generation)
 
     def ask(self, question: str, history: list[ChatMessage] | None = None) -> Answer:
         """Answer one question in the context of earlier turns.
@@ -121,16 +133,17 @@ class Assistant:
         return next((c for c in self.chunks if c.id == chunk_id), None)
 
     def source_lines(self, chunk_id: str) -> list[tuple[int, str]]:
-        """The raw lines a record came from, for showing a citation in place."""
+        """The raw lines a record came from, for showing a citation in place.
+
+        Read from plan.sqlite (the lines of the page as ingested), never from the configured path: that
+        file may have changed, or be another page, since the index was built.
+        """
         chunk = self.chunk(chunk_id)
         if chunk is None:
             return []
-        path = Path(self.settings.source)
-        if not path.exists():
-            return []
-        lines = path.read_text(encoding="utf-8").splitlines()
         start, end = chunk.lines
-        return [(n, lines[n - 1]) for n in range(start, min(end, len(lines)) + 1) if lines[n - 1].strip()]
+        lines = PlanStore(self.settings.sqlite_path).source_lines(self.plan.source_sha256, start, end)
+        return [(n, text) for n, text in lines if text.strip()]
 
 
 _build_lock = threading.Lock()
@@ -147,18 +160,34 @@ class BuildReport:
     index: IndexStats
 
 
+def page_lines(path: Path) -> list[str]:
+    """The raw lines of a page as the reader numbers them (decoded the way `read_plan` decodes it)."""
+    from assistant.ingest.pipeline import decode
+
+    return decode(path.read_bytes(), path, html=path.suffix.lower() in (".html", ".htm")).splitlines()
+
+
 def build(settings: Settings, source: Path | None = None, progress: Progress | None = None) -> BuildReport:
-    """Raw page → plan.sqlite → chunks → vector index. Idempotent; returns what changed."""
+    """Raw page → plan.sqlite (with the page's lines) → chunks → vector index. Idempotent; returns what changed.
+
+    When anything was rewritten, a new generation id is recorded last, so workers sharing the index
+    dir load the new plan only once all of it is in place.
+    """
 
     from assistant.ingest.pipeline import read_plan
 
     with _build_lock:
         set_aside_damage(settings)
-        plan = read_plan(source or settings.source)
+        path = Path(source or settings.source)
+        plan = read_plan(path)
+        use_vocabulary(Vocabulary.from_plan(plan))
         store = PlanStore(settings.sqlite_path)
         plan_written = store.write_plan(plan)
+        lines_written = store.write_source_lines(plan.source_sha256, page_lines(path))
         chunks = build_chunks(plan)
         chunks_written = store.write_chunks(chunks)
         stats = build_index(settings, chunks, progress=progress)
+        if plan_written or lines_written or chunks_written or stats.changed or store.generation() is None:
+            store.write_generation(uuid.uuid4().hex)
         return BuildReport(plan=plan, plan_written=plan_written, chunks=len(chunks), chunks_written=chunks_written,
                            index=stats)

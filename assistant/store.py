@@ -68,11 +68,42 @@ def _m002_chunks(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_plan_shape(db: sqlite3.Connection) -> None:
+    """What the general reader adds: extra columns and table numbers of rows, and the plan's shape
+    (units, milestone periods, tables, reader warnings, derived vocabulary) as JSON documents."""
+    db.executescript(
+        """
+        ALTER TABLE tasks ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE tasks ADD COLUMN table_no INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE reforms ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE reforms ADD COLUMN table_no INTEGER NOT NULL DEFAULT 2;
+        CREATE TABLE plan_shape (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
+def _m004_source_lines_and_generation(db: sqlite3.Connection) -> None:
+    """The raw lines of each ingested page (citations show them), and the index's generation id."""
+    db.executescript(
+        """
+        CREATE TABLE source_lines (
+            source_sha256 TEXT NOT NULL, line_no INTEGER NOT NULL, text TEXT NOT NULL,
+            PRIMARY KEY (source_sha256, line_no)) WITHOUT ROWID;
+        CREATE TABLE index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("001_plan", _m001_plan),
     ("002_chunks", _m002_chunks),
+    ("003_plan_shape", _m003_plan_shape),
+    ("004_source_lines_and_generation", _m004_source_lines_and_generation),
 )
-PLAN_TABLES = ("meta", "sections", "tasks", "district_values", "reforms", "milestones", "findings", "cleaning")
+PLAN_TABLES = (
+    "meta", "sections", "tasks", "district_values", "reforms", "milestones", "findings", "cleaning", "plan_shape",
+)
+SHAPE_FIELDS = ("units", "periods", "tables", "warnings", "profile")
 
 
 def plan_hash(plan: Plan) -> str:
@@ -157,12 +188,12 @@ class PlanStore:
             )
             for i, t in enumerate(plan.tasks):
                 db.execute(
-                    "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         t.id, i, t.group_no, t.group, t.seq, t.content, _dump(t.responsible), t.citywide,
                         _dump(t.unassigned_values) if t.unassigned_values is not None else None,
                         _dump(t.unit_values) if t.unit_values is not None else None,
-                        int(t.ambiguous), t.lines[0], t.lines[1], _dump(t.cell_lines),
+                        int(t.ambiguous), t.lines[0], t.lines[1], _dump(t.cell_lines), _dump(t.extra), t.table,
                     ),
                 )
                 for j, (district, value) in enumerate((t.districts or {}).items()):
@@ -173,8 +204,9 @@ class PlanStore:
                     )
             for r in plan.reforms:
                 db.execute(
-                    "INSERT INTO reforms VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (r.id, r.no, r.district, r.item, _dump(r.targets), r.lines[0], r.lines[1], _dump(r.cell_lines)),
+                    "INSERT INTO reforms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (r.id, r.no, r.district, r.item, _dump(r.targets), r.lines[0], r.lines[1], _dump(r.cell_lines),
+                     _dump(r.extra), r.table),
                 )
                 for quarter, items in r.milestones.items():
                     span = r.cell_lines.get(quarter, r.lines)
@@ -182,6 +214,8 @@ class PlanStore:
                         "INSERT INTO milestones VALUES (?, ?, ?, ?, ?, ?)",
                         [(r.id, quarter, k, text, span[0], span[1]) for k, text in enumerate(items)],
                     )
+            shape = plan.model_dump(include=set(SHAPE_FIELDS))
+            db.executemany("INSERT INTO plan_shape VALUES (?, ?)", [(k, _dump(v)) for k, v in shape.items()])
             db.executemany(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -221,9 +255,12 @@ class PlanStore:
                     unit_values=json.loads(r["unit_values"]) if r["unit_values"] else None,
                     ambiguous=bool(r["ambiguous"]), lines=(r["line_start"], r["line_end"]),
                     cell_lines={k: tuple(v) for k, v in json.loads(r["cell_lines"]).items()},
+                    extra=json.loads(r["extra"]), table=r["table_no"],
                 )
                 for r in db.execute("SELECT * FROM tasks ORDER BY ord")
             ]
+            shape = {r["key"]: json.loads(r["value"]) for r in db.execute("SELECT key, value FROM plan_shape")}
+            codes = [p["code"] for p in shape.get("periods", [])]
             milestones: dict[str, dict[str, list[str]]] = {}
             for r in db.execute("SELECT reform_id, quarter, text FROM milestones ORDER BY reform_id, quarter, ord"):
                 milestones.setdefault(r["reform_id"], {}).setdefault(r["quarter"], []).append(r["text"])
@@ -231,11 +268,12 @@ class PlanStore:
                 Reform(
                     id=r["id"], no=r["no"], district=r["district"], item=r["item"],
                     targets=json.loads(r["targets"]),
-                    milestones={q: milestones.get(r["id"], {}).get(q, []) for q in ("Q1", "Q2", "Q3", "Q4")},
+                    milestones={q: milestones.get(r["id"], {}).get(q, []) for q in codes},
                     lines=(r["line_start"], r["line_end"]),
                     cell_lines={k: tuple(v) for k, v in json.loads(r["cell_lines"]).items()},
+                    extra=json.loads(r["extra"]), table=r["table_no"],
                 )
-                for r in db.execute("SELECT * FROM reforms ORDER BY no")
+                for r in db.execute("SELECT * FROM reforms ORDER BY table_no, no")
             ]
             findings = [
                 Finding(
@@ -257,7 +295,7 @@ class PlanStore:
         meta.pop("plan_hash", None)
         return Plan(
             metadata=meta, sections=sections, tasks=tasks, reforms=reforms, findings=findings,
-            cleaning=cleaning, source_name=source_name, source_sha256=source_sha,
+            cleaning=cleaning, source_name=source_name, source_sha256=source_sha, **shape,
         )
 
     # ---- chunks ------------------------------------------------------------------------------------
@@ -299,3 +337,54 @@ class PlanStore:
             )
             for r in rows
         ]
+
+    # ---- source lines and the index generation ---------------------------------------------------
+    def has_source_lines(self, source_sha256: str) -> bool:
+        """True when the lines of the page with this content hash are stored."""
+        try:
+            with self.connect() as db:
+                row = db.execute("SELECT 1 FROM source_lines WHERE source_sha256 = ? LIMIT 1", (source_sha256,))
+                return row.fetchone() is not None
+        except (IndexMissingError, sqlite3.OperationalError):
+            return False
+
+    def write_source_lines(self, source_sha256: str, lines: list[str]) -> bool:
+        """Store a page's raw lines (numbered from 1) once per content hash; False when already stored.
+
+        Pages no longer in the plan are dropped, so the table holds the lines of what was ingested.
+        """
+        if self.has_source_lines(source_sha256):
+            return False
+        with self.connect(write=True) as db:
+            db.execute("DELETE FROM source_lines WHERE source_sha256 <> ?", (source_sha256,))
+            db.executemany(
+                "INSERT INTO source_lines VALUES (?, ?, ?)",
+                [(source_sha256, n, text) for n, text in enumerate(lines, start=1)],
+            )
+        return True
+
+    def source_lines(self, source_sha256: str, start: int, end: int) -> list[tuple[int, str]]:
+        """(line number, text) of lines start..end of an ingested page; empty when not stored."""
+        try:
+            with self.connect() as db:
+                rows = db.execute(
+                    "SELECT line_no, text FROM source_lines WHERE source_sha256 = ? AND line_no BETWEEN ? AND ? "
+                    "ORDER BY line_no", (source_sha256, start, end),
+                ).fetchall()
+        except (IndexMissingError, sqlite3.OperationalError):
+            return []
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def generation(self) -> str | None:
+        """The id of the index generation last written (changes whenever a build changes anything)."""
+        try:
+            with self.connect() as db:
+                row = db.execute("SELECT value FROM index_state WHERE key = 'generation'").fetchone()
+        except (IndexMissingError, sqlite3.OperationalError):
+            return None
+        return str(row[0]) if row else None
+
+    def write_generation(self, generation: str) -> None:
+        """Record a new generation id; workers that see it reload the plan, chunks and retriever."""
+        with self.connect(write=True) as db:
+            db.execute("INSERT OR REPLACE INTO index_state (key, value) VALUES ('generation', ?)", (generation,))

@@ -35,6 +35,7 @@ _TYPOGRAPHIC = str.maketrans({
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WHITESPACE = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _QUARTER_CODE = re.compile(r"^[qQ][1-4]$|^[1-4][qQ]$")
 _WORD_CHAR = re.compile(r"[0-9\u3400-\u4dbf\u4e00-\u9fff]|[a-z]{2}")
@@ -51,7 +52,6 @@ _INVISIBLE = re.compile(
 _SHARED_CHARACTERS = frozenset("范于并干愿咨采筑后征尸云游伙熏里布托志扎制台面系只冲松准周")
 
 # Document forms of proper names that OpenCC would render with a different (variant) character.
-_DOCUMENT_FORMS = {"鍾武線": "鐘武線", "鍾愛": "鐘愛", "鍾樓": "鐘樓"}
 
 STOPWORDS = frozenset(
     "的 了 和 与 及 以及 或 或者 呢 吗 吧 啊 呀 嘛 么 是 在 对 把 被 为 有 个 请问 请 一下 什么 哪些 哪个 哪 怎么 "
@@ -78,7 +78,7 @@ def fold_width(s: str) -> str:
     """Full-width ASCII letters, digits and punctuation to half-width; ideographic space to a space.
 
     Also folds typographic dashes and curly quotes to ASCII, so 「1–3月」 and 「1-3月」, or
-    「Xinbei’s」 and 「Xinbei's」, match. Chinese punctuation with no half-width form (、。《》) is kept.
+    「Kunshan’s」 and 「Kunshan's」, match. Chinese punctuation with no half-width form (、。《》) is kept.
     """
     return s.translate(_FULL_WIDTH).translate(_TYPOGRAPHIC)
 
@@ -99,16 +99,35 @@ def to_traditional(s: str) -> str:
 
     Uses OpenCC's Taiwan-standard table (s2tw) rather than s2t: the plan writes 群, 眾, 為, 床, 啟, and
     s2tw reproduces the published text from its Simplified form with about a third fewer differences
-    than s2t (which gives 羣, 衆, 爲, 牀, 啓). Proper names the plan spells with 鐘 are restored.
+    than s2t (which gives 羣, 衆, 爲, 牀, 啓).
     """
     out = _converter("s2tw").convert(s)
-    for variant, published in _DOCUMENT_FORMS.items():
-        out = out.replace(variant, published)
+    for variant, published in _document_forms.items():
+        if variant in out:
+            out = out.replace(variant, published)
     return out
 
 
+def to_traditional_plain(s: str) -> str:
+    """OpenCC's s2tw conversion alone, without the loaded plan's own spellings."""
+    return _converter("s2tw").convert(s)
+
+
+_document_forms: dict[str, str] = {}
+
+
+def use_document_forms(forms: dict[str, str]) -> None:
+    """Spell Traditional answers the way the loaded plan does (its 鐘樓 rather than OpenCC's 鍾樓)."""
+    _document_forms.clear()
+    _document_forms.update(forms)
+
+
+@lru_cache(maxsize=16384)
 def normalize(s: str) -> str:
-    """The matching form: half-width, Simplified, lower-case, whitespace collapsed to single spaces."""
+    """The matching form: half-width, Simplified, lower-case, whitespace collapsed to single spaces.
+
+    Memoised: answering one question normalises the question (and the same chunk texts) a dozen times.
+    """
     return _WHITESPACE.sub(" ", to_simplified(fold_width(s)).lower()).strip()
 
 
@@ -154,8 +173,8 @@ def detect_script(s: str) -> Script:
 def detect_language(s: str) -> Language:
     """"en" when English words outweigh Chinese: more than one word per two Han characters.
 
-    Quarter codes (Q3, 3Q) and one-letter tokens are not counted as English, so 「新北区Q3进度」 is Chinese
-    and 「What is 新北區's Q3 milestone?」 is English.
+    Quarter codes (Q3, 3Q) and one-letter tokens are not counted as English, so 「某区Q3进度」 is Chinese
+    and 「What is 某區's Q3 milestone?」 is English.
     """
     fold = fold_width(s)
     han = len(_HAN.findall(fold))
@@ -197,6 +216,27 @@ def _tokenizer() -> jieba.Tokenizer:
         tok.add_word(word, max(tok.suggest_freq(word, False), 200))
     logger.debug("jieba tokenizer ready with %d domain words", len(domain_words()))
     return tok
+
+
+def add_words(words: list[str] | tuple[str, ...]) -> int:
+    """Teach the tokenizer a loaded plan's terms (unit and body names, task names, quoted names).
+
+    Called when a plan is loaded, before its passages are tokenised; returns how many words were new.
+    Memoised tokenisations are dropped so that nothing keeps the old segmentation.
+    """
+    tok = _tokenizer()
+    added = 0
+    for word in dict.fromkeys(normalize(w) for w in words):
+        if len(word) >= 2 and word not in _plan_words:
+            tok.add_word(word, max(tok.suggest_freq(word, False), 200))
+            _plan_words.add(word)
+            added += 1
+    if added:
+        _tokens.cache_clear()
+    return added
+
+
+_plan_words: set[str] = set()
 
 
 def word_spans(normalized: str) -> list[tuple[str, int, int]]:

@@ -15,7 +15,7 @@ from assistant.text import normalize, tokenize
 
 QUESTION_WORDS = {
     "什么", "哪些", "哪个", "多少", "几个", "怎么", "如何", "是否", "有没有", "请问", "一下", "计划", "工作", "要点", "全市",
-    "要求", "安排", "情况", "内容", "进行", "开展", "今年", "2025", "年", "目标", "任务", "哪", "几", "谁", "吗", "呢",
+    "要求", "安排", "情况", "内容", "进行", "开展", "今年", "年", "目标", "任务", "哪", "几", "谁", "吗", "呢",
     "负责", "责任", "单位", "部门", "项目", "最多", "最少", "最高", "最低", "一共", "合计", "加起来", "总共", "分别", "各区",
     "哪个区", "多少个", "多少户", "多少张", "多少名", "截止", "时间", "什么时候", "完成", "进度", "改革", "季度",
     "方面", "举措", "措施", "重点", "主要", "有关", "关于", "做什么", "要做", "哪几", "规定", "具体", "需要", "多少家",
@@ -38,6 +38,12 @@ def _related() -> dict[str, frozenset[str]]:
         for t in terms:
             related.setdefault(t, set()).update(terms)
     return {k: frozenset(v) for k, v in related.items()}
+
+
+def clear_caches() -> None:
+    """Forget what depends on the loaded plan's names (called when another plan's vocabulary is used)."""
+    _skip.cache_clear()
+    alternatives.cache_clear()
 
 
 def topic_tokens(question: str, language: str) -> set[str]:

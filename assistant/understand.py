@@ -119,7 +119,7 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
 
 
 def residue(text: str, districts: list[str], quarters: list[str]) -> str:
-    """What is left of a question after removing filler — empty for 「那金坛呢?」-style follow-ups."""
+    """What is left of a question after removing filler — empty for 「那吴江呢?」-style follow-ups."""
     rest = text
     for pattern in _entity_patterns():
         rest = pattern.sub(" ", rest)
@@ -155,7 +155,7 @@ def understand_one(question: str) -> Understanding:
 
 
 def is_elliptical(u: Understanding) -> bool:
-    """A follow-up that only names a new district/quarter or a new question word (「那金坛呢」「谁负责?」)."""
+    """A follow-up that only names a new district/quarter or a new question word (「那吴江呢」「谁负责?」)."""
     rest = residue(u.normalized, u.districts, u.quarters)
     short = len(rest) <= 4 if u.language == "zh" else len(rest.split()) <= 2 and len(rest) <= 14
     cue = has_any(u.normalized, FOLLOWUP_CUES)
@@ -166,7 +166,7 @@ def is_elliptical(u: Understanding) -> bool:
 def understand(question: str, history: list[ChatMessage] | None = None, merge: bool = False) -> Understanding:
     """Understand the last question of a conversation, resolving follow-ups from earlier user turns.
 
-    An elliptical turn (「那金坛呢?」「四季度呢?」「谁负责?」) keeps the earlier topic and swaps in what it
+    An elliptical turn (「那吴江呢?」「四季度呢?」「谁负责?」) keeps the earlier topic and swaps in what it
     names; a turn with its own topic but no district (「上门服务呢?」) keeps the earlier district; a turn
     too thin to search on its own ("Who is responsible for it?") searches on both turns.
     """

@@ -49,7 +49,28 @@ def raw_text() -> str:
 
 @pytest.fixture(scope="session")
 def plan(raw_text: str) -> Plan:
-    return build_plan(raw_text, DEFAULT_PLAN.name)
+    from assistant.ingest.pipeline import read_aliases
+
+    return build_plan(raw_text, DEFAULT_PLAN.name, read_aliases(DEFAULT_PLAN))
+
+
+@pytest.fixture(autouse=True)
+def seed_vocabulary(plan: Plan) -> None:
+    """Every test starts reading questions with the seed's names; tests that load another plan switch.
+
+    The vocabulary is process-wide (one plan per process), so without this a test's outcome would
+    depend on which plan an earlier test happened to load.
+    """
+    from assistant.lexicon import Vocabulary, use_vocabulary, vocabulary
+
+    global _SEED_VOCABULARY
+    if _SEED_VOCABULARY is None:
+        _SEED_VOCABULARY = Vocabulary.from_plan(plan)
+    if vocabulary() is not _SEED_VOCABULARY:
+        use_vocabulary(_SEED_VOCABULARY)
+
+
+_SEED_VOCABULARY = None
 
 
 @pytest.fixture(scope="session")

@@ -254,9 +254,9 @@ def test_stream_errors_come_before_the_stream_as_json(http: httpx.Client) -> Non
     assert_error(http.post("/api/chat/stream", json={"messages": []}), 400, "input_error")
 
 
-def test_invalid_json_and_missing_content_type_are_422_with_the_fix(http: httpx.Client) -> None:
+def test_invalid_json_is_400_and_missing_content_type_422_with_the_fix(http: httpx.Client) -> None:
     bad = http.post("/api/chat", content=b"{bad", headers={"content-type": "application/json"})
-    assert "not valid JSON" in assert_error(bad, 422)["message"]
+    assert "not valid JSON" in assert_error(bad, 400, "invalid_json")["message"]
     bare = http.post("/api/chat", content=json.dumps({"messages": []}).encode())
     assert "Content-Type: application/json" in assert_error(bare, 422)["message"]
 

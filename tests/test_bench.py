@@ -42,6 +42,19 @@ def test_every_phase_was_measured_without_errors(bench_report: tuple[dict, str])
     assert report["http"]["rss_mb"]["after_load"]["peak"] > 100
 
 
+def test_the_new_question_rows_send_only_questions_no_cache_has_seen(bench_report: tuple[dict, str]) -> None:  # type: ignore[type-arg]
+    report, markdown = bench_report
+    new = report["http"]["new_questions"]
+    for load in (new["single"], new["load"]):
+        assert load["requests"] > 0 and load["errors"] == 0 and load["repeated"] == 0, load
+    assert new["single"]["clients"] == 1 and new["load"]["clients"] == 8
+    assert new["caches"]["answers"]["hits"] == 0
+    answered = new["single"]["requests"] + new["load"]["requests"]
+    assert new["caches"]["vectors"]["misses"] >= answered // 2  # most answers embed their (new) question
+    assert new["long"]["chat_ms"]["n"] == new["long"]["search_ms"]["n"] == 5
+    assert "new questions only" in markdown
+
+
 def test_targets_are_judged_from_the_figures_of_the_same_run(bench_report: tuple[dict, str]) -> None:  # type: ignore[type-arg]
     report, markdown = bench_report
     targets = {t["name"]: t for t in report["targets"]}

@@ -13,7 +13,7 @@ import pytest
 from assistant.errors import ParseError
 from assistant.export import plan_document
 from assistant.ingest.pipeline import build_plan
-from assistant.models import DISTRICTS, Plan
+from assistant.models import Plan
 from assistant.store import PlanStore
 
 GOLDEN = Path(__file__).parent / "golden" / "plan.json"
@@ -105,7 +105,7 @@ TASK_CELLS = [
 @pytest.mark.parametrize(("tid", "column", "expected"), TASK_CELLS)
 def test_task_cell(plan: Plan, tid: str, column: str, expected: object) -> None:
     t = task(plan, tid)
-    if column in DISTRICTS:
+    if column in plan.units:
         assert t.districts is not None and t.districts[column] == expected
     else:
         assert getattr(t, column) == expected
@@ -253,14 +253,19 @@ def test_rewriting_unchanged_plan_changes_nothing(store: PlanStore, plan: Plan) 
 def test_migrations_are_recorded_in_order(store: PlanStore) -> None:
     with store.connect() as db:
         names = [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY rowid")]
-    assert names == ["001_plan", "002_chunks"]
+    assert names == ["001_plan", "002_chunks", "003_plan_shape", "004_source_lines_and_generation"]
 
 
-def test_truncated_page_fails_with_a_message_naming_what_is_missing(raw_text: str) -> None:
-    cut = raw_text[: raw_text.index("附件2")]
-    with pytest.raises(ParseError, match="attachment 2"):
-        build_plan(cut)
-    with pytest.raises(ParseError, match="文件編號"):
+def test_truncated_page_is_read_with_a_warning_naming_what_is_missing(raw_text: str) -> None:
+    cut = build_plan(raw_text[: raw_text.index("附件2")])
+    assert len(cut.tasks) == 44 and not cut.reforms
+    missing = [w for w in cut.warnings if "attachment 2" in w.message]
+    assert missing and "改革攻堅事項清單" in missing[0].message.replace("攻坚", "攻堅")
+    assert not [w for w in build_plan(raw_text).warnings if "attachment" in w.message]
+
+
+def test_a_page_that_is_no_plan_fails_with_a_clear_message() -> None:
+    with pytest.raises(ParseError, match="nothing on the page reads as a plan"):
         build_plan("just some text\nwithout a header\n")
 
 

@@ -312,3 +312,21 @@ def test_memoised_dense_ranking_filters_like_chroma_where(
         pooled = retriever.dense(prepared, 20, district, quarter, kinds)
         direct = vector.search(prepared, 20, retriever.where(district, quarter, kinds))
         assert pooled and [cid for cid, _ in pooled] == [cid for cid, _ in direct]
+
+
+def test_bm25_scores_equal_the_library_scores(retriever) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from assistant.text import tokenize
+
+    bm25 = retriever.bm25
+    for query in ("新北区助餐点", "養老服務 养老 养老", "What is Xinbei's Q3 milestone?", "无关的词"):
+        tokens = tokenize(query)
+        assert np.array_equal(bm25.scores(tokens), bm25.bm25.get_scores(tokens))
+
+
+def test_a_long_query_is_searched_by_its_opening_only(retriever) -> None:  # type: ignore[no-untyped-def]
+    limit = retriever.settings.max_query_chars
+    opening = "新北区养老服务助餐点建设进度" * (limit // 14 + 1)
+    long = (opening[:limit] + "婚姻登记殡葬改革" * 300)[:2000]
+    assert retriever.rankings(long) == retriever.rankings(long[:limit])

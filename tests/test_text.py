@@ -107,7 +107,7 @@ def test_to_simplified_is_phrase_aware() -> None:
 
 @pytest.mark.parametrize(
     ("simplified", "traditional"),
-    [("钟楼区", "鐘樓區"), ("钟武线联检", "鐘武線聯檢"), ("困难群众", "困難群眾"), ("家庭养老床位", "家庭養老床位"),
+    [("钟楼区", "鐘樓區"), ("钟爱暖心", "鐘愛暖心"), ("困难群众", "困難群眾"), ("家庭养老床位", "家庭養老床位"),
      ("新北区三季度的改革进度", "新北區三季度的改革進度"), ("经开区", "經開區"), ("金坛区", "金壇區")],
 )
 def test_to_traditional_uses_the_plans_forms(simplified: str, traditional: str) -> None:

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore, feedback_path
-from assistant.models import QUARTER_LABELS, Answer, ChatMessage
+from assistant.models import Answer, ChatMessage
 from assistant.service import Assistant
 from assistant.stream import split_segments
 from assistant.text import to_simplified
@@ -178,7 +178,7 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         plan = assistant.plan
         units = [(t("all", lang), ALL)] + [(to_simplified(u), u) for u in plan_view.plan_units(assistant)]
         quarters = [(t("all", lang), ALL)] + [
-            (q if lang == "en" else QUARTER_LABELS.get(q, q), q) for q in plan_view.plan_quarters(assistant)
+            (q if lang == "en" else to_simplified(plan.period_label(q)), q) for q in plan_view.plan_quarters(assistant)
         ]
         tasks = matching(task_rows(plan, task_unit or ALL, lang), query)
         reforms = matching(reform_rows(plan, reform_unit or ALL, quarter or ALL), query)

@@ -74,15 +74,17 @@ def reform_rows(plan: Plan, unit: str = ALL, quarter: str = ALL) -> list[TableRo
     for reform in plan.reforms:
         if unit != ALL and reform.district != unit:
             continue
-        rows.extend(reform_quarters(reform, quarter))
+        rows.extend(reform_quarters(reform, quarter, {p.code: p.label for p in plan.periods}))
     return rows
 
 
-def reform_quarters(r: Reform, quarter: str) -> list[TableRow]:
-    """One reform's milestone rows, for one quarter or all."""
-    codes = list(QUARTER_LABELS) if quarter == ALL else [quarter]
+def reform_quarters(r: Reform, quarter: str, labels: dict[str, str] | None = None) -> list[TableRow]:
+    """One reform's milestone rows, for one period or all, labelled as the plan's table labels them."""
+    labels = labels or {}
+    codes = list(r.milestones) if quarter == ALL else [quarter]
     return [
-        TableRow(r.id, [str(r.no), r.district, r.item, QUARTER_LABELS[q], numbered(r.milestones[q])])
+        TableRow(r.id, [str(r.no), r.district, r.item, labels.get(q, QUARTER_LABELS.get(q, q)),
+                        numbered(r.milestones[q])])
         for q in codes
         if r.milestones.get(q)
     ]

@@ -129,19 +129,24 @@ DROPPED = (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, Time
 
 
 async def _load(bases: Sequence[str], bodies: Sequence[dict[str, Any]], clients: int, duration: float,
-                timeout: float) -> dict[str, Any]:
+                timeout: float, distinct: bool = False) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
+    repeats = 0
     started = time.monotonic()
     deadline = started + duration
 
     async def client(n: int) -> None:
+        nonlocal repeats
         conn = KeepAliveConnection(bases[n % len(bases)])  # clients are spread over the workers, as a balancer would
-        requests = [conn.request("/api/chat", body) for body in bodies]
-        i = n * len(bodies) // clients
+        # distinct: each client owns a disjoint slice, so no body is sent twice until a slice runs out.
+        mine = bodies[n::clients] if distinct else bodies
+        requests = [conn.request("/api/chat", body) for body in mine]
+        i = 0 if distinct else n * len(bodies) // clients
         try:
             while time.monotonic() < deadline:
                 request = requests[i % len(requests)]
+                repeats += distinct and i >= len(requests)
                 i += 1
                 t0 = time.perf_counter()
                 try:
@@ -163,13 +168,18 @@ async def _load(bases: Sequence[str], bodies: Sequence[dict[str, Any]], clients:
         "clients": clients, "workers": len(bases), "duration_s": round(elapsed, 2), "requests": len(latencies),
         "throughput_rps": round(len(latencies) / elapsed, 2), "latency_ms": summary(latencies),
         "errors": len(errors), "error_samples": sorted(set(errors))[:5],
+        **({"repeated": repeats} if distinct else {}),
     }
 
 
 def run_load(bases: Sequence[str], bodies: Sequence[dict[str, Any]], clients: int = 50, duration: float = 30.0,
-             timeout: float = 30.0) -> dict[str, Any]:
+             timeout: float = 30.0, distinct: bool = False) -> dict[str, Any]:
     """`clients` concurrent closed-loop clients POSTing /api/chat for `duration` seconds; throughput,
-    latency of the successful requests, and errors (non-200 answers and transport failures)."""
+    latency of the successful requests, and errors (non-200 answers and transport failures).
+
+    With `distinct`, no body is sent twice (each client works through its own slice) and `repeated`
+    counts the requests sent after a slice ran out, which a valid new-question row keeps at 0.
+    """
     if not bases or any(not b.startswith("http://127.0.0.1:") for b in bases):
         raise InputError(f"load tests run against 127.0.0.1 only, not {', '.join(bases) or 'nothing'}")
-    return asyncio.run(_load(bases, bodies, clients, duration, timeout))
+    return asyncio.run(_load(bases, bodies, clients, duration, timeout, distinct))

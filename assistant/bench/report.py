@@ -69,6 +69,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     if "load_uncached" in report["http"]:
         lines.append(_load_row("one `assistant serve`, answer cache off", report["http"]["load_uncached"]))
+    new = report["http"].get("new_questions")
+    if new:
+        lines.append(_load_row("one `assistant serve`, new questions only", new["single"]))
+        lines.append(_load_row("one `assistant serve`, new questions only", new["load"]))
     workers = report["workers"]
     if "load" in workers:
         lines.append(_load_row("two workers + `chroma run`", workers["load"]))
@@ -78,15 +82,27 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += [f"- worker {i}, after the load: {_rss(r)}" for i, r in enumerate(workers["rss_mb"], start=1)]
     if "skipped" in workers:
         lines += ["", f"Two workers + Chroma server: skipped ({workers['skipped']})."]
-    for load in (report["http"]["load"], report["http"].get("load_uncached") or {}, workers.get("load") or {}):
+    if new:
+        lines += ["", f"New questions: {new['variants']} generated variants of the eval questions (a polite prefix "
+                  f"and suffix; all distinct after normalisation), each sent once "
+                  f"(repeated: {new['single'].get('repeated', 0)} + {new['load'].get('repeated', 0)}); "
+                  f"the server's caches afterwards: `{new.get('caches')}`."]
+        if new.get("long"):
+            long = new["long"]
+            lines += ["", f"A {long['chars']}-character question: chat p50 {_ms(long['chat_ms']['p50'])} ms, max "
+                      f"{_ms(long['chat_ms']['max'])} ms; search p50 {_ms(long['search_ms']['p50'])} ms, max "
+                      f"{_ms(long['search_ms']['max'])} ms."]
+    for load in (report["http"]["load"], report["http"].get("load_uncached") or {}, workers.get("load") or {},
+                 *((new["single"], new["load"]) if new else ())):
         for sample in load.get("error_samples", []):
             lines.append(f"- error sample: `{sample}`")
     lines += ["", "## Method", "",
-              "Question vectors are cached on disk by design; each answering phase starts from a copy of the cache "
-              "holding only the passages, so every question's first answer pays for embedding it. The baseline "
-              "never caches questions. Repeats during the load phases hit the caches (question vectors and finished "
-              "answers, `ASSISTANT_ANSWER_CACHE_SIZE`), as repeated questions do in production; the row with the "
-              "answer cache off shows the cost of answering every request afresh. The load generator (asyncio "
+              "Question vectors are kept in memory per server (`ASSISTANT_QUERY_VECTOR_CACHE_SIZE`); each "
+              "answering phase starts from a copy of the passage cache, so every question's first answer pays for "
+              "embedding it. The baseline never caches questions. Repeats during the load phases hit the caches "
+              "(question vectors and finished answers, `ASSISTANT_ANSWER_CACHE_SIZE`), as repeated questions do in "
+              "production; the row with the answer cache off shows the cost of answering every request afresh, and "
+              "the new-question rows send only questions no cache has seen. The load generator (asyncio "
               "streams, one keep-alive HTTP/1.1 connection per client; the one-client run uses httpx) runs on "
               "the same machine and shares its CPUs.", ""]
     return "\n".join(lines)

@@ -8,12 +8,14 @@
 4. over HTTP: `assistant serve` on loopback answers every question once, one client; then `clients`
    concurrent clients for `duration` seconds; then its peak RSS.
    The load is run again against a server with the answer cache off, to show what the cache buys.
+   New questions: a fresh server gets only questions no cache has seen (`bench.fresh.variations`),
+   from one client and then from `clients` clients; the server's cache counters confirm no hits.
 5. scaled: a `chroma run` server, the index ingested once against it, two `assistant serve` workers
    sharing it, and the same load spread over both.
 
-Question vectors are cached on disk by design (`CachedEmbeddings`), so phases 2 and 4 each start from
-a copy of the cache holding the passages only: every question's first answer pays for its embedding,
-and the baseline never caches its questions. Repeats within the load phases hit the caches (question
+Question vectors are cached in memory per process (`CachedEmbeddings`), and phases 2 and 4 each start
+from a copy of the passage cache: every question's first answer pays for its embedding, and the
+baseline never caches its questions. Repeats within the load phases hit the caches (question
 vectors, and finished answers), as they would in production.
 """
 
@@ -33,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.bench.fresh import variations
 from assistant.bench.load import by_route, chat_body, run_load, summary, time_http, time_in_process
 from assistant.bench.procs import ApiServer, ChromaServer, bench_env, chroma_executable, copy_sqlite, peak_rss_mb
 from assistant.config import Settings
@@ -43,7 +46,7 @@ from assistant.evaluation.batch import load_questions
 log = logging.getLogger(__name__)
 Stage = Callable[[str], None]
 
-WARM_UP = "新北区第三季度的改革进度?"
+WARM_UP = "三季度的改革进度?"  # a question every plan with a milestone table answers
 """What the server asks itself before /readyz turns 200; the in-process and baseline runs do the same."""
 
 
@@ -164,6 +167,61 @@ def measure_uncached_load(work: Path, rows: list[dict[str, Any]], config: BenchC
         server.stop()
 
 
+NEW_PER_SECOND = 400
+"""Variants generated per second of a new-question phase: more than one server can answer, so none repeats."""
+
+
+def measure_new_questions(work: Path, rows: list[dict[str, Any]], config: BenchConfig) -> dict[str, Any]:
+    """One server (default config) answering only never-seen questions: one client, then `clients` clients."""
+    cache = work / "cache-new.sqlite"
+    copy_sqlite(work / "passages.sqlite", cache)
+    bodies = [chat_body(r) for r in variations(rows, int(NEW_PER_SECOND * config.duration_s) + 500)]
+    server = ApiServer(work, work / "index", cache)
+    try:
+        server.wait_ready()
+        half = len(bodies) // 4  # the one-client phase answers far fewer; the rest stays unseen for the load
+        single = run_load([server.url], bodies[:half], 1, config.duration_s, distinct=True)
+        load = run_load([server.url], bodies[half:], config.clients, config.duration_s, distinct=True)
+        caches = server_caches(server.url)
+        long = measure_long_questions(server.url, rows)
+    finally:
+        server.stop()
+    return {"variants": len(bodies), "single": single, "load": load, "caches": caches, "long": long}
+
+
+LONG_CHARS = 2000
+"""The longest question the server accepts: what one request can make the stages work through."""
+
+
+def measure_long_questions(base: str, rows: list[dict[str, Any]], n: int = 5) -> dict[str, Any]:
+    """Milliseconds for `n` distinct 2,000-character questions, through /api/chat and /api/search."""
+    import httpx
+
+    text = " ".join(r["question"] for r in rows)
+    chat_ms: list[float] = []
+    search_ms: list[float] = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for i in range(n):
+            question = (f"{i} " + text[i * 97:])[:LONG_CHARS]
+            started = time.perf_counter()
+            client.post("/api/chat", json={"messages": [{"role": "user", "content": question}]}).raise_for_status()
+            chat_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            client.get("/api/search", params={"q": question[::-1]}).raise_for_status()
+            search_ms.append((time.perf_counter() - started) * 1000)
+    return {"chars": LONG_CHARS, "chat_ms": summary(chat_ms), "search_ms": summary(search_ms)}
+
+
+def server_caches(base: str) -> dict[str, Any] | None:
+    """The cache counters a server reports in /readyz (hits must stay 0 for new questions)."""
+    import httpx
+
+    try:
+        return httpx.get(f"{base}/readyz", timeout=10).json().get("caches")
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
 def measure_workers(settings: Settings, work: Path, rows: list[dict[str, Any]], config: BenchConfig) -> dict[str, Any]:
     """Two `assistant serve` workers sharing one `chroma run` server, under the same load."""
     from assistant.service import build
@@ -214,6 +272,19 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     rss = (report["http"]["rss_mb"]["after_load"] or {}).get("peak")
     out.append(target("server peak RSS after load (default config)", "≤ 600 MB",
                       f"{rss} MB" if rss is not None else "n/a (no /proc)", rss <= 600 if rss is not None else None))
+    new = report["http"].get("new_questions")
+    if new:
+        load = new["load"]
+        p95, rps = load["latency_ms"]["p95"], load["throughput_rps"]
+        met = load["errors"] == 0 and load.get("repeated", 0) == 0 and p95 is not None and rps >= 100 and p95 <= 600
+        out.append(target(f"new questions, {load['clients']} clients, one server",
+                          "≥ 100 answers/s, p95 ≤ 600 ms, 0 errors, no repeats",
+                          f"{rps} answers/s, p95 {p95} ms, {load['errors']} errors", met))
+    long = (new or {}).get("long")
+    if long:
+        worst = max(long["chat_ms"]["max"] or 0, long["search_ms"]["max"] or 0)
+        out.append(target(f"a {long['chars']}-character question (chat and search, one client)", "≤ 100 ms",
+                          f"max {worst:.1f} ms", worst <= 100))
     warm = report["build"]["warm_s"]
     out.append(target("warm rebuild (`assistant ingest`, unchanged page)", "≤ 2 s", f"{warm:.2f} s", warm <= 2.0))
     return out
@@ -222,7 +293,8 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
 def run_bench(settings: Settings, config: BenchConfig, stage: Stage | None = None) -> dict[str, Any]:
     """Every phase, in order, in a temp dir; the report dict (bench.json)."""
     say = stage or (lambda name: log.info("bench: %s", name))
-    rows = load_questions(QUESTIONS_PATH)[:: config.stride]
+    rows_all = load_questions(QUESTIONS_PATH)
+    rows = rows_all[:: config.stride]
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     report: dict[str, Any] = {
@@ -241,6 +313,8 @@ def run_bench(settings: Settings, config: BenchConfig, stage: Stage | None = Non
         report["http"] = measure_server(work, rows, config)
         say(f"one server, answer cache off: {config.clients} clients for {config.duration_s:g}s")
         report["http"]["load_uncached"] = measure_uncached_load(work, rows, config)
+        say(f"one server, new questions only: 1 client, then {config.clients} clients, {config.duration_s:g}s each")
+        report["http"]["new_questions"] = measure_new_questions(work, rows_all, config)
         say(f"two workers + a Chroma server: {config.clients} clients for {config.duration_s:g}s")
         report["workers"] = measure_workers(settings, work, rows, config)
     finally:

@@ -63,7 +63,7 @@ def check_task_totals(task: Task) -> list[Finding]:
                     kind="table-total",
                     status="checked" if agrees else "mismatch",
                     message=(
-                        f"附件1 {task.id}: district values sum to {fmt(total)}{unit}"
+                        f"附件{task.table} {task.id}: district values sum to {fmt(total)}{unit}"
                         + (" (minimums, 以上)" if at_least else "")
                         + (f", matching the stated {m.group(0)}" if agrees else f", but the row states {m.group(0)}")
                     ),
@@ -81,7 +81,7 @@ def check_task_totals(task: Task) -> list[Finding]:
                         kind="table-total",
                         status="checked" if total == stated else "mismatch",
                         message=(
-                            f"附件1 {task.id}: the {len(values)} unassigned values sum to {fmt(total)}{unit}, "
+                            f"附件{task.table} {task.id}: the {len(values)} unassigned values sum to {fmt(total)}{unit}, "
                             f"stated {m.group(0)}"
                         ),
                         evidence=[task.content, " + ".join(task.unassigned_values)],
@@ -97,7 +97,7 @@ def check_task_totals(task: Task) -> list[Finding]:
                     Finding(
                         kind="table-total",
                         status="checked" if total == stated else "mismatch",
-                        message=f"附件1 {task.id}: per-unit targets sum to {fmt(total)}{unit}, stated {m.group(0)}",
+                        message=f"附件{task.table} {task.id}: per-unit targets sum to {fmt(total)}{unit}, stated {m.group(0)}",
                         evidence=[task.content, task.citywide or ""],
                         refs=[task.id],
                     )
@@ -131,7 +131,7 @@ def check_body_against_task(task: Task, sections: list[Section]) -> list[Finding
                     kind="body-vs-table",
                     status="checked" if agrees else "mismatch",
                     message=(
-                        f"正文 {section.path[-1]} says {hit.group(0)}; 附件1 {task.id} says {m.group(0)}"
+                        f"正文 {section.path[-1]} says {hit.group(0)}; 附件{task.table} {task.id} says {m.group(0)}"
                         + ("" if agrees else " — the body and attachment 1 disagree")
                     ),
                     evidence=[quote, task.content],
@@ -142,7 +142,7 @@ def check_body_against_task(task: Task, sections: list[Section]) -> list[Finding
     return findings
 
 
-def check_ambiguous(task: Task) -> list[Finding]:
+def check_ambiguous(task: Task, unit_count: int) -> list[Finding]:
     """Rows whose values cannot be tied to districts, and `--` cells."""
     findings: list[Finding] = []
     if task.ambiguous and task.unassigned_values:
@@ -151,7 +151,7 @@ def check_ambiguous(task: Task) -> list[Finding]:
                 kind="ambiguous-row",
                 status="ambiguous",
                 message=(
-                    f"附件1 {task.id}: {len(task.unassigned_values)} values for 7 districts "
+                    f"附件{task.table} {task.id}: {len(task.unassigned_values)} values for {unit_count} districts "
                     f"({'、'.join(task.unassigned_values)}); which district each belongs to is not stated, "
                     "so no district is assigned"
                 ),
@@ -165,7 +165,7 @@ def check_ambiguous(task: Task) -> list[Finding]:
                 Finding(
                     kind="not-applicable",
                     status="info",
-                    message=f"附件1 {task.id}: {district} is `--` (not applicable)",
+                    message=f"附件{task.table} {task.id}: {district} is `--` (not applicable)",
                     evidence=[task.content, f"{district}: --"],
                     refs=[task.id],
                 )
@@ -175,16 +175,16 @@ def check_ambiguous(task: Task) -> list[Finding]:
 
 def check_reform_coverage(plan: Plan) -> list[Finding]:
     """Every district named in attachment 1 has at least one reform row in attachment 2."""
-    from assistant.models import DISTRICTS
-
-    counts = {d: sum(1 for r in plan.reforms if r.district == d) for d in DISTRICTS}
+    if not plan.reforms:
+        return []
+    counts = {d: sum(1 for r in plan.reforms if r.district == d) for d in plan.units}
     missing = [d for d, c in counts.items() if c == 0]
     return [
         Finding(
             kind="reform-coverage",
             status="mismatch" if missing else "checked",
             message=(
-                f"附件2 has {len(plan.reforms)} reform rows: "
+                f"附件{plan.reforms[0].table} has {len(plan.reforms)} reform rows: "
                 + ", ".join(f"{d} {c}" for d, c in counts.items())
                 + (f"; no row for {', '.join(missing)}" if missing else "")
             ),
@@ -214,7 +214,7 @@ def audit(plan: Plan) -> list[Finding]:
     for task in plan.tasks:
         findings += check_task_totals(task)
         findings += check_body_against_task(task, plan.sections)
-        findings += check_ambiguous(task)
+        findings += check_ambiguous(task, len(plan.units))
     findings += check_reform_coverage(plan)
     findings += check_cleaning(plan)
     order = {"mismatch": 0, "ambiguous": 1, "info": 2, "checked": 3}

@@ -6,44 +6,25 @@ that keep their own lines and source line numbers. The lines go through the same
 the same body parser as the flattened text; the tables are expanded into a grid (rowspan/colspan) and
 read by column, so only the rules that decide what a cell *means* are shared with the text path.
 
-Tables before the first `附件N` marker are page layout (an information-disclosure header is often a
-table): their text flows into the lines, one line per row, cells separated by a space.
+A table after an `附件N` marker, or one whose header names table columns (序号, 主要内容, 一季度 …), is
+data; any other table is page layout (an information-disclosure header is often a table): its text flows
+into the lines, one line per row, cells separated by a space. Columns are read by what their header
+labels mean (`columns.py`), in any order, with two-row headers; rows that cannot be placed are reported.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from assistant.errors import ParseError
-from assistant.ingest.audit import audit
 from assistant.ingest.clean import clean_lines, document_is_traditional
+from assistant.ingest.columns import Layout, classify, is_place, parent_kind, period_of, role_of
 from assistant.ingest.parse import ATTACHMENT_MARK, parse_body
-from assistant.ingest.tables import (
-    REFORM_HEADER,
-    TASK_HEADER,
-    UNIT_SUFFIXES,
-    Cell,
-    cell_items,
-    is_unit_line,
-    join_units,
-    numbered,
-    task_from_cells,
-)
-from assistant.models import (
-    DISTRICTS,
-    QUARTERS,
-    CleanReport,
-    Lines,
-    Plan,
-    Reform,
-    RemovedLine,
-    SourceLine,
-    Task,
-)
+from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
+from assistant.ingest.tables import Cell, TableRead, cell_items, numbered, task_from_cells
+from assistant.models import CleanReport, Lines, Plan, ReaderWarning, Reform, RemovedLine, SourceLine
 
 SKIPPED = frozenset({"script", "style", "noscript", "template", "title", "nav", "header", "footer", "select"})
 BLOCKS = frozenset(
@@ -53,8 +34,8 @@ BLOCKS = frozenset(
 ASCII_SPACE = re.compile(r"[ \t\n\r\f]+")  # HTML collapses these; a no-break space is content and stays
 INLINE_ITEM = re.compile(r"(?<=[。；;！!？?])\s*(\d+)\s*[.．、]")
 LABEL_FOLD = str.maketrans("（）", "()")
-TASK_COLUMNS = ("序號", "工作名稱", "主要內容", "責任單位", *DISTRICTS)
-REFORM_COLUMNS = ("序號", "轄市(區)", "改革事項", "任務目標", "一季度", "二季度", "三季度", "四季度")
+UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
+MAX_HEADER_ROWS = 4
 
 
 @dataclass(eq=False)
@@ -85,7 +66,7 @@ class _Row:
 @dataclass(eq=False)
 class _Table:
     line: int
-    attachment: int
+    attachment: int | None
     rows: list[_Row] = field(default_factory=list)
 
 
@@ -207,23 +188,26 @@ class _PageParser(HTMLParser):
         if (line := self._text.take()) is not None:
             self.lines.append(line)
             if m := ATTACHMENT_MARK.match(line.text):
-                self._attachment = int(m.group(1))
+                self._attachment = int(m.group(1)) if m.group(1) else (self._attachment or 0) + 1
 
     def _start_table(self, line: int) -> None:
         if self._table is not None:
-            raise ParseError(
-                f"line {line}: a table nested inside the attachment table that starts at line "
-                f"{self._table.line}; expected rows of plain cells"
-            )
+            # A table inside a table: the outer one is page layout. Its rows so far flow into the text
+            # and the inner table is read on its own.
+            self._end_cell()
+            self.lines += _flatten(self._table)
+            self._row, self._caption = None, False
         self._flush()
-        if self._attachment is not None:
-            self._table = _Table(line, self._attachment)
+        self._table = _Table(line, self._attachment)
 
     def _end_table(self) -> None:
         if self._table is not None:
             self._end_cell()
-            self.tables.append(self._table)
-            self._table, self._row, self._caption = None, None, False
+            table, self._table, self._row, self._caption = self._table, None, None, False
+            if table.attachment is not None or _is_data_table(table):
+                self.tables.append(table)
+            else:
+                self.lines += _flatten(table)
         self._flush()
 
     def _end_cell_line(self) -> None:
@@ -284,66 +268,6 @@ def _label(cell: _Cell | None) -> str:
     return re.sub(r"\s+", "", cell.flat).translate(LABEL_FOLD) if cell is not None else ""
 
 
-def _is_header(row: _GridRow, labels: set[str]) -> bool:
-    present = [c for c in row.cells if c is not None]
-    return bool(present) and all(_label(c) in labels for c in present)
-
-
-def _body_rows(
-    tables: list[_Table], header: tuple[str, ...], columns: tuple[str, ...], where: str
-) -> Iterator[_GridRow]:
-    """Data rows of an attachment's tables, one cell per column; header rows (also repeated ones) skipped.
-
-    The first table must open with the column header; a continuation table (after a page break) may
-    repeat it or not.
-    """
-    labels = set(header)
-    for index, table in enumerate(tables):
-        grid = _grid(table, where)
-        k = 0
-        while k < len(grid) and _is_header(grid[k], labels):
-            k += 1
-        leaves = tuple(_label(c) for c in grid[k - 1].cells) if k else ()
-        if (k or index == 0) and leaves != columns:
-            found = (
-                " | ".join(_label(c) for c in (grid[0].cells if grid else []) if c is not None) or "nothing"
-            )
-            raise ParseError(
-                f"{where}, table at line {table.line}: expected the column header {' | '.join(header)} "
-                f"(one column each for {' | '.join(columns)}), found {found}"
-            )
-        for row in grid[k:]:
-            if _is_header(row, labels):
-                continue
-            extra = [c for c in row.cells[len(columns) :] if c is not None]
-            if extra:
-                raise ParseError(
-                    f"{where}, row at line {row.line}: {len(columns) + len(extra)} columns of cells, "
-                    f"but the header has {len(columns)} ({' | '.join(columns)})"
-                )
-            yield _GridRow(row.line, row.cells[: len(columns)] + [None] * (len(columns) - len(row.cells)))
-
-
-def _fixed_cells(row: _GridRow, names: tuple[str, ...], where: str) -> list[_Cell]:
-    """The row's cells under the leading columns `names`: each present and each its own cell."""
-    cells = row.cells[: len(names)]
-    for name, cell in zip(names, cells, strict=True):
-        if cell is None:
-            raise ParseError(
-                f"{where}: the {name} cell is missing; expected {' | '.join(names)} and then the rest"
-            )
-    distinct = [c for c in cells if c is not None]
-    following = row.cells[len(names)] if len(row.cells) > len(names) else None
-    for i, cell in enumerate(distinct):
-        after = distinct[i + 1] if i + 1 < len(distinct) else following
-        if cell is after:
-            nxt = names[i + 1] if i + 1 < len(names) else "next"
-            raise ParseError(
-                f"{where}: one cell spans the {names[i]} and {nxt} columns; each needs its own cell"
-            )
-    return distinct
-
-
 def _logical_lines(texts: list[str], each_line_an_item: bool) -> list[str]:
     """Rejoin fragments: a numbered fragment (1., or the next number) starts a line; others continue one.
 
@@ -387,129 +311,239 @@ def _items(cell: _Cell) -> list[str]:
     return [item for item in cell_items("\n".join(_logical_lines(fragments, each_line_an_item=True))) if item]
 
 
-def _to_cell(cell: _Cell) -> Cell:
-    return Cell(_cell_text(cell), *cell.span)
 
 
-def _is_unit(name: str) -> bool:
-    return is_unit_line(name) or name.endswith(UNIT_SUFFIXES)
+def _flatten(table: _Table) -> list[SourceLine]:
+    """A layout table's text as lines: a row of one-line cells is one line, other cells keep their lines."""
+    out: list[SourceLine] = []
+    for row in table.rows:
+        cells = [c for c in row.cells if c.lines]
+        if cells and all(len(c.lines) == 1 for c in cells):
+            out.append(SourceLine(no=cells[0].lines[0].no, text=" ".join(c.lines[0].text for c in cells)))
+        else:
+            out += [ln for c in cells for ln in c.lines]
+    return out
 
 
-def parse_task_grid(tables: list[_Table]) -> list[Task]:
-    """Attachment 1: one Task per row; 序號/工作名稱 usually span a group's rows."""
-    tasks: list[Task] = []
+def _is_label(text: str) -> bool:
+    folded = re.sub(r"\s+", "", text)
+    return bool(folded) and len(folded) <= 16 and (
+        role_of(folded) is not None or period_of(folded) is not None or parent_kind(folded) is not None
+        or is_place(folded)
+    )
+
+
+def _is_header_row(cells: list[_Cell]) -> bool:
+    """A row of column labels: no row number, and at least half its cells are labels of this field."""
+    texts = [_label(c) for c in cells if c.lines]
+    if not texts or any(t.isdigit() for t in texts):
+        return False
+    return sum(1 for t in texts if _is_label(t)) * 2 >= len(texts)
+
+
+def _is_data_table(table: _Table) -> bool:
+    """A table outside any attachment is data when its first row names at least two table columns."""
+    if not table.rows:
+        return False
+    first = [c for c in table.rows[0].cells if c.lines]
+    known = sum(1 for c in first if role_of(_label(c)) or parent_kind(_label(c)) or period_of(_label(c)))
+    return known >= 2 and _is_header_row(first)
+
+
+def _distinct(cells: list[_Cell | None]) -> list[_Cell]:
+    out: list[_Cell] = []
+    for c in cells:
+        if c is not None and not any(c is x for x in out):
+            out.append(c)
+    return out
+
+
+def _layout(grid: list[_GridRow]) -> tuple[Layout, int] | None:
+    """The layout named by the grid's header rows, and how many rows the header takes."""
+    k = 0
+    while k < min(len(grid), MAX_HEADER_ROWS) and _is_header_row(_distinct(grid[k].cells)):
+        k += 1
+    if not k:
+        return None
+    width = len(grid[0].cells)
+    labels, parents = [], []
+    for col in range(width):
+        leaf = grid[k - 1].cells[col]
+        parent = next(
+            (grid[r].cells[col] for r in range(k - 1) if grid[r].cells[col] is not None and grid[r].cells[col] is not leaf),
+            None,
+        )
+        labels.append(_label(leaf))
+        parents.append(_label(parent) if parent is not None else None)
+    return classify(labels, parents), k
+
+
+def _cell_map(row: _GridRow, layout: Layout, role: str) -> _Cell | None:
+    i = layout.index(role)
+    return row.cells[i] if i is not None and i < len(row.cells) else None
+
+
+def _responsible(cell: _Cell | None) -> list[SourceLine]:
+    """Responsible bodies one per fragment, whether the cell breaks lines or separates them with 、."""
+    if cell is None:
+        return []
+    out: list[SourceLine] = []
+    for ln in cell.lines:
+        out += [SourceLine(no=ln.no, text=part) for part in UNIT_SPLIT.split(ln.text) if part]
+    return out
+
+
+def _extras(row: _GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Lines]]:
+    """Cells of the columns that are neither structure nor units (完成时限, 配合单位, 备注 …), by label."""
+    extra: dict[str, str] = {}
+    spans: dict[str, Lines] = {}
+    for i, role in enumerate(layout.roles):
+        if role in ("deadline", "cooperating", "note", "extra", "total") and i < len(row.cells):
+            cell = row.cells[i]
+            if cell is not None and cell.lines and layout.labels[i]:
+                extra[layout.labels[i]] = _cell_text(cell)
+                spans[layout.labels[i]] = cell.span
+    return extra, spans
+
+
+def _task_rows(rows: list[_GridRow], layout: Layout, table: int, read: TableRead) -> None:
     group_no, group, seq = 0, "", 0
-    for row in _body_rows(tables, TASK_HEADER, TASK_COLUMNS, "attachment 1"):
-        where = f"attachment 1, row at line {row.line}"
-        no_cell, name_cell, content_cell, unit_cell = _fixed_cells(row, TASK_COLUMNS[:4], where)
-        if not no_cell.flat.isdigit():
-            raise ParseError(f"{where}: expected a group number in 序號, found {no_cell.flat!r}")
-        number, title = int(no_cell.flat), name_cell.flat
-        if number == group_no + 1:
-            group_no, group, seq = number, title, 0
-        elif number != group_no or not tasks:
-            raise ParseError(f"{where}: 序號 {number} out of sequence after {group_no}")
-        elif title != group:
-            raise ParseError(f"{where}: group {number} repeated with a different title: {title}")
-        if not content_cell.lines:
-            raise ParseError(f"{where}: the 主要內容 cell is empty")
-        units = unit_cell.lines
-        if not units or not all(_is_unit(u) for u in join_units(units)):
-            raise ParseError(
-                f"{where}: expected responsible units (市…局, one per line) in the 責任單位 column, "
-                f"found {unit_cell.flat!r}; is a cell missing from this row?"
-            )
-        breakdown: list[_Cell] = []
-        for cell in row.cells[4:]:
-            if cell is not None and (not breakdown or cell is not breakdown[-1]):
-                breakdown.append(cell)
+    unit_cols = layout.columns("units")
+    for row in rows:
+        content = _cell_map(row, layout, "content") or _cell_map(row, layout, "group")
+        if content is None or not content.lines:
+            read.warnings.append((row.line, f"attachment {table}: a row with no 主要内容 cell; skipped"))
+            continue
+        no_cell, name_cell = _cell_map(row, layout, "seq"), _cell_map(row, layout, "group")
+        number_text = _label(no_cell) if no_cell is not None else ""
+        title = name_cell.flat if name_cell is not None and name_cell is not content else ""
+        if number_text.isdigit():
+            number = int(number_text)
+        elif title and title == group:
+            number = group_no
+        else:
+            number = group_no + 1
+        if number != group_no:
+            seq, group = 0, title
+        elif title:
+            group = title
+        group_no = number
         seq += 1
-        content = SourceLine(no=content_cell.span[0], text=_cell_text(content_cell))
-        tasks.append(task_from_cells(group_no, group, seq, content, units, [_to_cell(c) for c in breakdown]))
-    if not tasks:
-        raise ParseError("attachment 1: the table has a header but no task rows")
-    return tasks
+        breakdown = _distinct([row.cells[c] for c in unit_cols if c < len(row.cells)])
+        cells = [Cell(_cell_text(c), *c.span) for c in breakdown if c.lines]
+        head = SourceLine(no=content.span[0], text=_cell_text(content))
+        task = task_from_cells(group_no, group, seq, head, _responsible(_cell_map(row, layout, "responsible")),
+                               cells, layout.units, table)
+        task.extra, spans = _extras(row, layout)
+        task.cell_lines.update(spans)
+        task.lines = (task.lines[0], max(c.span[1] for c in row.cells if c is not None))
+        read.tasks.append(task)
 
 
-def parse_reform_grid(tables: list[_Table]) -> list[Reform]:
-    """Attachment 2: one Reform per row; 轄市(區) may span a district's rows."""
-    reforms: list[Reform] = []
-    for row in _body_rows(tables, REFORM_HEADER, REFORM_COLUMNS, "attachment 2"):
-        where = f"attachment 2, row at line {row.line}"
-        no_cell, district_cell, item_cell, target_cell = _fixed_cells(row, REFORM_COLUMNS[:4], where)
-        quarters = row.cells[4:]
-        if any(c is None for c in quarters) or target_cell in quarters:
-            raise ParseError(
-                f"{where}: expected 任務目標 and four quarter cells {' | '.join(REFORM_COLUMNS[4:])}"
-            )
-        no = len(reforms) + 1
-        if not no_cell.flat.isdigit() or int(no_cell.flat) != no:
-            raise ParseError(f"{where}: expected row number {no} in 序號, found {no_cell.flat!r}")
-        if district_cell.flat not in DISTRICTS:
-            raise ParseError(
-                f"{where}: expected a district ({'、'.join(DISTRICTS)}), found {district_cell.flat!r}"
-            )
-        if not item_cell.lines:
-            raise ParseError(f"{where}: the 改革事項 cell is empty")
-        cells = dict(zip(QUARTERS, quarters, strict=True))
-        reforms.append(
+def _milestone_rows(rows: list[_GridRow], layout: Layout, table: int, read: TableRead) -> None:
+    period_cols = layout.columns("period")
+    for row in rows:
+        item = _cell_map(row, layout, "item") or _cell_map(row, layout, "content") or _cell_map(row, layout, "group")
+        unit = _cell_map(row, layout, "unit") or _cell_map(row, layout, "responsible")
+        if item is None or not item.lines:
+            read.warnings.append((row.line, f"attachment {table}: a milestone row with no item cell; skipped"))
+            continue
+        no_cell = _cell_map(row, layout, "seq")
+        no = int(_label(no_cell)) if no_cell is not None and _label(no_cell).isdigit() else len(read.reforms) + 1
+        target = _cell_map(row, layout, "target")
+        steps = {p.code: row.cells[c] for p, c in zip(layout.periods, period_cols, strict=True) if c < len(row.cells)}
+        extra, spans = _extras(row, layout)
+        rid = f"reform-{no}" if table == 2 else f"reform{table}-{no}"
+        if any(r.id == rid for r in read.reforms):
+            rid += f"-{len(read.reforms) + 1}"
+        read.reforms.append(
             Reform(
-                id=f"reform-{no}",
-                no=no,
-                district=district_cell.flat,
-                item=item_cell.flat,
-                targets=_items(target_cell),
-                milestones={q: _items(c) for q, c in cells.items() if c is not None},
-                lines=(no_cell.span[0], max(c.span[1] for c in row.cells if c is not None)),
-                cell_lines={
-                    "item": item_cell.span,
-                    "target": target_cell.span,
-                    **{q: c.span for q, c in cells.items() if c is not None},
-                },
+                id=rid, no=no, district=unit.flat if unit is not None else "", item=item.flat,
+                targets=_items(target) if target is not None else [],
+                milestones={code: (_items(c) if c is not None and c is not target else []) for code, c in steps.items()},
+                lines=((no_cell or item).span[0], max(c.span[1] for c in row.cells if c is not None)),
+                cell_lines={"item": item.span, **({"target": target.span} if target is not None else {}),
+                            **{code: c.span for code, c in steps.items() if c is not None}, **spans},
+                extra=extra, table=table,
             )
         )
-    if not reforms:
-        raise ParseError("attachment 2: the table has a header but no reform rows")
-    return reforms
 
 
-def build_plan_from_html(raw: str, source_name: str = "") -> Plan:
+def _generic_rows(rows: list[_GridRow], layout: Layout, read: TableRead) -> None:
+    for row in rows:
+        cells = {}
+        for label, cell in zip(layout.labels, row.cells, strict=False):
+            if cell is not None and cell.lines:
+                cells[label or f"列{len(cells) + 1}"] = _cell_text(cell)
+        if cells:
+            read.rows.append((cells, (row.line, max(c.span[1] for c in row.cells if c is not None))))
+
+
+def read_grid_tables(tables: list[_Table], table: int) -> TableRead:
+    """One attachment's tables (a page break may split one into several) read by their header."""
+    layout: Layout | None = None
+    body: list[_GridRow] = []
+    for t in tables:
+        grid = _grid(t, f"attachment {table}")
+        found = _layout(grid)
+        if found is not None:
+            if layout is None:
+                layout = found[0]
+            grid = grid[found[1] :]
+        elif layout is None:
+            raise ParseError(f"attachment {table}, table at line {t.line}: no column header row found")
+        body += [row for row in grid if not _is_header_row(_distinct(row.cells))]
+    assert layout is not None
+    read = TableRead(layout=layout)
+    kind = layout.kind
+    if kind == "task":
+        _task_rows(body, layout, table, read)
+    elif kind == "milestone":
+        _milestone_rows(body, layout, table, read)
+    else:
+        _generic_rows(body, layout, read)
+    return read
+
+
+def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, list[str]] | None = None) -> Plan:
     """The reconstructed plan of an HTML page: same cleaning, body parser and cell rules as the text path."""
     parser = _PageParser()
     parser.feed(raw)
     parser.close()
     lines, report = _clean(parser.lines, parser.tables)
     body = parse_body(lines)
-    for needed in (1, 2):
-        if needed not in body.attachments:
-            raise ParseError(
-                f"attachment {needed} is missing from the page (expected a line 附件{needed} and a table)"
-            )
-        marker = next(
-            ln.no for ln in lines if (m := ATTACHMENT_MARK.match(ln.text)) and int(m.group(1)) == needed
-        )
-        if not any(t.attachment == needed for t in parser.tables):
-            raise ParseError(
-                f"attachment {needed} (附件{needed} at line {marker}): expected a <table> after its title"
-            )
-        for ln in body.attachments[needed]:
-            report.removed.append(
-                RemovedLine(
-                    line=ln.no,
-                    text=ln.text,
-                    reason=f"outside table: text in attachment {needed} not in its table",
+    marked = {b.no for b in body.attachments}
+    numbers: list[int] = []
+    for t in parser.tables:
+        if t.attachment is None or t.attachment not in marked:
+            t.attachment = max([*marked, *numbers, 0]) + 1 if t.attachment is None else t.attachment
+        if t.attachment not in numbers:
+            numbers.append(t.attachment)
+    assembly = Assembly()
+    titles = {b.no: b.title for b in body.attachments}
+    for no in numbers:
+        tables = [t for t in parser.tables if t.attachment == no]
+        try:
+            read = read_grid_tables(tables, no)
+        except ParseError as exc:
+            assembly.warnings.append(ReaderWarning(line=tables[0].line, message=f"{exc}; its text is kept"))
+            text = [ln for t in tables for ln in _flatten(t)]
+            if text:
+                assembly.text_sections.append(text_section(no, titles.get(no, ""), text))
+            continue
+        assembly.warnings += [ReaderWarning(line=ln, message=msg) for ln, msg in read.warnings]
+        span = (tables[0].line, max((c.span[1] for t in tables for r in t.rows for c in r.cells), default=tables[0].line))
+        assembly.read.append((no, titles.get(no, ""), read, span))
+    for block in body.attachments:
+        if block.no in numbers:
+            for ln in block.lines:
+                report.removed.append(
+                    RemovedLine(line=ln.no, text=ln.text, reason=f"outside table: text in attachment {block.no} not in its table")
                 )
-            )
+    untabled = read_blocks([b for b in body.attachments if b.no not in numbers])
+    assembly.read += untabled.read
+    assembly.text_sections += untabled.text_sections
+    assembly.warnings += untabled.warnings
     report.removed.sort(key=lambda r: r.line)
     report.suspect.sort(key=lambda s: s.line)
-    plan = Plan(
-        metadata=body.metadata,
-        sections=body.sections,
-        tasks=parse_task_grid([t for t in parser.tables if t.attachment == 1]),
-        reforms=parse_reform_grid([t for t in parser.tables if t.attachment == 2]),
-        cleaning=report,
-        source_name=source_name,
-        source_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
-    )
-    plan.findings = audit(plan)
-    return plan
+    return assemble(body, assembly, report, raw, source_name, aliases)

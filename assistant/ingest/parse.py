@@ -1,172 +1,227 @@
-"""Parse cleaned lines into metadata, the notice and the body's section tree, and find the tables."""
+"""Cleaned lines → header metadata, the notice, the body's section tree and the attachment blocks.
+
+Every part is optional: a page may have no header block, no notice (a body-only plan), no attachments.
+What the reader recognises is field-wide (header field names, 关于印发《…》的通知, 附件N markers,
+signature lines); what it cannot place is kept as body text and reported as a warning.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from assistant.errors import ParseError
-from assistant.models import Section, SourceLine
+from assistant.ingest.header import CN_DATE, iso_date, parse_header_line
+from assistant.ingest.structure import heading_of, section_tree
+from assistant.models import ReaderWarning, Section, SourceLine
+from assistant.text import to_simplified
 
-META_KEYS: dict[str, str] = {
-    "信息名稱": "title",
-    "索引號": "index_no",
-    "法定主動公開分類": "category",
-    "公開方式": "disclosure",
-    "文件編號": "doc_number",
-    "發布機構": "publisher",
-    "生成日期": "generated",
-    "公開日期": "published",
-    "廢止日期": "expiry",
-    "內容概述": "summary",
-}
-META_KEY = re.compile(
-    r"(" + "|".join(r"\s*".join(map(re.escape, k)) for k in META_KEYS) + r")\s*[:：]\s*"
-)
-CN_NUMERALS = "一二三四五六七八九十"
-CHAPTER = re.compile(rf"^([{CN_NUMERALS}]+)、(.+)$")
-SUBSECTION = re.compile(rf"^[(（]([{CN_NUMERALS}]+)[)）](.+?)。")
-NOTICE_TITLE = re.compile(r"^關[于於]印發《(.+)》的通知$")
-CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
-ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-ATTACHMENT_LIST = re.compile(r"^附件\s*[:：]")
-ATTACHMENT_MARK = re.compile(r"^附件\s*(\d+)$")
+NOTICE_TITLE = re.compile(r"^关于(?:印发|印送|下发|转发)?.*?《(.+?)》.*的通知$|^关于(.+)的通知$")
+PLAN_TITLE = re.compile(r"(要点|计划|方案|安排|规划|意见|任务|清单|举措)$")
+ATTACHMENT_LIST = re.compile(r"^附件\s*[:：]\s*\S")
+LISTED_ATTACHMENT = re.compile(r"^(?:附件\s*[:：]\s*)?(\d{1,2})\s*[.．、]\s*(\S.{1,80})$")
+ATTACHMENT_MARK = re.compile(r"^附\s*件\s*(\d{1,2})?\s*(?:[:：、.．]\s*(?!\d{1,2}\s*[.．、])(.{2,80}))?$")
+SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公室|辦公室|厅|廳|中心|处|處|站)$")
+SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
+NOTICE_SEARCH_LINES = 80
 
 
 @dataclass(frozen=True)
+class AttachmentBlock:
+    """The lines of one attachment after its marker: a title line, then its table (or text)."""
+
+    no: int
+    title: str
+    marker_line: int
+    lines: list[SourceLine]
+
+
+@dataclass
 class ParsedBody:
-    """Everything before the attachment tables, plus the line ranges of the two tables."""
+    """Everything the text lines say outside the attachment tables, and those tables' lines."""
 
     metadata: dict[str, str]
     sections: list[Section]
-    attachments: dict[int, list[SourceLine]]
+    attachments: list[AttachmentBlock]
+    warnings: list[ReaderWarning] = field(default_factory=list)
 
 
-def cn_number(text: str) -> int:
-    """一..十九 as an int; the plan never numbers past that."""
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + CN_NUMERALS.index(text[1]) + 1
-    if text.endswith("十"):
-        return (CN_NUMERALS.index(text[0]) + 1) * 10
-    return CN_NUMERALS.index(text) + 1
-
-
-def iso_date(text: str) -> str | None:
-    """2025-3-18 or 2025年3月18日 as 2025-03-18."""
-    m = ISO_DATE.search(text) or CN_DATE.search(text)
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
-
-
-def parse_metadata_line(text: str) -> dict[str, str]:
-    """Key:value pairs of the page's header block; several can share a line."""
-    found = list(META_KEY.finditer(text))
-    out: dict[str, str] = {}
-    for i, m in enumerate(found):
-        key = META_KEYS[re.sub(r"\s+", "", m.group(1))]
-        end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        value = text[m.end() : end].strip()
-        out[key] = iso_date(value) or value if key in ("generated", "published") else value
-    return out
-
-
-def _norm(text: str) -> str:
-    """Compare titles across the scripts the page mixes (要点 in the notice, 要點 in the heading)."""
-    return text.replace("點", "点").replace("關", "关").strip()
-
-
-def parse_body(lines: list[SourceLine]) -> ParsedBody:
-    """Walk the cleaned lines once: header block, notice, preamble, chapters, attachment tables."""
-    metadata: dict[str, str] = {}
-    sections: list[Section] = []
-    i, n = 0, len(lines)
-    while i < n and META_KEY.match(lines[i].text):
-        metadata.update(parse_metadata_line(lines[i].text))
-        i += 1
-    if "doc_number" not in metadata:
-        raise ParseError("no header block with 文件編號 found at the top of the page")
-    if i >= n or not NOTICE_TITLE.match(lines[i].text):
-        raise ParseError(f"line {lines[i].no if i < n else '?'}: expected the notice title 關于印發《…》的通知")
-    plan_title = NOTICE_TITLE.match(lines[i].text).group(1)  # type: ignore[union-attr]
-    start = i
-    while i < n and _norm(lines[i].text) != _norm(plan_title):
-        i += 1
-    if i >= n:
-        raise ParseError(f"the plan heading {plan_title} never follows the notice")
-    notice = lines[start:i]
-    sections.append(_section("sec-notice", [notice[0].text], "notice", notice[0].text, notice))
-    for ln in notice:
-        if (d := CN_DATE.fullmatch(ln.text)) and "signed" not in metadata:
-            metadata["signed"] = iso_date(d.group(0)) or ""
-        elif ln.text.endswith(":") or ln.text.endswith("："):
-            metadata["addressees"] = ln.text.rstrip(":：")
-        elif ln.text.endswith(("局", "會")) and len(ln.text) <= 12:
-            metadata["issuer"] = ln.text
-    heading = lines[i]
-    metadata["plan_title"] = heading.text
-    i += 1
-    pre_start = i
-    while i < n and not CHAPTER.match(lines[i].text):
-        i += 1
-    if i > pre_start:
-        sections.append(
-            _section("sec-preamble", [heading.text], "preamble", heading.text, lines[pre_start:i])
-        )
-    chapter_path: list[str] = []
-    chapter_no = 0
-    while i < n and not ATTACHMENT_LIST.match(lines[i].text):
-        ln = lines[i]
-        if m := CHAPTER.match(ln.text):
-            chapter_no = cn_number(m.group(1))
-            chapter_path = [heading.text, ln.text]
-            sections.append(_section(f"sec-{chapter_no}", chapter_path, "chapter", m.group(2), [ln]))
-            i += 1
-            continue
-        if (m := SUBSECTION.match(ln.text)) and chapter_no:
-            j = i + 1
-            while j < n and not (
-                SUBSECTION.match(lines[j].text) or CHAPTER.match(lines[j].text) or ATTACHMENT_LIST.match(lines[j].text)
-            ):
-                j += 1
-            sub_no = cn_number(m.group(1))
-            label = ln.text[: m.end(2)]
-            sections.append(
-                _section(f"sec-{chapter_no}-{sub_no}", [*chapter_path, label], "subsection", m.group(2), lines[i:j])
-            )
-            i = j
-            continue
-        raise ParseError(f"line {ln.no}: text outside any chapter or subsection: {ln.text[:30]}")
-    att_start = i
-    while i < n and not ATTACHMENT_MARK.match(lines[i].text):
-        i += 1
-    if att_start < i:
-        sections.append(
-            _section("sec-attachments", ["附件"], "attachment-list", "附件", lines[att_start:i])
-        )
-    attachments: dict[int, list[SourceLine]] = {}
-    while i < n:
-        m = ATTACHMENT_MARK.match(lines[i].text)
-        if not m:
-            raise ParseError(f"line {lines[i].no}: expected an attachment marker 附件N")
-        j = i + 1
-        while j < n and not ATTACHMENT_MARK.match(lines[j].text):
-            j += 1
-        block = lines[i + 1 : j]
-        if not block:
-            raise ParseError(f"line {lines[i].no}: attachment {m.group(1)} is empty")
-        metadata[f"attachment_{m.group(1)}_title"] = block[0].text
-        attachments[int(m.group(1))] = block[1:]
-        i = j
-    return ParsedBody(metadata=metadata, sections=sections, attachments=attachments)
+def norm_title(text: str) -> str:
+    """Compare titles across the scripts a page mixes (要点 in the notice, 要點 in the heading)."""
+    return re.sub(r"\s+", "", to_simplified(text)).strip("《》")
 
 
 def _section(sid: str, path: list[str], kind: str, heading: str, lines: list[SourceLine]) -> Section:
     return Section(
-        id=sid,
-        path=path,
-        kind=kind,
-        heading=heading,
-        text="\n".join(ln.text for ln in lines),
+        id=sid, path=path, kind=kind, heading=heading, text="\n".join(ln.text for ln in lines),
         lines=(lines[0].no, lines[-1].no),
     )
+
+
+def _is_standalone_title(text: str) -> bool:
+    simple = to_simplified(text)
+    return len(simple) <= 50 and not re.search(r"[。；;，,：:]", simple) and bool(PLAN_TITLE.search(simple))
+
+
+def _notice_title(text: str) -> str | None:
+    """The plan title a notice line announces, or None when the line is not a notice title."""
+    m = NOTICE_TITLE.match(to_simplified(text))
+    if not m:
+        return None
+    quoted = re.search(r"《(.+?)》", text)
+    return quoted.group(1) if quoted else text
+
+
+def _read_notice(lines: list[SourceLine], metadata: dict[str, str]) -> None:
+    """Addressees, issuer and signing date from the notice's own lines."""
+    for ln in lines:
+        if (d := CN_DATE.fullmatch(ln.text)) and "signed" not in metadata:
+            metadata["signed"] = iso_date(d.group(0)) or ""
+        elif ln.text.endswith((":", "：")) and "addressees" not in metadata:
+            metadata["addressees"] = ln.text.rstrip(":：")
+        elif SIGNATURE_BODY.search(ln.text) and len(ln.text) <= 20 and not heading_of(ln.text):
+            metadata["issuer"] = ln.text
+
+
+def _notice_end(lines: list[SourceLine], start: int, stop: int) -> int:
+    """Where a notice with no repeated plan title ends: after its date line (and a （此件公开发布） note)."""
+    for i in range(start + 1, stop):
+        if CN_DATE.fullmatch(lines[i].text):
+            j = i + 1
+            if j < stop and SIGNATURE_NOTE.match(lines[j].text):
+                j += 1
+            return j
+    return start + 1
+
+
+def _trailing_signature(lines: list[SourceLine]) -> int:
+    """Index where a body's closing signature (issuer line, date line) starts, or len(lines)."""
+    n = len(lines)
+    k = n
+    if k and SIGNATURE_NOTE.match(lines[k - 1].text):
+        k -= 1
+    if k and CN_DATE.fullmatch(lines[k - 1].text):
+        k -= 1
+        if k and SIGNATURE_BODY.search(lines[k - 1].text) and len(lines[k - 1].text) <= 20:
+            k -= 1
+        return k
+    return n
+
+
+def parse_body(lines: list[SourceLine]) -> ParsedBody:
+    """Walk the cleaned lines once: header block, notice, preamble, body sections, attachments."""
+    metadata: dict[str, str] = {}
+    sections: list[Section] = []
+    warnings: list[ReaderWarning] = []
+    n = len(lines)
+    # The notice: 关于印发《…》的通知, somewhere near the top; header fields and stray page text before it.
+    notice_at = next((k for k in range(min(n, NOTICE_SEARCH_LINES)) if _notice_title(lines[k].text)), None)
+    top_end = 0
+    zone = notice_at if notice_at is not None else min(n, NOTICE_SEARCH_LINES)
+    stray: list[SourceLine] = []
+    for k in range(zone):
+        fields = parse_header_line(lines[k].text)
+        if fields:
+            for key, value in fields.items():
+                metadata.setdefault(key, value)
+            top_end = k + 1
+        elif notice_at is not None:
+            stray.append(lines[k])
+    plan_title = ""
+    body_start = top_end
+    if notice_at is not None:
+        plan_title = _notice_title(lines[notice_at].text) or ""
+        heading_at = next(
+            (k for k in range(notice_at + 1, n) if norm_title(lines[k].text) == norm_title(plan_title)), None
+        )
+        notice_stop = heading_at if heading_at is not None else _notice_end(lines, notice_at, n)
+        notice = lines[notice_at:notice_stop]
+        sections.append(_section("sec-notice", [notice[0].text], "notice", notice[0].text, notice))
+        _read_notice(notice, metadata)
+        if heading_at is not None:
+            plan_title = lines[heading_at].text
+            body_start = heading_at + 1
+        else:
+            body_start = notice_stop
+        for ln in stray:
+            warnings.append(ReaderWarning(line=ln.no, message=f"text before the notice kept out of the plan: {ln.text[:40]}"))
+    else:
+        title_at = next(
+            (k for k in range(top_end, min(n, top_end + NOTICE_SEARCH_LINES))
+             if _is_standalone_title(lines[k].text) and not heading_of(lines[k].text)),
+            None,
+        )
+        if title_at is not None and all(not heading_of(x.text) for x in lines[top_end:title_at]):
+            plan_title = lines[title_at].text
+            body_start = title_at + 1
+        elif metadata.get("title"):
+            plan_title = metadata["title"]
+    if plan_title:
+        metadata["plan_title"] = plan_title
+    # The body runs to the attachment list or the first attachment marker.
+    body_end = next(
+        (k for k in range(body_start, n) if ATTACHMENT_LIST.match(lines[k].text) or ATTACHMENT_MARK.match(lines[k].text)),
+        n,
+    )
+    body_lines = lines[body_start:body_end]
+    sign_at = _trailing_signature(body_lines)
+    signature = body_lines[sign_at:]
+    body_lines = body_lines[:sign_at]
+    tree, preamble = section_tree(plan_title, body_lines)
+    if preamble:
+        root = [plan_title] if plan_title else []
+        sections.append(_section("sec-preamble", root, "preamble", plan_title, preamble))
+    sections += tree
+    if signature:
+        sections.append(_section("sec-signature", ["落款"], "signature", "落款", signature))
+        _read_notice(signature, metadata)
+    attachments = _attachments(lines, body_end, metadata, sections, warnings)
+    if not tree and not attachments:
+        from assistant.errors import ParseError
+
+        raise ParseError(
+            "nothing on the page reads as a plan: no numbered headings (一、 …, （一） …, 1. …) and no attachment "
+            "tables; is this the plan's page?"
+        )
+    return ParsedBody(metadata=metadata, sections=sections, attachments=attachments, warnings=warnings)
+
+
+def _attachments(
+    lines: list[SourceLine], i: int, metadata: dict[str, str], sections: list[Section],
+    warnings: list[ReaderWarning],
+) -> list[AttachmentBlock]:
+    """The attachment list (附件：1. … 2. …) as a section, then one block per 附件N marker."""
+    n = len(lines)
+    att_start = i
+    while i < n and not ATTACHMENT_MARK.match(lines[i].text):
+        i += 1
+    listed: dict[int, str] = {}
+    if att_start < i:
+        sections.append(_section("sec-attachments", ["附件"], "attachment-list", "附件", lines[att_start:i]))
+        for ln in lines[att_start:i]:
+            m = LISTED_ATTACHMENT.match(ln.text)
+            if m:
+                listed[int(m.group(1))] = m.group(2).strip()
+    blocks: list[AttachmentBlock] = []
+    while i < n:
+        m = ATTACHMENT_MARK.match(lines[i].text)
+        assert m is not None
+        j = i + 1
+        while j < n and not ATTACHMENT_MARK.match(lines[j].text):
+            j += 1
+        no = int(m.group(1)) if m.group(1) else len(blocks) + 1
+        rest = lines[i + 1 : j]
+        title = m.group(2) or ""
+        if not title and rest:
+            title, rest = rest[0].text, rest[1:]
+        metadata[f"attachment_{no}_title"] = title
+        blocks.append(AttachmentBlock(no=no, title=title, marker_line=lines[i].no, lines=rest))
+        i = j
+    found = {b.no for b in blocks}
+    for no, title in listed.items():
+        if no not in found:
+            warnings.append(ReaderWarning(
+                line=lines[att_start].no,
+                message=f"the attachment list names attachment {no} ({title[:40]}) but the page does not contain "
+                        "it: the page may be cut short, or the attachment is a separate download",
+            ))
+    return blocks

@@ -1,70 +1,176 @@
-"""Raw document → Plan: clean, parse, rebuild tables, audit. Pure: reads nothing but its argument."""
+"""Raw page → Plan: clean, parse, read tables by their headers, derive units, audit.
+
+Pure: reads nothing but its argument. Whatever a table reader cannot understand is kept as body text
+(a section the assistant can search and cite) and reported as a warning with its line number, so one odd
+table never stops an ingest.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
 from assistant.ingest.clean import clean
-from assistant.ingest.parse import parse_body
-from assistant.ingest.tables import parse_reform_table, parse_task_table
-from assistant.models import Plan
+from assistant.ingest.columns import Layout
+from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
+from assistant.ingest.profile import build_profile
+from assistant.ingest.tables import TableRead, read_text_table
+from assistant.models import CleanReport, GenericRow, Period, Plan, ReaderWarning, Section, SourceLine, TableInfo
 
 
-def build_plan(raw: str, source_name: str = "") -> Plan:
-    """The reconstructed plan of a flattened-text page."""
-    cleaned = clean(raw)
-    body = parse_body(cleaned.lines)
-    for needed in (1, 2):
-        if needed not in body.attachments:
-            raise ParseError(f"attachment {needed} is missing from the page")
+@dataclass
+class Assembly:
+    """Records gathered from a page's tables, in page order."""
+
+    read: list[tuple[int, str, TableRead, tuple[int, int]]] = field(default_factory=list)
+    text_sections: list[Section] = field(default_factory=list)
+    warnings: list[ReaderWarning] = field(default_factory=list)
+
+
+def text_section(no: int, title: str, lines: list[SourceLine]) -> Section:
+    """An attachment the reader could not read as a table, kept as searchable text."""
+    return Section(
+        id=f"sec-att{no}", path=[f"附件{no}", title] if title else [f"附件{no}"], kind="subsection",
+        heading=title or f"附件{no}", text="\n".join(ln.text for ln in lines),
+        lines=(lines[0].no, lines[-1].no),
+    )
+
+
+def read_blocks(blocks: list[AttachmentBlock]) -> Assembly:
+    """Read every attachment block of a flattened page; unreadable ones become text sections."""
+    out = Assembly()
+    for block in blocks:
+        if not block.lines:
+            out.warnings.append(ReaderWarning(line=block.marker_line, message=f"attachment {block.no} has no content"))
+            continue
+        try:
+            read = read_text_table(block.lines, block.no)
+        except ParseError as exc:
+            out.warnings.append(ReaderWarning(line=block.marker_line, message=f"{exc}; kept as text"))
+            out.text_sections.append(text_section(block.no, block.title, block.lines))
+            continue
+        out.warnings += [ReaderWarning(line=ln, message=msg) for ln, msg in read.warnings]
+        if not (read.tasks or read.reforms or read.rows):
+            out.warnings.append(ReaderWarning(line=block.marker_line, message=f"attachment {block.no}: no rows read; kept as text"))
+            out.text_sections.append(text_section(block.no, block.title, block.lines))
+            continue
+        out.read.append((block.no, block.title, read, (block.lines[0].no, block.lines[-1].no)))
+    return out
+
+
+def _table_info(no: int, title: str, read: TableRead, lines: tuple[int, int]) -> TableInfo:
+    layout: Layout = read.layout
+    kind = "task" if read.tasks else "milestone" if read.reforms else "generic"
+    rows = [
+        GenericRow(id=f"table{no}-row{k}", cells=cells, lines=span)
+        for k, (cells, span) in enumerate(read.rows, start=1)
+    ]
+    return TableInfo(id=f"table{no}", kind=kind, attachment=no, title=title, columns=layout.labels, lines=lines, rows=rows)
+
+
+def assemble(
+    body: ParsedBody, assembly: Assembly, report: CleanReport, raw: str, source_name: str,
+    aliases: dict[str, list[str]] | None = None,
+) -> Plan:
+    """The Plan from a parsed body and its read tables: units and periods come from the tables."""
+    tasks = [t for _, _, r, _ in assembly.read for t in r.tasks]
+    reforms = [x for _, _, r, _ in assembly.read for x in r.reforms]
+    units: list[str] = []
+    for _, _, r, _ in assembly.read:
+        units += [u for u in r.layout.units if u not in units]
+    units += list(dict.fromkeys(x.district for x in reforms if x.district and x.district not in units))
+    periods: list[Period] = []
+    for _, _, r, _ in assembly.read:
+        if r.reforms and not periods:
+            periods = list(r.layout.periods)
     plan = Plan(
         metadata=body.metadata,
-        sections=body.sections,
-        tasks=parse_task_table(body.attachments[1]),
-        reforms=parse_reform_table(body.attachments[2]),
-        cleaning=cleaned.report,
+        sections=body.sections + assembly.text_sections,
+        tasks=tasks,
+        reforms=reforms,
+        cleaning=report,
         source_name=source_name,
         source_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        units=units,
+        periods=periods,
+        tables=[_table_info(no, title, r, span) for no, title, r, span in assembly.read],
+        warnings=sorted(body.warnings + assembly.warnings, key=lambda w: w.line),
     )
     plan.findings = audit(plan)
+    plan.profile = build_profile(plan, aliases)
     return plan
+
+
+def build_plan(raw: str, source_name: str = "", aliases: dict[str, list[str]] | None = None) -> Plan:
+    """The reconstructed plan of a flattened-text page."""
+    cleaned = clean(raw)
+    if not cleaned.lines:
+        raise ParseError("the page is empty once site chrome is removed; nothing reads as a plan")
+    body = parse_body(cleaned.lines)
+    return assemble(body, read_blocks(body.attachments), cleaned.report, raw, source_name, aliases)
 
 
 def read_plan(path: Path) -> Plan:
     """Read a .txt or .html page from disk and reconstruct the plan."""
     if not path.exists():
         raise InputError(f"{path} does not exist; pass the path of a .txt or .html plan page")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass the path of one .txt or .html plan page")
     suffix = path.suffix.lower()
+    if suffix not in (".txt", ".html", ".htm"):
+        raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt or .html")
     raw = decode(path.read_bytes(), path, html=suffix in (".html", ".htm"))
+    aliases = read_aliases(path)
     if suffix in (".html", ".htm"):
         from assistant.ingest.html import build_plan_from_html
 
-        return build_plan_from_html(raw, path.name)
-    if suffix != ".txt":
-        raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt or .html")
-    return build_plan(raw, path.name)
+        return build_plan_from_html(raw, path.name, aliases)
+    return build_plan(raw, path.name, aliases)
+
+
+def read_aliases(page: Path) -> dict[str, list[str]]:
+    """Optional names a page never spells out, from a sidecar `<page stem>.aliases.json` beside it.
+
+    `{"aliases": {"<unit or body as the page writes it>": ["other name", ...]}}` — e.g. the name a
+    district is also known by. Data about one page, kept with the page; absent for most pages.
+    """
+    sidecar = page.with_name(page.stem + ".aliases.json")
+    if not sidecar.exists():
+        return {}
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        return {str(k): [str(x) for x in v] for k, v in data.get("aliases", {}).items()}
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise InputError(f"{sidecar.name}: not a valid aliases file ({exc}); expected {{\"aliases\": {{name: [...]}}}}") from exc
 
 
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 
 
 def decode(data: bytes, path: Path, html: bool) -> str:
-    """UTF-8, or for HTML the page's declared charset (Chinese sites often serve GBK), else a clear error."""
+    """UTF-8 (with or without BOM); for HTML the declared charset (GB18030 when none); else a clear error."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        candidates: list[str] = []
         declared = CHARSET.search(data[:4096]) if html else None
         if declared:
             name = declared.group(1).decode("ascii").lower()
-            name = "gb18030" if name in ("gbk", "gb2312") else name
+            candidates.append("gb18030" if name in ("gbk", "gb2312", "gb_2312-80") else name)
+        elif html:
+            candidates.append("gb18030")  # an HTML page that declares nothing: the usual Chinese-site encoding
+        for name in dict.fromkeys(candidates):
             try:
                 return data.decode(name)
             except (LookupError, UnicodeDecodeError):
-                pass
+                continue
         raise InputError(
             f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 "
             "(or, for HTML, declare its charset in a <meta> tag)"

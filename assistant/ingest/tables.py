@@ -1,31 +1,33 @@
-"""Rebuild the two attachment tables from cell fragments of a flattened page (html.py reads real grids).
+"""Rebuild attachment tables from cell fragments of a flattened page (html.py reads real grids).
 
 The flattened scrape puts each HTML cell fragment on its own line: cells that wrapped in the page
 arrive as several lines, rows repeated after a page break arrive twice, and nothing marks where one
-column ends. The rules here use what the table itself guarantees: a 主要內容 sentence is always
-followed by its responsible units, a district breakdown has seven values, and numbered milestone
-items restart at 1 in every cell.
+column ends. The header lines come first (one label per line, a two-row header as the parent label
+then its children) and say what the columns are (see `columns.py`); the rules here use what such a
+table guarantees: a 主要内容 sentence is followed by its responsible bodies, a breakdown has one value
+per unit column, and numbered milestone items restart at 1 in every cell.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.errors import ParseError
-from assistant.models import DISTRICTS, QUARTERS, Lines, Reform, SourceLine, Task
+from assistant.ingest.columns import Layout, classify, parent_kind, period_of, role_of
+from assistant.models import Lines, Period, Reform, SourceLine, Task
 
-UNIT_LINE = re.compile(r"(市|各|先鋒)[\u4e00-\u9fff]{1,8}")
-UNIT_SUFFIXES = ("局", "會", "委", "聯", "隊", "位", "處", "站", "部", "院", "室", "辦", "所", "中心")
+UNIT_START = re.compile(r"^(市|区|區|县|縣|省|镇|鎮|各|街道|全市|全区|全區)")
+UNIT_SUFFIXES = ("局", "會", "会", "委", "聯", "联", "隊", "队", "位", "處", "处", "站", "部", "院", "室", "辦", "办",
+                 "所", "中心", "政府", "街道", "協會", "协会", "總會", "总会")
+CJK_NAME = re.compile(r"[\u4e00-\u9fff（）()]{1,14}")
 CJK_FRAGMENT = re.compile(r"[\u4e00-\u9fff]{1,4}")
 SHORT_TAIL = re.compile(r"[\u4e00-\u9fff]{1,3}")
 NUMBERED_ITEM = re.compile(r"^(\d+)\s*[.．、](?!\d)\s*")
-UNIT_VALUE = re.compile(r"(市本級|溧陽市|金壇區|武進區|新北區|天寧區|鐘樓區|經開區)\s*(\d+(?:\.\d+)?\s*[億萬]?元)")
-TASK_HEADER = ("序號", "工作名稱", "主要內容", "責任單位", "任務分解", *DISTRICTS)
-REFORM_HEADER = (
-    "序號", "轄市(區)", "改革事項", "任務目標", "實施方案和序時進度", "一季度", "二季度", "三季度", "四季度",
-)
+UNIT_AMOUNT = re.compile(r"^(.{2,12}?)\s*(\d+(?:\.\d+)?\s*[億亿萬万]?元)$")
+CITY_LEVEL = re.compile(r"(本級|本级)$")
+MAX_HEADER_LINES = 40
 
 
 @dataclass
@@ -45,17 +47,20 @@ class Cell:
         self.last = line.no
 
 
-def skip_header(lines: list[SourceLine], header: tuple[str, ...], where: str) -> int:
-    """Check the column header and return the index of the first body line."""
-    texts = [ln.text for ln in lines[: len(header)]]
-    if tuple(texts) != header:
-        raise ParseError(f"{where}: expected the column header {' | '.join(header)}, found {' | '.join(texts)}")
-    return len(header)
+@dataclass
+class TableRead:
+    """What one attachment's table yielded: records, the layout, and what could not be read."""
+
+    layout: Layout
+    tasks: list[Task] = field(default_factory=list)
+    reforms: list[Reform] = field(default_factory=list)
+    rows: list[tuple[dict[str, str], Lines]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def is_unit_line(text: str) -> bool:
-    """A 責任單位 fragment: a short name of a municipal body (市…局) or a collective (各…)."""
-    return UNIT_LINE.fullmatch(text) is not None
+    """A 责任单位 fragment: a short name of a body (市…局, 区…委, 各…) or one ending like a body's name."""
+    return CJK_NAME.fullmatch(text) is not None and (UNIT_START.match(text) is not None or text.endswith(UNIT_SUFFIXES))
 
 
 def numbered(text: str) -> int | None:
@@ -67,6 +72,20 @@ def numbered(text: str) -> int | None:
 def _continues_unit(prev: str, text: str) -> bool:
     """`支隊` after `市消防救援`: a short fragment completing a unit name that wrapped."""
     return is_unit_line(prev) and not prev.endswith(UNIT_SUFFIXES) and CJK_FRAGMENT.fullmatch(text) is not None
+
+
+def _starts_units(body: list[SourceLine], k: int) -> bool:
+    """Line k opens a 责任单位 cell: a body's name, or a short fragment the next line completes as one."""
+    text = body[k].text
+    if is_unit_line(text):
+        return True
+    return (
+        CJK_FRAGMENT.fullmatch(text) is not None
+        and k + 1 < len(body)
+        and body[k + 1].text.endswith(UNIT_SUFFIXES)
+        and CJK_NAME.fullmatch(body[k + 1].text) is not None
+        and len(text + body[k + 1].text) <= 10
+    )
 
 
 def join_units(fragments: list[SourceLine]) -> list[str]:
@@ -98,48 +117,62 @@ def _is_tail(prev: Cell, cell: Cell) -> bool:
 
 
 def _after_semicolon(prev: Cell, cell: Cell) -> bool:
-    """A clause that wrapped after a `;` inside one district's cell."""
+    """A clause that wrapped after a `;` inside one unit's cell."""
     return prev.text.endswith((";", "；")) and numbered(prev.text) is None and numbered(cell.text) is None
 
 
-def breakdown_cells(lines: list[SourceLine]) -> list[Cell]:
-    """Join wrapped fragments only while there are more fragments than districts.
+def breakdown_cells(lines: list[SourceLine], unit_count: int) -> list[Cell]:
+    """Join wrapped fragments only while there are more fragments than unit columns.
 
     Each pass undoes one kind of wrap (`4000`+`人次`, `20個`+`以上`, `…“平安邊界”`+`建設`, a clause
-    after `;`); a pass is kept only when it is needed, so a row that already has seven cells, or a
-    numbered city-wide list, is never re-joined.
+    after `;`); a pass is kept only when it is needed, so a row that already has one cell per unit, or
+    a numbered city-wide list, is never re-joined.
     """
     cells = [Cell(ln.text, ln.no, ln.no) for ln in lines]
     for joins in (_is_tail, _after_semicolon):
-        if len(cells) <= len(DISTRICTS):
+        if len(cells) <= unit_count:
             break
         cells = _merge_pass(cells, joins)
     return cells
 
 
+def unit_amounts(text: str, units: list[str]) -> dict[str, str]:
+    """Per-unit amounts written in one sentence (市本级5.78亿元,某市1.58亿元 …), by the plan's units."""
+    out: dict[str, str] = {}
+    for part in re.split(r"[,，、;；。\n]", text):
+        m = UNIT_AMOUNT.match(part.strip())
+        if m and (m.group(1) in units or CITY_LEVEL.search(m.group(1))):
+            out[m.group(1)] = m.group(2)
+    return out
+
+
 def task_from_cells(
-    group_no: int, group: str, seq: int, content: SourceLine, units: list[SourceLine], cells: list[Cell]
+    group_no: int, group: str, seq: int, content: SourceLine, units: list[SourceLine], cells: list[Cell],
+    unit_names: list[str], table: int = 1,
 ) -> Task:
-    """Classify a breakdown: seven district values, a city-wide text, or values that cannot be placed."""
+    """Classify a breakdown: one value per unit column, a city-wide text, or values that cannot be placed."""
     task = Task(
-        id=f"task-{group_no}-{seq}",
+        id=f"task-{group_no}-{seq}" if table == 1 else f"task{table}-{group_no}-{seq}",
         group_no=group_no,
         group=group,
         seq=seq,
         content=content.text,
         responsible=join_units(units),
-        lines=(content.no, cells[-1].last if cells else units[-1].no),
-        cell_lines={"content": (content.no, content.no), "responsible": (units[0].no, units[-1].no)},
+        lines=(content.no, cells[-1].last if cells else (units[-1].no if units else content.no)),
+        cell_lines={"content": (content.no, content.no)},
+        table=table,
     )
+    if units:
+        task.cell_lines["responsible"] = (units[0].no, units[-1].no)
     if not cells:
-        raise ParseError(f"attachment 1, line {content.no}: task has no breakdown")
-    if len(cells) == len(DISTRICTS):
-        task.districts = {d: c.text for d, c in zip(DISTRICTS, cells, strict=True)}
-        task.cell_lines.update({d: c.lines for d, c in zip(DISTRICTS, cells, strict=True)})
-    elif len(cells) == 1 or all(numbered(c.text) is not None for c in cells):
+        return task
+    if unit_names and len(cells) == len(unit_names):
+        task.districts = {d: c.text for d, c in zip(unit_names, cells, strict=True)}
+        task.cell_lines.update({d: c.lines for d, c in zip(unit_names, cells, strict=True)})
+    elif len(cells) == 1 or all(numbered(c.text) is not None for c in cells) or not unit_names:
         task.citywide = "\n".join(c.text for c in cells)
         task.cell_lines["citywide"] = (cells[0].first, cells[-1].last)
-        values = dict(UNIT_VALUE.findall(task.citywide))
+        values = unit_amounts(task.citywide, unit_names)
         if len(values) >= 2:
             task.unit_values = values
     else:
@@ -149,48 +182,99 @@ def task_from_cells(
     return task
 
 
-def parse_task_table(lines: list[SourceLine]) -> list[Task]:
-    """Attachment 1 from flattened lines (header included): one Task per sub-task row."""
-    body = lines[skip_header(lines, TASK_HEADER, "attachment 1") :]
+def split_header(lines: list[SourceLine]) -> tuple[list[str], list[str | None], int]:
+    """Leaf labels, each one's parent label, and the index of the first body line.
+
+    The header is the run of label lines before the first row number (`1`); a parent label (任务分解,
+    序时进度 …) covers the labels after it.
+    """
+    end = next((k for k, ln in enumerate(lines[:MAX_HEADER_LINES]) if ln.text == "1"), None)
+    if end is None:
+        end = 0
+        while end < min(len(lines), MAX_HEADER_LINES) and _is_label(lines[end].text):
+            end += 1
+    labels: list[str] = []
+    parents: list[str | None] = []
+    parent: str | None = None
+    for ln in lines[:end]:
+        if parent_kind(ln.text):
+            parent = ln.text
+            continue
+        labels.append(ln.text)
+        parents.append(parent)
+    return labels, parents, end
+
+
+def _is_label(text: str) -> bool:
+    return len(text) <= 12 and (role_of(text) is not None or period_of(text) is not None or parent_kind(text) is not None)
+
+
+def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
+    """One attachment's flattened table, read by the layout its header names."""
+    labels, parents, start = split_header(lines)
+    layout = classify(labels, parents)
+    body = lines[start:]
+    read = TableRead(layout=layout)
+    if not labels or not body:
+        raise ParseError(f"attachment {table}: no column header found (expected label lines such as 序号 | 主要内容)")
+    if layout.kind == "milestone":
+        read.reforms = parse_milestone_table(body, layout, table, read.warnings)
+    elif layout.kind == "task":
+        read.tasks = parse_task_table(body, layout, table, read.warnings)
+    else:
+        read.rows = generic_rows(body, layout, table, read.warnings)
+    return read
+
+
+TASK_ORDER = ("seq", "group", "content", "responsible")
+
+
+def parse_task_table(body: list[SourceLine], layout: Layout, table: int, warnings: list[tuple[int, str]]) -> list[Task]:
+    """A key-task table from flattened lines: one Task per sub-task row."""
+    lead = [r for r in layout.roles if r not in ("units", "total")]
+    if tuple(lead[:4]) != TASK_ORDER:
+        raise ParseError(
+            f"attachment {table}: a flattened task table must start 序号 | 工作名称 | 主要内容 | 责任单位, "
+            f"found {' | '.join(layout.labels)}"
+        )
+    if len(lead) > 4:
+        warnings.append((body[0].no, f"attachment {table}: columns {', '.join(layout.labels[len(layout.units) + 4:])} "
+                                     "cannot be told apart in flattened text; their cells stay in the breakdown"))
+    unit_names = layout.units
     n = len(body)
     content_idx = [
         k
         for k in range(n - 1)
-        if not is_unit_line(body[k].text)
-        and is_unit_line(body[k + 1].text)
+        if not _starts_units(body, k)
+        and not body[k].text.isdigit()
+        and _starts_units(body, k + 1)
         and not (k > 0 and _continues_unit(body[k - 1].text, body[k].text))
     ]
     if not content_idx:
-        raise ParseError("attachment 1: no task rows found (a task sentence followed by its responsible units)")
+        raise ParseError(f"attachment {table}: no task rows found (a task sentence followed by its responsible units)")
     tasks: list[Task] = []
-    group_no, group, seq = 0, "", 0
-    start = 0
+    group_no, group = _group_header(body[: content_idx[0]], 0, f"attachment {table} start")
+    seq = 0
     for pos, k in enumerate(content_idx):
-        # Lines before this content line: either the first group's number+title, or the previous
-        # task's breakdown possibly followed by a new group's number and title.
-        region = body[start:k] if pos == 0 else []
-        if pos == 0:
-            group_no, group = _group_header(region, 0, "attachment 1 start")
-            seq = 0
         j = k + 1
-        while j < n and (is_unit_line(body[j].text) or _continues_unit(body[j - 1].text, body[j].text)):
+        while j < n and (_starts_units(body, j) or _continues_unit(body[j - 1].text, body[j].text)):
             j += 1
         units = body[k + 1 : j]
         end = content_idx[pos + 1] if pos + 1 < len(content_idx) else n
         values = body[j:end]
         next_header = _find_group_header(values, group_no)
+        header_lines: list[SourceLine] = []
         if next_header is not None:
             values, header_lines = values[:next_header], values[next_header:]
-        else:
-            header_lines = []
         seq += 1
-        tasks.append(task_from_cells(group_no, group, seq, body[k], units, breakdown_cells(values)))
+        cells = breakdown_cells(values, len(unit_names))
+        tasks.append(task_from_cells(group_no, group, seq, body[k], units, cells, unit_names, table))
         if header_lines:
-            new_no, new_title = _group_header(header_lines, group_no, f"attachment 1, line {header_lines[0].no}")
+            new_no, new_title = _group_header(header_lines, group_no, f"attachment {table}, line {header_lines[0].no}")
             if new_no != group_no:
                 seq = 0
             elif new_title != group:
-                raise ParseError(f"attachment 1: group {new_no} repeated with a different title: {new_title}")
+                warnings.append((header_lines[0].no, f"attachment {table}: group {new_no} repeated with another title"))
             group_no, group = new_no, new_title
     return tasks
 
@@ -207,17 +291,17 @@ def _find_group_header(values: list[SourceLine], current: int) -> int | None:
 
 
 def _group_header(lines: list[SourceLine], current: int, where: str) -> tuple[int, str]:
-    """A group's number and its (possibly wrapped) 工作名稱."""
+    """A group's number and its (possibly wrapped) 工作名称."""
     if len(lines) < 2 or not lines[0].text.isdigit():
-        raise ParseError(f"{where}: expected a 序號 followed by a 工作名稱")
+        raise ParseError(f"{where}: expected a 序号 followed by a 工作名称")
     no = int(lines[0].text)
     if no not in (current, current + 1):
-        raise ParseError(f"{where}: 序號 {no} out of sequence after {current}")
+        raise ParseError(f"{where}: 序号 {no} out of sequence after {current}")
     return no, "".join(ln.text for ln in lines[1:])
 
 
 def split_numbered_cells(lines: list[SourceLine]) -> list[Cell]:
-    """Cells of a reform row: a numbered list restarts at 1 in each cell; an unnumbered line is a cell."""
+    """Cells of a milestone row: a numbered list restarts at 1 in each cell; an unnumbered line is a cell."""
     cells: list[Cell] = []
     last_no: int | None = None
     for ln in lines:
@@ -235,40 +319,82 @@ def cell_items(text: str) -> list[str]:
     return [NUMBERED_ITEM.sub("", part, count=1).strip() for part in text.split("\n")]
 
 
-def parse_reform_table(lines: list[SourceLine]) -> list[Reform]:
-    """Attachment 2 from flattened lines (header included): one Reform per row with Q1–Q4 items."""
-    body = lines[skip_header(lines, REFORM_HEADER, "attachment 2") :]
-    starts = [
-        k for k in range(len(body) - 1) if body[k].text.isdigit() and body[k + 1].text in DISTRICTS
-    ]
+def _is_unit_name(text: str) -> bool:
+    return 2 <= len(text) <= 14 and numbered(text) is None and not re.search(r"[，,。；;：:\d]", text)
+
+
+def parse_milestone_table(
+    body: list[SourceLine], layout: Layout, table: int, warnings: list[tuple[int, str]]
+) -> list[Reform]:
+    """A milestone table from flattened lines: 序号 | unit | item | [target] | one column per period."""
+    lead = [r for r in layout.roles if r != "period"]
+    if lead[:2] != ["seq", "unit"]:
+        raise ParseError(
+            f"attachment {table}: a flattened milestone table must start 序号 | unit, found {' | '.join(layout.labels)}"
+        )
+    periods: list[Period] = layout.periods
+    has_target = "target" in layout.roles
+    starts: list[int] = []
+    for k in range(len(body) - 1):
+        if body[k].text == str(len(starts) + 1) and _is_unit_name(body[k + 1].text):
+            starts.append(k)
     if not starts:
-        raise ParseError("attachment 2: no reform rows found (a 序號 followed by a district name)")
+        raise ParseError(f"attachment {table}: no milestone rows found (a 序号 followed by a unit name)")
     reforms: list[Reform] = []
+    data_count = len(periods) + (1 if has_target else 0)
     for pos, k in enumerate(starts):
         end = starts[pos + 1] if pos + 1 < len(starts) else len(body)
-        no, district = int(body[k].text), body[k + 1].text
-        if no != pos + 1:
-            raise ParseError(f"attachment 2, line {body[k].no}: row {no} out of sequence")
+        no, unit = int(body[k].text), body[k + 1].text
         cells = split_numbered_cells(body[k + 2 : end])
-        title_cells, data = cells[:-5], cells[-5:]
-        if not 1 <= len(title_cells) <= 2 or len(data) != 5:
-            raise ParseError(
-                f"attachment 2, row {no} (line {body[k].no}): expected 改革事項 + 任務目標 + four quarters, "
-                f"found {len(cells)} cells"
+        title_cells, data = cells[:-data_count], cells[-data_count:]
+        if not 1 <= len(title_cells) <= 2 or len(data) != data_count:
+            warnings.append((body[k].no, f"attachment {table}, row {no}: expected an item, "
+                                         f"{'a target, ' if has_target else ''}{len(periods)} period cells; "
+                                         f"found {len(cells)} cells — row kept as text"))
+            continue
+        targets, steps = (data[0], data[1:]) if has_target else (None, data)
+        reforms.append(
+            Reform(
+                id=f"reform-{no}" if table == 2 else f"reform{table}-{no}",
+                no=no,
+                district=unit,
+                item="".join(c.text for c in title_cells),
+                targets=cell_items(targets.text) if targets else [],
+                milestones={p.code: cell_items(c.text) for p, c in zip(periods, steps, strict=True)},
+                lines=(body[k].no, body[end - 1].no),
+                cell_lines={
+                    "item": (title_cells[0].first, title_cells[-1].last),
+                    **({"target": targets.lines} if targets else {}),
+                    **{p.code: c.lines for p, c in zip(periods, steps, strict=True)},
+                },
+                table=table,
             )
-        reform = Reform(
-            id=f"reform-{no}",
-            no=no,
-            district=district,
-            item="".join(c.text for c in title_cells),
-            targets=cell_items(data[0].text),
-            milestones={q: cell_items(c.text) for q, c in zip(QUARTERS, data[1:], strict=True)},
-            lines=(body[k].no, body[end - 1].no),
-            cell_lines={
-                "item": (title_cells[0].first, title_cells[-1].last),
-                "target": data[0].lines,
-                **{q: c.lines for q, c in zip(QUARTERS, data[1:], strict=True)},
-            },
         )
-        reforms.append(reform)
     return reforms
+
+
+def generic_rows(
+    body: list[SourceLine], layout: Layout, table: int, warnings: list[tuple[int, str]]
+) -> list[tuple[dict[str, str], Lines]]:
+    """Rows of a table of unknown kind: split at row numbers, cells placed by count when they fit."""
+    width = len(layout.labels)
+    seq = layout.index("seq")
+    groups: list[list[SourceLine]] = []
+    if seq == 0:
+        for ln in body:
+            if ln.text == str(len(groups) + 1):
+                groups.append([ln])
+            elif groups:
+                groups[-1].append(ln)
+    elif width:
+        groups = [body[i : i + width] for i in range(0, len(body), width)]
+    rows: list[tuple[dict[str, str], Lines]] = []
+    for g in groups:
+        if len(g) == width:
+            cells = {label: ln.text for label, ln in zip(layout.labels, g, strict=True)}
+        else:
+            warnings.append((g[0].no, f"attachment {table}: a row of {len(g)} lines under {width} columns; "
+                                      "its cells are kept together"))
+            cells = {layout.labels[0]: g[0].text, "内容": "\n".join(ln.text for ln in g[1:])}
+        rows.append((cells, (g[0].no, g[-1].no)))
+    return rows

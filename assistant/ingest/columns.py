@@ -1,0 +1,149 @@
+"""What a table's columns mean, from the table's own header labels.
+
+Roles (序号, 主要内容, 责任单位, 完成时限 …) come from `assistant/data/column_roles.json`, written once for
+the field. Milestone columns are recognised by their labels (一季度 / 第一季度 / Q1 / 1—3月 / 上半年 / N月).
+Unit columns are named by the header: every label under a 任务分解 parent, or a label that names a
+place (…市, …区, …镇, …街道). Nothing here knows any particular plan's units.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from assistant.models import QUARTERS, Period
+from assistant.text import to_simplified
+
+_FOLD = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "　": None, " ": None, "\n": None})
+CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+            "十一": 11, "十二": 12}
+_NUM = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+QUARTER_LABEL = re.compile(r"^(?:第)?([一二三四1-4])季度(?:末|底)?$|^q([1-4])$|^([1-4])q$")
+HALF_LABEL = re.compile(r"^(上|下)半年(?:度)?$|^(first|second)half$|^h([12])$")
+MONTH_RANGE = re.compile(rf"^{_NUM}月?(?:份)?[-—–~～至到]{_NUM}月(?:份)?(?:底|末)?$")
+MONTH_LABEL = re.compile(rf"^{_NUM}月(?:份|底|底前|末|前)?$")
+
+
+def fold_label(label: str) -> str:
+    """A header label compared across scripts, widths, spaces and bracket styles."""
+    return to_simplified(label).translate(_FOLD).lower()
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, object]:
+    raw = json.loads((resources.files("assistant") / "data" / "column_roles.json").read_text(encoding="utf-8"))
+    roles = {fold_label(name): role for role, names in raw["roles"].items() for name in names}
+    return {
+        "roles": roles,
+        "breakdown": {fold_label(x) for x in raw["breakdown_parents"]},
+        "schedule": {fold_label(x) for x in raw["schedule_parents"]},
+        "places": tuple(raw["place_suffixes"]),
+    }
+
+
+def role_of(label: str) -> str | None:
+    """The role a column label names (seq, content, responsible …), or None for an unknown label."""
+    roles: dict[str, str] = _vocabulary()["roles"]  # type: ignore[assignment]
+    return roles.get(fold_label(label))
+
+
+def parent_kind(label: str) -> str | None:
+    """'breakdown' for 任务分解-like parents over unit columns, 'schedule' for 序时进度-like ones."""
+    folded = fold_label(label)
+    if folded in _vocabulary()["breakdown"]:  # type: ignore[operator]
+        return "breakdown"
+    if folded in _vocabulary()["schedule"]:  # type: ignore[operator]
+        return "schedule"
+    return None
+
+
+def _month(token: str) -> int:
+    return int(token) if token.isdigit() else CN_MONTH[token]
+
+
+def period_of(label: str) -> Period | None:
+    """The period a milestone column label names: a quarter, a half, a month range or a month."""
+    folded = fold_label(label)
+    if m := QUARTER_LABEL.match(folded):
+        raw = next(g for g in m.groups() if g)
+        n = "一二三四".index(raw) + 1 if raw in "一二三四" else int(raw)
+        return Period(code=QUARTERS[n - 1], label=label, months=(3 * n - 2, 3 * n))
+    if m := HALF_LABEL.match(folded):
+        first = m.group(1) == "上" or m.group(2) == "first" or m.group(3) == "1"
+        return Period(code="H1" if first else "H2", label=label, months=(1, 6) if first else (7, 12))
+    if m := MONTH_RANGE.match(folded):
+        a, b = _month(m.group(1)), _month(m.group(2))
+        if a <= b:
+            if a % 3 == 1 and b == a + 2:
+                return Period(code=QUARTERS[b // 3 - 1], label=label, months=(a, b))
+            return Period(code=f"M{a}_{b}", label=label, months=(a, b))
+    if m := MONTH_LABEL.match(folded):
+        month = _month(m.group(1))
+        return Period(code=f"M{month}", label=label, months=(month, month))
+    return None
+
+
+def is_place(label: str) -> bool:
+    """A label that names a place: a unit column of a breakdown (昆山市, 玉山镇, 西湖街道, 市本级)."""
+    folded = fold_label(label)
+    places: tuple[str, ...] = _vocabulary()["places"]  # type: ignore[assignment]
+    return 2 <= len(folded) <= 14 and folded.endswith(places) and not re.search(r"[，,。；;：:]", folded)
+
+
+@dataclass
+class Layout:
+    """The meaning of each column of one table, and what kind of table that makes it."""
+
+    labels: list[str]
+    roles: list[str] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """'milestone' (per-period columns), 'task' (content with units or bodies), or 'generic'."""
+        has = set(self.roles)
+        if len(self.periods) >= 2 and ("unit" in has or "item" in has or "content" in has):
+            return "milestone"
+        if ("content" in has or "group" in has) and ("units" in has or "responsible" in has or "total" in has):
+            return "task"
+        return "generic"
+
+    def index(self, role: str) -> int | None:
+        """The first column with this role."""
+        return self.roles.index(role) if role in self.roles else None
+
+    def columns(self, role: str) -> list[int]:
+        """Every column with this role, in order."""
+        return [i for i, r in enumerate(self.roles) if r == role]
+
+
+def classify(labels: list[str], parents: list[str | None] | None = None) -> Layout:
+    """Roles of leaf header labels; `parents` gives each column's parent label in a two-row header.
+
+    Unit columns get the role `units` and their labels become the table's units; period columns get
+    `period`; unknown labels keep the role `extra`.
+    """
+    parents = parents or [None] * len(labels)
+    layout = Layout(labels=list(labels))
+    for label, parent in zip(labels, parents, strict=True):
+        pk = parent_kind(parent) if parent else None
+        role = role_of(label)
+        period = period_of(label)
+        if period is not None and role is None:
+            layout.roles.append("period")
+            layout.periods.append(period)
+        elif pk == "breakdown" and role not in ("responsible", "deadline", "note", "total"):
+            layout.roles.append("units")
+            layout.units.append(label)
+        elif role is not None:
+            layout.roles.append(role)
+        elif is_place(label):
+            layout.roles.append("units")
+            layout.units.append(label)
+        else:
+            layout.roles.append("extra")
+    return layout

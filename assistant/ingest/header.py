@@ -1,0 +1,79 @@
+"""The 政府信息公开 header block: field names of this field, in either script, any separator.
+
+Pages print `索引号：…  发布机构：…` one or several fields per line, with `:`, `：`, `|` or a table cell
+boundary (a space) between name and value; some print no header at all. Field names live in
+`assistant/data/header_fields.json`, written once for the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from assistant.text import to_simplified, to_traditional
+
+CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+SEPARATOR = r"\s*[:：|｜]\s*"
+# Variant characters OpenCC may not map one way or the other (發布 / 發佈, 關于 / 關於).
+_VARIANTS = {"布": "佈", "于": "於", "号": "號", "发": "發"}
+
+
+@lru_cache(maxsize=1)
+def _fields() -> tuple[dict[str, str], frozenset[str]]:
+    raw = json.loads((resources.files("assistant") / "data" / "header_fields.json").read_text(encoding="utf-8"))
+    names = {re.sub(r"\s+", "", name): key for key, names in raw["fields"].items() for name in names}
+    return names, frozenset(raw["date_fields"])
+
+
+def _char_class(ch: str) -> str:
+    forms = {ch, to_traditional(ch), to_simplified(ch)}
+    if ch in _VARIANTS:
+        forms.add(_VARIANTS[ch])
+    return "[" + "".join(sorted(re.escape(f) for f in forms)) + "]" if len(forms) > 1 else re.escape(ch)
+
+
+@lru_cache(maxsize=1)
+def field_pattern() -> re.Pattern[str]:
+    """Any field name (longest first), spaces allowed inside it, then a separator or a cell boundary."""
+    names, _ = _fields()
+    alternation = "|".join(
+        r"\s*".join(_char_class(c) for c in name) for name in sorted(names, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![\u4e00-\u9fff])({alternation})(?:{SEPARATOR}|\s+)")
+
+
+def field_key(name: str) -> str:
+    """The metadata key of a matched field name."""
+    names, _ = _fields()
+    return names[to_simplified(re.sub(r"\s+", "", name))]
+
+
+def iso_date(text: str) -> str | None:
+    """2025-3-18, 2025/03/18 or 2025年3月18日 as 2025-03-18."""
+    m = ISO_DATE.search(text) or CN_DATE.search(text)
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+def parse_header_line(text: str) -> dict[str, str]:
+    """The fields of one header line; empty when the line does not start with a field name."""
+    found = list(field_pattern().finditer(text))
+    if not found or text[: found[0].start()].strip(" |｜"):
+        return {}
+    _, date_fields = _fields()
+    out: dict[str, str] = {}
+    for i, m in enumerate(found):
+        key = field_key(m.group(1))
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[m.end() : end].strip(" \t|｜")
+        if not value or key in out:
+            continue
+        out[key] = (iso_date(value) or value) if key in date_fields else value
+    return out
+
+
+def is_header_line(text: str) -> bool:
+    """A line of the header block: it starts with a field name followed by a value."""
+    return bool(parse_header_line(text))

@@ -1,0 +1,239 @@
+"""A plan's own vocabulary, derived at ingest and stored with the plan: never written per plan.
+
+- unit aliases: both scripts (OpenCC), short forms (昆山 for 昆山市), romanised forms (pypinyin: Kunshan,
+  Kunshan City), the usual English descriptors, zone names with and without the city;
+- responsible bodies: both scripts, the name without its level prefix (民政局 for 市民政局), English
+  names from the field's body list (`data/bodies.json`);
+- the city (or district) the plan is about, from its issuer;
+- domain words for the tokenizer: unit and body names, task names, quoted “…” and 《…》 names.
+
+The profile is a `dict[str, list[str]]` so it stores as JSON beside the plan. Optional extra aliases
+for a page (names the page itself never spells out) can ride along in a sidecar file, see `read_plan`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+
+from assistant.models import Plan
+from assistant.text import to_simplified, to_traditional
+
+ISSUER = re.compile(r"^(.{2,12}?(?:市|区|區|县|縣|州|镇|鎮))(?:民政局|民政和|人民政府|政府|.{0,8}局)")
+QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]|《([^》]{2,30})》")
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, object]:
+    raw = json.loads((resources.files("assistant") / "data" / "place_descriptors.json").read_text(encoding="utf-8"))
+    return raw
+
+
+@lru_cache(maxsize=1)
+def _bodies() -> dict[str, object]:
+    return json.loads((resources.files("assistant") / "data" / "bodies.json").read_text(encoding="utf-8"))
+
+
+def pinyin(name: str) -> str:
+    """A Chinese name romanised as one capitalised word (昆山 → Kunshan, 张家港 → Zhangjiagang)."""
+    from pypinyin import lazy_pinyin
+
+    syllables = [s for s in lazy_pinyin(to_simplified(name)) if s.isascii() and s.isalpha()]
+    return "".join(syllables).capitalize()
+
+
+def abbreviation(zone: str) -> str:
+    """A zone's short name: the first character of each two-character word, then 区 (经济开发区 → 3 chars)."""
+    if not zone.endswith("区") or len(zone) < 5:
+        return zone
+    body = zone[:-1]
+    return "".join(body[i] for i in range(0, len(body), 2)) + "区"
+
+
+@lru_cache(maxsize=1)
+def zone_forms() -> dict[str, list[str]]:
+    """Zone names (full and abbreviated) → every form of that zone's name, from place_descriptors.json."""
+    zones: dict[str, list[str]] = _places()["zones"]  # type: ignore[assignment]
+    out: dict[str, list[str]] = {}
+    for full, forms in zones.items():
+        names = [full, abbreviation(full), *forms]
+        for key in (full, abbreviation(full)):
+            out[key] = names
+    return out
+
+
+def split_place(name: str) -> tuple[str, str, str]:
+    """(stem, suffix, English descriptor) of a unit name: 昆山市 → (昆山, 市, City)."""
+    simple = to_simplified(name)
+    for suffix, english in _places()["suffixes"]:  # type: ignore[union-attr]
+        if simple.endswith(suffix) and len(simple) > len(suffix):
+            return simple[: -len(suffix)], suffix, english
+    for zone, forms in zone_forms().items():
+        if simple.endswith(zone):
+            return simple[: -len(zone)], zone, next(f for f in forms if f.isascii())
+    return simple, "", ""
+
+
+def city_of(plan: Plan) -> list[str]:
+    """The place the plan is about, from its issuer or publisher (某某市民政局 → 某某市, 某某)."""
+    for key in ("issuer", "publisher", "title", "plan_title"):
+        value = to_simplified(plan.metadata.get(key, ""))
+        m = ISSUER.match(value)
+        if m and not value.startswith(("市", "区", "县")):
+            full = m.group(1)
+            stem = split_place(full)[0]
+            return list(dict.fromkeys([full, stem]))
+    return []
+
+
+def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
+    """Every way a question may name a unit, and its English name."""
+    simple = to_simplified(name)
+    stem, suffix, english = split_place(name)
+    zones = zone_forms()
+    levels: dict[str, list[str]] = _places()["city_level"]  # type: ignore[assignment]
+    aliases = [name, simple, to_traditional(simple)]
+    city_stem = city[-1] if city else ""
+    city_en = pinyin(city_stem) if city_stem else ""
+    if simple in levels or simple.endswith("本级"):
+        forms = levels.get("本级", [])
+        return [*aliases, "本级", "本級", *forms], "city level"
+    if suffix and len(stem) >= 2:
+        aliases += [stem, to_traditional(stem)]
+    zone = next((z for z in zones if simple.endswith(z)), None)
+    if zone is not None:
+        names = zones[zone]
+        en = next(f for f in names if f.isascii())
+        prefix = simple[: -len(zone)]
+        aliases += [*names, to_traditional(zone)]
+        if city_stem and not prefix:
+            aliases += [city_stem + simple, city_stem + zone, f"{city_en} {en}"]
+            aliases += [f"{city_en} {f}" for f in names if f.isascii()]
+        roman = pinyin(prefix) if prefix else pinyin(stem)
+        english_name = f"{roman} {en}" if prefix else (f"{city_en} {en}" if city_en else en)
+        if prefix:
+            aliases += [roman, english_name]
+        else:
+            aliases += [roman, f"{roman} District"]
+        return list(dict.fromkeys(a for a in aliases if a)), english_name
+    roman = pinyin(stem if suffix else simple)
+    english_name = f"{roman} {english}" if english else roman
+    aliases += [roman, english_name]
+    return list(dict.fromkeys(a for a in aliases if a)), english_name
+
+
+def body_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
+    """Every way a question may name a responsible body, and its English name."""
+    simple = to_simplified(name)
+    levels: dict[str, str] = _bodies()["levels"]  # type: ignore[assignment]
+    bodies: dict[str, list[str]] = _bodies()["bodies"]  # type: ignore[assignment]
+    aliases = [name, simple, to_traditional(simple)]
+    level = next((lv for lv in sorted(levels, key=len, reverse=True) if simple.startswith(lv)), "")
+    core = simple[len(level):]
+    if level and level != "各" and len(core) >= 2:
+        aliases += [core, to_traditional(core)]
+        if city and level == "市":
+            aliases.append(city[0] + core)
+    english = ""
+    match = next((b for b in sorted(bodies, key=len, reverse=True) if core.endswith(b) or simple.endswith(b)), None)
+    if match is not None:
+        names = bodies[match]
+        if level != "各":
+            aliases += names
+        lead = levels.get(level, "")
+        english = f"{lead} {names[0]}".strip() if lead != "each" else f"each {names[0]}"
+        if lead and lead != "each":
+            aliases.append(english)
+    return list(dict.fromkeys(a for a in aliases if a)), english
+
+
+def domain_words(plan: Plan) -> list[str]:
+    """Terms the tokenizer must keep whole: names of units, bodies and tasks, quoted names."""
+    words: list[str] = [*plan.units]
+    for t in plan.tasks:
+        words += t.responsible
+        if t.group and len(t.group) <= 14:
+            words.append(t.group)
+    for s in plan.sections:
+        if s.kind in ("chapter", "subsection") and len(s.heading) <= 12:
+            words.append(s.heading)
+    texts = [s.text for s in plan.sections] + [t.content for t in plan.tasks] + [r.item for r in plan.reforms]
+    for text in texts:
+        for m in QUOTED.finditer(text):
+            term = m.group(1) or m.group(2)
+            if term and not re.search(r"[，,。；;：:、\s]", term):
+                words.append(term)
+    return list(dict.fromkeys(to_simplified(w) for w in words if 2 <= len(w) <= 30))
+
+
+def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """The plan's vocabulary as stored JSON: `unit:`/`unit_en:`/`body:`/`body_en:` entries, `city`, `words`."""
+    city = city_of(plan)
+    profile: dict[str, list[str]] = {"city": city}
+    shares = [u for t in plan.tasks for u in (t.unit_values or {}) if u not in plan.units]  # e.g. a …本级 share
+    for unit in dict.fromkeys([*plan.units, *shares]):
+        aliases, english = unit_aliases(unit, city)
+        aliases += (extra_aliases or {}).get(unit, [])
+        profile[f"unit:{unit}"] = list(dict.fromkeys(aliases))
+        profile[f"unit_en:{unit}"] = [english]
+    bodies = dict.fromkeys(b for t in plan.tasks for b in t.responsible)
+    for body in bodies:
+        aliases, english = body_aliases(body, city)
+        aliases += (extra_aliases or {}).get(body, [])
+        profile[f"body:{body}"] = list(dict.fromkeys(aliases))
+        if english:
+            profile[f"body_en:{body}"] = [english]
+    words = domain_words(plan)
+    for key, values in profile.items():
+        if key.startswith(("unit:", "body:")):
+            words += [to_simplified(v) for v in values if not v.isascii() and len(v) >= 2]
+    profile["words"] = list(dict.fromkeys(words + [to_simplified(c) for c in city]))
+    forms = document_forms(plan)
+    if forms:
+        profile["forms"] = [f"{variant}\t{published}" for variant, published in forms.items()]
+    return profile
+
+
+def document_forms(plan: Plan) -> dict[str, str]:
+    """Words a Traditional page spells differently from OpenCC's conversion of their Simplified form.
+
+    鐘樓 round-trips through Simplified to 鍾樓 (钟 stands for both 鐘 and 鍾), so an answer in
+    Traditional would misspell a name the page itself gives. Each such word, read from the page's own
+    text and spelt the same way everywhere, maps OpenCC's form → the page's form.
+    """
+    from assistant.text import HAN_RUN, to_traditional_plain, word_spans
+
+    seen: dict[str, set[str]] = {}
+    for text in page_texts(plan):
+        for run in HAN_RUN.findall(text):
+            simplified = to_simplified(run)
+            if len(simplified) != len(run) or to_traditional_plain(simplified) == run:
+                continue
+            for word, start, end in word_spans(simplified):
+                published = run[start:end]
+                variant = to_traditional_plain(word)
+                if len(word) >= 2 and len(variant) == len(published) and _traditional_difference(variant, published):
+                    seen.setdefault(variant, set()).add(published)
+    return {variant: next(iter(forms)) for variant, forms in sorted(seen.items()) if len(forms) == 1}
+
+
+def page_texts(plan: Plan) -> list[str]:
+    """Every piece of text the page gives: headings, passages, table cells."""
+    texts = [s.heading for s in plan.sections] + [s.text for s in plan.sections] + list(plan.units)
+    for t in plan.tasks:
+        texts += [t.content, *t.responsible, *(str(v) for v in (t.extra or {}).values())]
+    for r in plan.reforms:
+        texts += [r.item, *r.targets, *(line for lines in r.milestones.values() for line in lines)]
+    return texts
+
+
+def _traditional_difference(variant: str, published: str) -> bool:
+    """True when the page differs from OpenCC only by other Traditional characters (鐘 for 鍾).
+
+    A scraped page often keeps a Simplified or shared character (范, 于, 干); those are the scrape's
+    leftovers, not the page's spelling, and are not taught to the converter.
+    """
+    differing = [(v, p) for v, p in zip(variant, published, strict=True) if v != p]
+    return bool(differing) and all(to_simplified(p) != p for _, p in differing)
