@@ -117,7 +117,7 @@ _document_forms: dict[str, str] = {}
 
 
 def use_document_forms(forms: dict[str, str]) -> None:
-    """Spell Traditional answers the way the loaded plan does (its 鐘樓 rather than OpenCC's 鍾樓)."""
+    """Spell Traditional answers the way the loaded plan does (a name's 鐘 where OpenCC would write 鍾)."""
     _document_forms.clear()
     _document_forms.update(forms)
 

@@ -199,7 +199,7 @@ def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None)
 def document_forms(plan: Plan) -> dict[str, str]:
     """Words a Traditional page spells differently from OpenCC's conversion of their Simplified form.
 
-    鐘樓 round-trips through Simplified to 鍾樓 (钟 stands for both 鐘 and 鍾), so an answer in
+    A name written with 鐘 round-trips through Simplified to 鍾 (钟 stands for both), so an answer in
     Traditional would misspell a name the page itself gives. Each such word, read from the page's own
     text and spelt the same way everywhere, maps OpenCC's form → the page's form.
     """
