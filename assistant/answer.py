@@ -16,6 +16,7 @@ from assistant.chunks import Chunk
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
+from assistant.places import english_places, foreign_places
 from assistant.lexicon import Vocabulary, expand_english, use_vocabulary, vocabulary
 from assistant.lookup import deadline_items, numeric_tasks
 from assistant.models import Answer, ChatMessage, Finding, Plan, Reform, Task
@@ -33,10 +34,6 @@ PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", 
 MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", "几元", "花多少", "投入多少", "投资", "补贴标准", "补贴多少",
               "发多少", "工资", "budget", "funding", "how much money", "how much is the subsidy", "cost", "yuan", "rmb",
               "invest", "spend", "allowance amount")
-OTHER_CITIES = ("北京", "上海", "天津", "重庆", "南京", "苏州", "无锡", "南通", "扬州", "镇江", "泰州", "徐州", "盐城", "淮安",
-                "连云港", "宿迁", "杭州", "广州", "深圳", "武汉", "成都", "西安", "合肥", "宁波", "郑州", "长沙",
-                r"\bbeijing\b", r"\bshanghai\b", r"\bnanjing\b", r"\bsuzhou\b", r"\bwuxi\b", r"\bhangzhou\b",
-                r"\bguangzhou\b", r"\bshenzhen\b")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -155,12 +152,13 @@ class Answerer:
         other_years = [y for y in u.years if y not in self.years and str(y) not in self.document_text]
         if other_years:
             return f"year:{other_years[0]}"
-        for city in OTHER_CITIES:
-            if re.search(city, text):
-                name = city.replace("\\b", "")
-                hits = self._search(u, k=1)[:1]
-                if name not in self.document_text or not any(name in normalize(h.text) for h in hits):
-                    return f"city:{name}"
+        for place, stem in foreign_places(u.question):
+            # Named in passing (a study visit to another city) is not covering it: the best passage must name it.
+            if stem not in self.document_text or not any(stem in normalize(h.text) for h in self._search(u, k=1)):
+                return f"city:{place}"
+        others = english_places(u.question)
+        if others:
+            return f"city:{others[0]}"
         if has_any(text, OFF_TOPIC_CUES):
             return "off-topic"
         if has_any(text, PERSON_CUES) and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department",
@@ -521,11 +519,12 @@ class Answerer:
             "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
             "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
             "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
-            "city": self._only_city(v),
+            "city": self._only_city(v, reason.partition(":")[2]),
         }.get(kind, "")
         if kind == "year":
-            title = self.plan.metadata.get("title", "")
-            marker = ev.cite("meta", f"信息名稱: {title}", "文件信息")
+            title = self.plan.metadata.get("title") or self.plan.metadata.get("plan_title", "")
+            holder = next((c for c in self.chunks.values() if title and title in c.text), None)
+            marker = ev.cite(holder.id, title, self._label_for(holder)) if holder else ""
             why = v.say(f"这份计划是「{v.quote(title)}」{marker}，不涉及所问的年份。",
                         f"This plan is “{title}” {marker}; it does not cover the year asked about. ")
         head = why + v.say("计划中没有写明这个问题的答案。", "The plan does not say.")
@@ -537,14 +536,15 @@ class Answerer:
         return Answer(answer=text, answerable=False, route="abstain", citations=ev.citations,
                       degraded=bool(getattr(self.retriever, "degraded", False)))
 
-    def _only_city(self, v: Voice) -> str:
-        """「计划只涉及某市」 for the loaded plan's place, or a plain sentence when the page names none."""
-        city = vocabulary().city
-        if not city:
-            return v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
+    def _only_city(self, v: Voice, asked: str = "") -> str:
+        """「计划没有提到X；计划只涉及某市」 for the loaded plan's place, or a plain sentence when it names none."""
         from assistant.ingest.profile import pinyin
 
-        return v.say(f"计划只涉及{city[0]}，没有其他地方的内容。", f"The plan covers {pinyin(city[-1])} only. ")
+        city = vocabulary().city
+        named = v.say(f"计划中没有提到{asked}。", f"The plan does not mention {asked}. ") if asked else ""
+        if not city:
+            return named or v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
+        return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city[-1])} only. ")
 
     def _coverage(self, ev: Evidence) -> list[str]:
         """The plan's chapters and attachments, each cited: what the assistant can answer about."""

@@ -146,4 +146,26 @@ def classify(labels: list[str], parents: list[str | None] | None = None) -> Layo
             layout.units.append(label)
         else:
             layout.roles.append("extra")
+    _pair_group_and_content(layout)
     return layout
+
+
+TEXT_LIKE = re.compile(r"(目标|目標|要求|内容|內容|任务|任務|举措|舉措|措施)")
+
+
+def _pair_group_and_content(layout: Layout) -> None:
+    """工作任务 | 目标要求: two text columns and no group column make the first the group, the second the content.
+
+    A task table names its topic and then the sentence with the figures; which label each uses varies
+    (工作任务 | 目标要求, 重点工作 | 目标任务), so the pair is read by position: the second text column,
+    when it is a target or an unknown label that reads like one, holds the row's content.
+    """
+    roles = layout.roles
+    if "group" in roles or "content" not in roles or "units" not in roles and "responsible" not in roles:
+        if "group" in roles and "content" not in roles and "target" in roles and "period" not in roles:
+            roles[roles.index("target")] = "content"
+        return
+    at = roles.index("content")
+    after = at + 1
+    if after < len(roles) and roles[after] in ("target", "extra") and TEXT_LIKE.search(layout.labels[after]):
+        roles[at], roles[after] = "group", "content"
