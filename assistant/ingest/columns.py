@@ -50,10 +50,13 @@ def role_of(label: str) -> str | None:
     return roles.get(fold_label(label))
 
 
+BREAKDOWN_LABEL = re.compile(r"(任务|任務|指标|指標|目标|目標)?(分解|分配)$")
+
+
 def parent_kind(label: str) -> str | None:
     """'breakdown' for 任务分解-like parents over unit columns, 'schedule' for 序时进度-like ones."""
     folded = fold_label(label)
-    if folded in _vocabulary()["breakdown"]:  # type: ignore[operator]
+    if folded in _vocabulary()["breakdown"] or BREAKDOWN_LABEL.search(folded):  # type: ignore[operator]
         return "breakdown"
     if folded in _vocabulary()["schedule"]:  # type: ignore[operator]
         return "schedule"

@@ -24,6 +24,7 @@ UNIT_SUFFIXES = ("局", "會", "会", "委", "聯", "联", "隊", "队", "位", 
 CJK_NAME = re.compile(r"[\u4e00-\u9fff（）()]{1,14}")
 CJK_FRAGMENT = re.compile(r"[\u4e00-\u9fff]{1,4}")
 SHORT_TAIL = re.compile(r"[\u4e00-\u9fff]{1,3}")
+LOOSE_ITEM = re.compile(r"^(\d{1,2})[.．、](?=\d)")
 NUMBERED_ITEM = re.compile(r"^(\d+)\s*[.．、](?!\d)\s*")
 UNIT_AMOUNT = re.compile(r"^(.{2,12}?)\s*(\d+(?:\.\d+)?\s*[億亿萬万]?元)$")
 CITY_LEVEL = re.compile(r"(本級|本级)$")
@@ -220,13 +221,28 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     if layout.kind == "milestone":
         read.reforms = parse_milestone_table(body, layout, table, read.warnings)
     elif layout.kind == "task":
-        read.tasks = parse_task_table(body, layout, table, read.warnings)
+        lead = [r for r in layout.roles if r not in ("units", "total")]
+        if tuple(lead) == TASK_ORDER:  # the common flattened shape, read by its own rules
+            read.tasks = parse_task_table(body, layout, table, read.warnings)
+        else:
+            read_aligned(body, layout, table, read)
     else:
         read.rows = generic_rows(body, layout, table, read.warnings)
     return read
 
 
 TASK_ORDER = ("seq", "group", "content", "responsible")
+
+
+def read_aligned(body: list[SourceLine], layout: Layout, table: int, read: TableRead) -> None:
+    """Any other column order or extra columns: align the lines to the header's columns (flat_grid)."""
+    from assistant.ingest.flat_grid import grid_rows
+    from assistant.ingest.html import _task_rows
+
+    rows = grid_rows(body, layout)
+    if not rows:
+        raise ParseError(f"attachment {table}: the lines do not fit the header's {len(layout.roles)} columns")
+    _task_rows(rows, layout, table, read)  # type: ignore[arg-type]
 
 
 def parse_task_table(body: list[SourceLine], layout: Layout, table: int, warnings: list[tuple[int, str]]) -> list[Task]:
@@ -306,6 +322,8 @@ def split_numbered_cells(lines: list[SourceLine]) -> list[Cell]:
     last_no: int | None = None
     for ln in lines:
         no = numbered(ln.text)
+        if no is None and (m := LOOSE_ITEM.match(ln.text)) and int(m.group(1)) in (1, (last_no or 0) + 1):
+            no = int(m.group(1))  # 2.20张… : the item number, not a decimal, when it is the one due
         if no is not None and no > 1 and last_no == no - 1 and cells:
             cells[-1].extend(ln, "\n")
         else:
@@ -316,7 +334,15 @@ def split_numbered_cells(lines: list[SourceLine]) -> list[Cell]:
 
 def cell_items(text: str) -> list[str]:
     """A cell's list items with their `1.` markers removed; an unnumbered cell is one item."""
-    return [NUMBERED_ITEM.sub("", part, count=1).strip() for part in text.split("\n")]
+    parts = text.split("\n")
+    out = []
+    for k, part in enumerate(parts, start=1):
+        m = LOOSE_ITEM.match(part)
+        if len(parts) > 1 and m and int(m.group(1)) == k:  # 2.20张…: the second item, whose text starts 20
+            out.append(part[m.end():].strip())
+        else:
+            out.append(NUMBERED_ITEM.sub("", part, count=1).strip())
+    return out
 
 
 def _is_unit_name(text: str) -> bool:
