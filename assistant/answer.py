@@ -156,7 +156,7 @@ class Answerer:
             # Named in passing (a study visit to another city) is not covering it: the best passage must name it.
             if stem not in self.document_text or not any(stem in normalize(h.text) for h in self._search(u, k=1)):
                 return f"city:{place}"
-        others = english_places(u.question)
+        others = english_places(u.question, self.document_text)
         if others:
             return f"city:{others[0]}"
         if has_any(text, OFF_TOPIC_CUES):
@@ -373,7 +373,14 @@ class Answerer:
             if not self._supported(u, hit.text):
                 continue
             if hit.kind == "task":
-                items = deadline_items(self.tasks[hit.id].citywide or "")
+                task = self.tasks[hit.id]
+                items = deadline_items(task.citywide or "")
+                if not items and compose.columns_of(task.extra, ("deadline",)):
+                    # A 完成时限 column: the row's own due date, as good as the row matches the question.
+                    candidate = (support(tokens, hit.text), -rank_no, hit, "")
+                    if best is None or candidate[:2] > best[:2]:
+                        best = candidate
+                    continue
                 if not items:
                     continue
                 item = max(items, key=lambda x: support(tokens, x))
@@ -388,6 +395,8 @@ class Answerer:
         if best is None or best[0] == 0:
             return None
         _, _, hit, dated = best
+        if dated == "":
+            return self._finish(ev, compose.due_column(ev, self.tasks[hit.id]), True, "lookup", u)  # type: ignore[attr-defined]
         if dated is not None:
             return self._finish(ev, compose.deadlines(ev, self.tasks[hit.id], dated) or "", True, "lookup", u)  # type: ignore[attr-defined]
         return self._reform_hit_answer(u, ev, hit)

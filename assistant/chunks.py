@@ -116,7 +116,7 @@ def build_chunks(plan: Plan) -> list[Chunk]:
                 id=f"{r.id}-target",
                 kind="reform_target",
                 record_id=r.id,
-                text=f"{head} · 任務目標: {target}",
+                text=f"{head} · 任務目標: {target}" + "".join(f" · {k}: {v}" for k, v in r.extra.items()),
                 district=r.district or None,
                 lines=r.cell_lines.get("item", r.lines)[:1] + r.cell_lines.get("target", r.lines)[1:],
                 field="target",

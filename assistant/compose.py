@@ -247,25 +247,52 @@ def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
 
 
 def responsible(ev: Evidence, t: Task) -> str:
-    """The 責任單位 of a task row."""
+    """The 責任單位 of a task row, and its 配合单位 / 责任科室 … columns when the table has them."""
     v = ev.voice
     units = "、".join(t.responsible)
-    marker = ev.cite(t.id, f"主要內容: {t.content} · 責任單位: {units}", task_label(t))
     name = v.quote(t.content.rstrip("。"))
-    return v.say(
-        f"「{name}」的责任单位是：{v.quote(units)} {marker}。",
-        f"Responsible for “{name}”: {units} {marker}.",
-    )
+    out = ""
+    if units:
+        marker = ev.cite(t.id, f"主要內容: {t.content} · 責任單位: {units}", task_label(t))
+        out = v.say(f"「{name}」的责任单位是：{v.quote(units)} {marker}。", f"Responsible for “{name}”: {units} {marker}.")
+    for label, value in columns_of(t.extra, ("responsible", "cooperating")):
+        marker = ev.cite(t.id, f"{label}: {value}", task_label(t))
+        out += v.say(f"{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
+                     f" {label} ({english_role(label)}): {one_line(value)} {marker}.")
+    return out
 
 
 def reform_owner(ev: Evidence, r: Reform) -> str:
-    """Reform rows name their district as the owner."""
+    """Reform rows name their unit as the owner, and a 责任科室-like column the office that guides it."""
     v = ev.voice
     marker = ev.cite(f"{r.id}-target", r.item, reform_label(r, "任務目標"))
-    return v.say(
+    out = v.say(
         f"「{v.quote(r.item)}」是{v.district(r.district)}的改革攻坚事项，由{v.district(r.district)}负责实施 {marker}。",
         f"“{r.item}” is a reform item of {v.district(r.district)}, which carries it out {marker}.",
     )
+    for label, value in columns_of(r.extra, ("responsible", "cooperating")):
+        cell = ev.cite(f"{r.id}-target", f"{label}: {value}", reform_label(r, "任務目標"))
+        out += v.say(f"{v.quote(label)}：{v.quote(one_line(value))} {cell}。",
+                     f" {label} ({english_role(label)}): {one_line(value)} {cell}.")
+    return out
+
+
+def columns_of(extra: dict[str, str], roles: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The extra columns of a row whose labels play one of `roles` (配合单位 → cooperating …)."""
+    from assistant.ingest.columns import label_role
+
+    return [(label, value) for label, value in extra.items() if value.strip() and label_role(label) in roles]
+
+
+def one_line(value: str) -> str:
+    return value.replace("\n", "、")
+
+
+def english_role(label: str) -> str:
+    from assistant.ingest.columns import label_role
+
+    return {"responsible": "responsible", "cooperating": "assisting", "deadline": "due"}.get(label_role(label) or "",
+                                                                                          "column")
 
 
 def deadlines(ev: Evidence, t: Task, best: str | None = None) -> str | None:
@@ -281,6 +308,18 @@ def deadlines(ev: Evidence, t: Task, best: str | None = None) -> str | None:
     if best:
         lead = v.say(f"最相关的时间节点：{v.quote(best)} {marker}\n", f"Closest match: {best} {marker}\n")
     return lead + v.say(f"「{name}」的全部时间节点 {marker}：\n{body}", f"All deadlines for “{name}” {marker}:\n{body}")
+
+
+def due_column(ev: Evidence, t: Task) -> str:
+    """A task row's 完成时限-like column: when the row is due."""
+    v = ev.voice
+    name = v.quote(t.content.rstrip("。"))
+    parts = []
+    for label, value in columns_of(t.extra, ("deadline",)):
+        marker = ev.cite(t.id, f"{label}: {value}", task_label(t))
+        parts.append(v.say(f"「{name}」的{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
+                           f"“{name}” is due: {one_line(value)} ({label}) {marker}."))
+    return "\n".join(parts)
 
 
 def all_districts_listing(ev: Evidence, t: Task) -> str:

@@ -67,15 +67,16 @@ def foreign_places(question: str) -> list[tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def romanised_places() -> frozenset[str]:
-    """Romanised forms (suzhou, hangzhou) of the place names jieba's general dictionary knows well."""
+def romanised_places() -> dict[str, tuple[str, ...]]:
+    """Romanised forms (suzhou, hangzhou) of the place names jieba's general dictionary knows well,
+    each with the Chinese names it can stand for (泰州 and 台州 are both taizhou)."""
     import os
 
     import jieba
 
     from assistant.ingest.profile import pinyin
 
-    out = set()
+    out: dict[str, set[str]] = {}
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
         for line in f:
             word, freq, tag = line.split()
@@ -83,18 +84,23 @@ def romanised_places() -> frozenset[str]:
                 stem = word[:-1] if len(word) == 3 and word.endswith(("市", "省", "县")) else word
                 roman = pinyin(stem).replace(" ", "").lower()
                 if len(roman) >= 5 and roman.isascii():
-                    out.add(roman)
-    return frozenset(out)
+                    out.setdefault(roman, set()).add(stem)
+    return {roman: tuple(sorted(names)) for roman, names in out.items()}
 
 
-def english_places(question: str) -> list[str]:
-    """Romanised place names in an English question that are none of the plan's own names."""
+def english_places(question: str, document_text: str = "") -> list[str]:
+    """Romanised place names in an English question that are none of the plan's own names and that the
+    plan's text (`document_text`, in matching form) never writes in Chinese."""
     vocab = vocabulary()
     own = " ".join(a.lower() for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names)
     own += " " + " ".join(vocab.unit_english.values()).lower()
     own += " " + " ".join(pinyin_of(c).replace(" ", "").lower() for c in vocab.city)
     places = romanised_places()
-    return [w for w in CAPITALISED.findall(fold_width(question)) if w.lower() in places and w.lower() not in own]
+    return [
+        w for w in CAPITALISED.findall(fold_width(question))
+        if w.lower() in places and w.lower() not in own
+        and not any(normalize(name) in document_text for name in places[w.lower()])
+    ]
 
 
 def pinyin_of(name: str) -> str:

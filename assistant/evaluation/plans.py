@@ -53,8 +53,8 @@ def evaluate_page(page: Path, gold: Path, base: Settings, work: Path) -> PageRes
     scores = [score_answer(g, r) for g, r in zip(rows, results, strict=True)]
     failures = [
         {"id": g["id"], "question": g["question"], "missing": s.missing, "answer": r["answer"][:300],
-         "answerable": r["answerable"], "gold_answerable": g["answerable"]}
-        for g, r, s in zip(rows, results, scores, strict=True) if not s.passed
+         "answerable": r["answerable"], "gold_answerable": g["answerable"], "unsupported": s.unsupported}
+        for g, r, s in zip(rows, results, scores, strict=True) if not s.passed or s.unsupported
     ]
     plan = report.plan
     counts = {"sections": len(plan.sections), "tasks": len(plan.tasks), "reforms": len(plan.reforms),
@@ -80,7 +80,9 @@ def run_plan_evals(pages: Path, questions: Path, reports: Path, base: Settings) 
 def render(results: list[PageResult]) -> str:
     """The per-page table and every failing question."""
     lines = ["# Plan pages of other shapes", "",
-             "Each page ingested into its own index with no code or data change; golds in `eval/plans/`.", "",
+             "Each page ingested into its own index with no code or data change; golds beside it as "
+             "`<page stem>.jsonl`. A question listed below failed, or passed with a number its citations do not "
+             "support.", "",
              "| page | questions | passed | accuracy | unsupported numbers | reader warnings | tasks | milestone rows | generic rows |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -93,6 +95,8 @@ def render(results: list[PageResult]) -> str:
         if r.failures:
             lines += ["", f"## Failing on {r.page}", ""]
             for f in r.failures:
+                unsupported = f"; unsupported numbers {f['unsupported']}" if f.get("unsupported") else ""
                 lines.append(f"- **{f['id']}** {f['question']} — missing {f['missing']}; "
-                             f"answerable {f['answerable']} (gold {f['gold_answerable']}): {f['answer'][:160]!r}")
+                             f"answerable {f['answerable']} (gold {f['gold_answerable']}){unsupported}: "
+                             f"{f['answer'][:160]!r}")
     return "\n".join(lines) + "\n"

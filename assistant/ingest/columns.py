@@ -172,3 +172,19 @@ def _pair_group_and_content(layout: Layout) -> None:
     after = at + 1
     if after < len(roles) and roles[after] in ("target", "extra") and TEXT_LIKE.search(layout.labels[after]):
         roles[at], roles[after] = "group", "content"
+
+
+ROLE_HINTS = (
+    ("cooperating", re.compile(r"(配合|协同|协办|协作|参与)")),
+    ("responsible", re.compile(r"(责任|牵头|负责|主责|主办)")),
+    ("deadline", re.compile(r"(时限|时间|期限|节点|截止)")),
+)
+
+
+def label_role(label: str) -> str | None:
+    """The role of a column label, also for labels the vocabulary lacks (市级责任处室 → responsible)."""
+    role = role_of(label)
+    if role is not None:
+        return role
+    folded = fold_label(label)
+    return next((name for name, pattern in ROLE_HINTS if pattern.search(folded)), None)

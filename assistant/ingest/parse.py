@@ -15,7 +15,9 @@ from assistant.ingest.structure import heading_of, section_tree
 from assistant.models import ReaderWarning, Section, SourceLine
 from assistant.text import to_simplified
 
-NOTICE_TITLE = re.compile(r"^关于(?:印发|印送|下发|转发)?.*?《(.+?)》.*的通知$|^关于(.+)的通知$")
+NOTICE_TITLE = re.compile(
+    r"^(?P<issuer>[^，。；《》:：\s]{2,30}?)?关于(?:印发|印送|下发|转发)?.*?《(.+?)》.*的通知$|^(?P<issuer2>[^，。；《》:：\s]{2,30}?)?关于(.+)的通知$"
+)
 PLAN_TITLE = re.compile(r"(要点|计划|方案|安排|规划|意见|任务|清单|举措)$")
 ATTACHMENT_LIST = re.compile(r"^附件\s*[:：]\s*\S")
 LISTED_ATTACHMENT = re.compile(r"^(?:附件\s*[:：]\s*)?(\d{1,2})\s*[.．、]\s*(\S.{1,80})$")
@@ -68,7 +70,13 @@ def _notice_title(text: str) -> str | None:
     if not m:
         return None
     quoted = re.search(r"《(.+?)》", text)
-    return quoted.group(1) if quoted else text
+    if quoted:
+        return quoted.group(1)
+    # 关于印发2024年全市民政工作要点的通知: the plan is what is 印发-ed, in the line's own script.
+    bare = re.search(r"关于(?:印发|印送|下发|转发|印發|轉發)(.+)的通知$", text)
+    if bare and PLAN_TITLE.search(to_simplified(bare.group(1))):
+        return bare.group(1)
+    return text
 
 
 def _read_notice(lines: list[SourceLine], metadata: dict[str, str]) -> None:
@@ -137,6 +145,11 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         notice = lines[notice_at:notice_stop]
         sections.append(_section("sec-notice", [notice[0].text], "notice", notice[0].text, notice))
         _read_notice(notice, metadata)
+        m = NOTICE_TITLE.match(to_simplified(notice[0].text))
+        issuer = m and (m.group("issuer") or m.group("issuer2"))
+        metadata.setdefault("title", notice[0].text)
+        if issuer and SIGNATURE_BODY.search(issuer):
+            metadata.setdefault("publisher", notice[0].text[: len(issuer)])
         if heading_at is not None:
             plan_title = lines[heading_at].text
             body_start = heading_at + 1
@@ -192,15 +205,34 @@ def _attachments(
     """The attachment list (附件：1. … 2. …) as a section, then one block per 附件N marker."""
     n = len(lines)
     att_start = i
+    if i < n and ATTACHMENT_LIST.match(lines[i].text):
+        # 附件：标题 followed only by the notice's signature (or more list items) is the list, not the attachment.
+        j = i + 1
+        while j < n and not ATTACHMENT_MARK.match(lines[j].text):
+            j += 1
+        between = lines[i + 1 : j]
+        if j < n and between and (_trailing_signature(between) == 0
+                                   or all(LISTED_ATTACHMENT.match(x.text) for x in between)):
+            i = j
     while i < n and not ATTACHMENT_MARK.match(lines[i].text):
         i += 1
     listed: dict[int, str] = {}
     if att_start < i:
-        sections.append(_section("sec-attachments", ["附件"], "attachment-list", "附件", lines[att_start:i]))
-        for ln in lines[att_start:i]:
+        listing = lines[att_start:i]
+        sign_at = _trailing_signature(listing)  # the notice's signature may follow its attachment list
+        if sign_at < len(listing):
+            signature = listing[sign_at:]
+            sections.append(_section("sec-signature", ["落款"], "signature", "落款", signature))
+            _read_notice(signature, metadata)
+            listing = listing[:sign_at]
+        if listing:
+            sections.append(_section("sec-attachments", ["附件"], "attachment-list", "附件", listing))
+        for ln in listing:
             m = LISTED_ATTACHMENT.match(ln.text)
             if m:
                 listed[int(m.group(1))] = m.group(2).strip()
+            elif len(listing) == 1 and (single := re.match(r"^附件\s*[:：]\s*(\S.{1,80})$", ln.text)):
+                listed[1] = single.group(1).strip()
     blocks: list[AttachmentBlock] = []
     while i < n:
         m = ATTACHMENT_MARK.match(lines[i].text)
