@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from assistant import compose
-from assistant.chunks import Chunk
+from assistant.chunks import Chunk, is_heading_only
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
@@ -34,6 +34,11 @@ PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", 
 MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", "几元", "花多少", "投入多少", "投资", "补贴标准", "补贴多少",
               "发多少", "工资", "budget", "funding", "how much money", "how much is the subsidy", "cost", "yuan", "rmb",
               "invest", "spend", "allowance amount")
+# An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
+MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
+CONTACT_DATA = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(联系人|联络员|姓名)\s*[:：]")
+DUE_DATE = re.compile(r"\d{1,2}\s*月(?:\d{1,2}\s*日|底|中旬|上旬|下旬)?前|年底前|年内|\d{1,2}\s*月底")
+ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -93,6 +98,8 @@ class Answerer:
         self.reforms = {r.id: r for r in plan.reforms}
         self.numeric = {t.id for t in numeric_tasks(plan)}
         self.document_text = normalize(" ".join(c.text for c in chunks))
+        # Names and phone numbers only when the page has them (a 联络员名单): then contact questions are asked.
+        self.has_contacts = CONTACT_DATA.search(self.document_text) is not None
         self.years = plan_years(plan)
         use_vocabulary(Vocabulary.from_plan(plan))
 
@@ -161,12 +168,12 @@ class Answerer:
             return f"city:{others[0]}"
         if has_any(text, OFF_TOPIC_CUES):
             return "off-topic"
-        if has_any(text, PERSON_CUES) and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department",
-                                                               "which bureau")):
+        if (has_any(text, PERSON_CUES) and not self.has_contacts
+                and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department", "which bureau"))):
             return "person"
         if has_any(text, MONEY_CUES):
             hits = [h for h in self._search(u, k=5) if self._supported(u, h.text)]
-            if not any(re.search(r"\d[\d.]*\s*[億亿萬万]?元", h.text) for h in hits):
+            if not any(MONEY_AMOUNT.search(h.text) for h in hits):
                 return "money"
         return None
 
@@ -311,18 +318,29 @@ class Answerer:
         return [f"{ev.voice.quote(line)} {ev.cite(section.id, line, '正文 · 附件')}" for line in body.split("\n")]
 
     def _signed(self, ev: Evidence) -> str:
-        """The signing date as the notice prints it, with its ISO form."""
+        """The signing date as the notice or its closing signature prints it, with its ISO form; else the
+        header's 成文日期 field."""
         v = ev.voice
-        notice = self.chunks.get("sec-notice")
-        date = re.search(r"\d{4}年\d{1,2}月\d{1,2}日", notice.text) if notice else None
-        if notice is None or date is None:
-            return ""
-        marker = ev.cite(notice.id, date.group(0), "正文 · 通知")
-        issuer = self.plan.metadata.get("issuer", "")
-        if issuer and issuer in notice.text:
-            marker += ev.cite(notice.id, issuer, "正文 · 通知")
         label = v.say("成文日期", "signed")
-        return f"{label}: {v.quote(issuer)} {date.group(0)} ({self.plan.metadata.get('signed', '')}) {marker}"
+        signed = self.plan.metadata.get("signed", "")
+        for sid, where in (("sec-signature", "正文 · 落款"), ("sec-notice", "正文 · 通知")):
+            section = self.chunks.get(sid)
+            date = re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", section.text) if section else None
+            if section is None or date is None:
+                continue
+            marker = ev.cite(section.id, date.group(0), where)
+            issuer = self.plan.metadata.get("issuer", "")
+            if issuer and issuer in section.text:
+                marker += ev.cite(section.id, issuer, where)
+            return f"{label}: {v.quote(issuer)} {date.group(0)} ({signed}) {marker}"
+        meta = self.chunks.get("meta")
+        if signed and meta is not None and signed in meta.text:
+            from assistant.chunks import META_LABELS
+
+            quote = f"{META_LABELS['signed']}: {signed}"
+            if quote in meta.text:
+                return f"{label}: {signed} {ev.cite('meta', quote, '文件信息')}"
+        return ""
 
     def _milestone(self, u: Understanding, ev: Evidence) -> Answer | None:
         districts = u.districts
@@ -334,6 +352,8 @@ class Answerer:
                 districts = list(dict.fromkeys(r.district for r in self.plan.reforms))
             else:
                 districts = [self.reforms[self.chunks[hits[0].id].record_id].district]
+        if not any(r.district in districts for r in self.plan.reforms):
+            return self._abstain(u, ev, "no-support: the milestone table has no row for this unit")
         body = compose.milestones(self.plan, ev, districts, u.quarters)
         return self._finish(ev, body, True, "lookup", u)
 
@@ -344,17 +364,25 @@ class Answerer:
             if not hits or not self._supported(u, hits[0].text):
                 return None
             districts = [self.reforms[self.chunks[hits[0].id].record_id].district]
+        if not any(r.district in districts for r in self.plan.reforms):
+            return self._abstain(u, ev, "no-support: the milestone table has no row for this unit")
         return self._finish(ev, compose.reform_targets(self.plan, ev, districts), True, "lookup", u)
 
     def _responsible(self, u: Understanding, ev: Evidence) -> Answer | None:
-        for hit in self._search(u, kinds=["task", "reform_target"], k=8, use_district=False):
-            if not self._supported(u, hit.text):
-                continue
-            if hit.kind == "task":
-                return self._finish(ev, compose.responsible(ev, self.tasks[hit.id]), True, "lookup", u)
-            reform: Reform = self.reforms[self.chunks[hit.id].record_id]
-            return self._finish(ev, compose.reform_owner(ev, reform), True, "lookup", u)
-        return None
+        tokens = informative_tokens(u.topic, u.language)
+        hits = [h for h in self._search(u, kinds=["task", "reform_target"], k=8, use_district=False)
+                if self._supported(u, h.text)]
+        if not hits:
+            return None
+        # A task row names its responsible bodies; a reform row only its unit: between equally good
+        # matches the task row answers "who is responsible".
+        rank = {h.id: i for i, h in enumerate(hits)}
+        hit = max(hits, key=lambda h: (round(support(tokens, h.text), 2) + (0.1 if h.kind == "task" else 0.0),
+                                       -rank[h.id]))
+        if hit.kind == "task":
+            return self._finish(ev, compose.responsible(ev, self.tasks[hit.id]), True, "lookup", u)
+        reform: Reform = self.reforms[self.chunks[hit.id].record_id]
+        return self._finish(ev, compose.reform_owner(ev, reform), True, "lookup", u)
 
     def _aggregate(self, u: Understanding, ev: Evidence) -> Answer | None:
         task = self._best_task(u, numeric_only=True)
@@ -436,6 +464,9 @@ class Answerer:
         if not good:
             return self._abstain(u, ev, "no-support", hits)
         top = self._prefer_heading_match(u, good)
+        rows = self._row_answer(u, ev, good, top)
+        if rows:
+            return self._finish(ev, rows, True, "retrieval", u)
         if has_any(u.normalized, AMOUNT_CUES) and top.kind != "task":
             task = self._best_task(u)
             tokens = informative_tokens(u.topic, u.language)
@@ -465,7 +496,7 @@ class Answerer:
                 q = self.chunks[top.id].quarter or ""
                 return self._finish(ev, compose.milestones(self.plan, ev, [r.district], [q]), True, "retrieval", u)
             return self._finish(ev, compose.reform_targets(self.plan, ev, [r.district]), True, "retrieval", u)
-        return self._finish(ev, self._extract_sentences(u, ev, good[:2]), True, "retrieval", u)
+        return self._finish(ev, self._extract_sentences(u, ev, good[:4]), True, "retrieval", u)
 
     def _heading_support(self, u: Understanding, section_id: str) -> float:
         """How much of a subsection's heading (「完善老齡工作機制」) the question repeats."""
@@ -475,6 +506,37 @@ class Answerer:
         heading = topic_tokens(section.heading, "zh")
         question = u.topic if u.language == "zh" else expand_english(u.topic)
         return max(support(heading, question), support(informative_tokens(u.topic, u.language), section.heading))
+
+    def _row_answer(self, u: Understanding, ev: Evidence, good: list, top) -> str:  # type: ignore[no-untyped-def, type-arg]
+        """Rows of a table of another kind (a fund table, a contact list), whole and cited.
+
+        A row whose cell the question names (社会救助处) answers it; else, when a row is the best match,
+        every row that matches about as well — 「哪些项目使用福彩公益金」 wants all of them.
+        """
+        rows = [h for h in good if h.kind == "row"]
+        if not rows:
+            return ""
+        named = [h for h in rows if any(len(c) >= 3 and c in u.normalized for c in self._row_cells(h.id))]
+        if named:
+            picked = named[:3]
+        elif top.kind == "row":
+            tokens = informative_tokens(u.topic, u.language)
+            best = support(tokens, top.text)
+            picked = [h for h in rows if support(tokens, h.text) >= 0.8 * best][:6]
+        else:
+            return ""
+        lines = []
+        for h in picked:
+            chunk = self.chunks[h.id]
+            cells = chunk.text.split(" · ", 1)[1] if " · " in chunk.text else chunk.text
+            lines.append(f"{ev.voice.quote(cells)} {ev.cite(h.id, cells, self._label_for(chunk))}")
+        return "\n".join(lines)
+
+    def _row_cells(self, row_id: str) -> list[str]:
+        """A generic row's cell values in matching form."""
+        if not hasattr(self, "_cells"):
+            self._cells = {r.id: [normalize(v) for v in r.cells.values()] for t in self.plan.tables for r in t.rows}
+        return self._cells.get(row_id, [])
 
     def _prefer_heading_match(self, u: Understanding, good: list):  # type: ignore[no-untyped-def]
         """A body subsection whose heading the question names beats a table row that merely shares words —
@@ -491,23 +553,56 @@ class Answerer:
         chunk = self.chunks[section_id]
         body = chunk.text.split(": ", 1)[1]
         label = self._label_for(chunk)
-        return f"{ev.voice.quote(body)} {ev.cite(section_id, body, label)}"
+        out = [f"{ev.voice.quote(body)} {ev.cite(section_id, body, label)}"]
+        if is_heading_only(body) and chunk.section_path:
+            # A heading with numbered items under it (（一）深化殡葬改革 / 1. … / 2. …): the items are the answer.
+            depth = len(chunk.section_path)
+            for child in self.chunks.values():
+                if (len(child.section_path) == depth + 1 and child.section_path[:depth] == chunk.section_path
+                        and child.kind == "subsection" and ": " in child.text):
+                    text = child.text.split(": ", 1)[1]
+                    out.append(f"  {ev.voice.quote(text)} {ev.cite(child.id, text, self._label_for(child))}")
+        return "\n".join(out)
 
     def _extract_sentences(self, u: Understanding, ev: Evidence, hits: list) -> str:  # type: ignore[type-arg]
-        """The sentences of the best paragraphs that share most with the question, in document order."""
+        """The sentences of the best paragraphs that share most with the question, in document order.
+
+        Sentences compete across the paragraphs: a dated sentence wins a "when" question and one with a
+        figure in the asked measure (多少张 → …张) a "how many" one, wherever it sits.
+        """
         tokens = informative_tokens(u.topic, u.language)
-        lines: list[str] = []
-        for hit in hits:
+        dated = u.intent == "deadline"
+        measure = ASKED_MEASURE.search(u.normalized)
+        pattern = re.compile(rf"\d[\d.,]*\s*(?:{measure.group(1)})") if measure else None
+        found: list[tuple[float, int, int, object, str]] = []
+        for rank, hit in enumerate(hits):
             chunk = self.chunks[hit.id]
             body = chunk.text.split(": ", 1)[1] if ": " in chunk.text else chunk.text
-            sentences = [s for s in re.split(r"(?<=[。;；])", body) if s.strip()]
-            scored = sorted(range(len(sentences)), key=lambda i: -support(tokens, sentences[i]))[:3]
-            picked = [sentences[i].strip() for i in sorted(scored) if support(tokens, sentences[i]) > 0]
-            if not picked:
-                continue
-            label = self._label_for(chunk)
-            for s in picked:
-                lines.append(f"{ev.voice.quote(s)} {ev.cite(hit.id, s, label)}")
+            sentences = [x.strip() for x in re.split(r"(?<=[。;；])", body) if x.strip()]
+            for pos, sentence in enumerate(sentences):
+                score = support(tokens, sentence)
+                if score <= 0:
+                    continue
+                if dated and DUE_DATE.search(sentence):
+                    score += 0.3
+                if pattern is not None and pattern.search(sentence):
+                    score += 0.3
+                found.append((score, rank, pos, hit, sentence))
+        if not found:
+            return ""
+        if dated or pattern is not None:
+            best = max(f[0] for f in found)
+            picked = sorted(sorted((f for f in found if f[0] >= 0.6 * best), key=lambda f: -f[0])[:4],
+                            key=lambda f: (f[1], f[2]))
+        else:  # "how"/"what" questions: the three best sentences of each of the two best paragraphs
+            picked = []
+            for rank in sorted({f[1] for f in found})[:2]:
+                mine = [f for f in found if f[1] == rank]
+                picked += sorted(sorted(mine, key=lambda f: -f[0])[:3], key=lambda f: f[2])
+        lines = []
+        for _, _, _, hit, sentence in picked:
+            label = self._label_for(self.chunks[hit.id])  # type: ignore[attr-defined]
+            lines.append(f"{ev.voice.quote(sentence)} {ev.cite(hit.id, sentence, label)}")  # type: ignore[attr-defined]
         return "\n".join(lines)
 
     def _abstain(self, u: Understanding, ev: Evidence, reason: str, hits: list | None = None) -> Answer:  # type: ignore[type-arg]

@@ -227,7 +227,17 @@ def reform_row_targets(ev: Evidence, r: Reform) -> str:
     return v.say(
         f"{v.district(r.district)}的改革攻坚事项「{v.quote(r.item)}」{marker}，任务目标：\n{items}",
         f"{v.district(r.district)} reform item “{r.item}” {marker}; targets:\n{items}",
-    )
+    ) + owner_columns(ev, r)
+
+
+def owner_columns(ev: Evidence, r: Reform) -> str:
+    """A reform row's 责任处室-like columns, one line each, cited to the row."""
+    v = ev.voice
+    lines = []
+    for label, value in columns_of(r.extra, ("responsible", "cooperating")):
+        marker = ev.cite(f"{r.id}-target", f"{label}: {value}", reform_label(r, "任務目標"))
+        lines.append(f"\n  {v.quote(label)}：{v.quote(one_line(value))} {marker}")
+    return "".join(lines)
 
 
 def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
@@ -243,6 +253,9 @@ def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
             blocks.append(f"{v.ordinal(i)}{v.quote(r.item)} {marker}")
             blocks.append(v.say("  任务目标：", "  Targets:"))
             blocks += [f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1)]
+            extra = owner_columns(ev, r)
+            if extra:
+                blocks.append(extra.lstrip("\n"))
     return "\n".join(blocks)
 
 

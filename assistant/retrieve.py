@@ -28,7 +28,7 @@ from rank_bm25 import BM25Okapi
 
 from assistant.chunks import Chunk
 from assistant.errors import BackendUnavailableError, IndexMissingError, InputError
-from assistant.lexicon import expand_english, find_districts, resolve_quarter
+from assistant.lexicon import expand_english, find_districts, resolve_quarter, vocabulary
 from assistant.models import Hit
 from assistant.text import detect_language, normalize, strip_controls, tokenize
 
@@ -159,6 +159,8 @@ class HybridRetriever:
             return district
         by_norm = {normalize(d): d for d in self.districts}
         found = by_norm.get(normalize(district)) or next(iter(find_districts(district)), None)
+        if found is not None and found not in self.districts and found in vocabulary().units:
+            return found  # a unit of the plan that only its task table names: no chunk is filtered by it
         if found is None or found not in self.districts:
             raise InputError(f"unknown district {district!r}; the plan's districts are {'、'.join(self.districts)}")
         return found

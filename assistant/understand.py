@@ -48,6 +48,8 @@ COMPARE_CUES = ("比较", "对比", "多几", "少几", "相差", "差多少", "
                 "more than", "fewer than", "less than")
 ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", "哪些区", "哪些地区", "哪个地区", "哪些辖市", "哪个辖市", "分别", "各个区", "all districts",
                      "each district", "every district", "which district", "which districts", "by district", "per district")
+# 各镇、哪些镇街、每个区县 …: every unit of the plan, whatever kind of unit it has.
+ALL_UNITS = re.compile(r"(各|每个|每一个|哪个|哪些|哪一个|所有)(地区|地方|辖市|辖区|县区|区县|区镇|镇街|镇|街道|乡镇|县|区|板块)")
 FOLLOWUP_CUES = ("呢", "那", "那么", "what about", "how about", "and for", "and in", "same for", "and what")
 AMOUNT_CUES = ("多少", "几", "how many", "how much", "number of")
 FILLER = re.compile(
@@ -148,7 +150,7 @@ def understand_one(question: str) -> Understanding:
         districts=districts,
         quarters=quarters,
         aggregate=agg,
-        all_districts=has_any(norm, ALL_DISTRICT_CUES) or agg is not None,
+        all_districts=has_any(norm, ALL_DISTRICT_CUES) or ALL_UNITS.search(norm) is not None or agg is not None,
         years=years_in(norm),
         topic=norm,
     )

@@ -44,9 +44,11 @@ def cited_numbers(citations: list[Citation]) -> set[Decimal]:
     found: set[Decimal] = set()
     for c in citations:
         for m in NUMBER.finditer(f"{c.text} {c.label}"):
-            value = _dec(m.group(0))
-            if value is not None:
-                found.add(value)
+            # 「1.4月底前」 is item 1 of a list, month 4: both pieces of a dotted pair occur in the text too.
+            for token in (m.group(0), *m.group(0).split(".")):
+                value = _dec(token)
+                if value is not None:
+                    found.add(value)
     return found
 
 

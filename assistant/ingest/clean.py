@@ -19,9 +19,11 @@ CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("chrome: view counter", re.compile(r"^浏览次数\s*[:：]?\s*\d*\s*$")),
     ("chrome: QR-code prompt", re.compile(r"^扫一扫在手机(上)?打开当前页$")),
     ("chrome: print/close controls", re.compile(r"^(【?打印本页】?|【?关闭窗口】?|【?字体\s*[:：].*)$")),
-    ("chrome: page controls", re.compile(r"^(\s*【[^】]{1,8}】\s*)+$|^【?字号\s*[:：]?.*[大中小].*$")),
+    ("chrome: page controls", re.compile(
+        r"^(\s*【[^】]{1,8}】\s*)+$|^【?字号\s*[:：]?.*[大中小].*$|^((打印本页|关闭窗口|打印|关闭|返回顶部|收藏)\s*)+$"
+    )),
     ("chrome: site footer", re.compile(
-        r"^(主办单位|承办单位|技术支持|版权所有|网站标识码|网站地图|联系我们)\s*[:：]|ICP备|公网安备|^copyright\b|^©",
+        r"^(主办单位|主办|承办单位|承办|技术支持|版权所有|网站标识码|网站地图|联系我们)\s*[:：]|ICP备|公网安备|^copyright\b|^©",
         re.IGNORECASE,
     )),
     (

@@ -74,6 +74,12 @@ def _score_title(lines: list[SourceLine]) -> float | None:
     return 1.2 - 0.3 * (len(lines) - 1)
 
 
+def _score_name(lines: list[SourceLine]) -> float | None:
+    """A 项目名称/改革事项 cell: a name, rarely wrapped."""
+    score = _score_title(lines)
+    return None if score is None else score - 0.2 * (len(lines) - 1)
+
+
 def _score_text(lines: list[SourceLine]) -> float | None:
     if len(lines) > MAX_TEXT_LINES or NUMBER.match(lines[0].text):
         return None
@@ -84,8 +90,27 @@ def _score_text(lines: list[SourceLine]) -> float | None:
     return score
 
 
+ITEM_NO = re.compile(r"^(\d{1,2})\s*[.．、]")
+
+
 def _score_period(lines: list[SourceLine]) -> float | None:
-    return None if len(lines) > 8 else 1.0 - 0.1 * (len(lines) - 1)
+    """A milestone cell: one unnumbered step, or a list numbered from 1 (a step may wrap onto a line)."""
+    if len(lines) > 8:
+        return None
+    first = ITEM_NO.match(lines[0].text)
+    if first is None:
+        return 1.0 if len(lines) == 1 else None
+    if first.group(1) != "1":
+        return None
+    expected = 2
+    for ln in lines[1:]:
+        m = ITEM_NO.match(ln.text)
+        if m is None:
+            continue  # a wrapped step
+        if int(m.group(1)) != expected:
+            return None
+        expected += 1
+    return 1.5 + 0.3 * (expected - 2)
 
 
 SCORERS: dict[str, Callable[[list[SourceLine]], float | None]] = {
@@ -97,11 +122,29 @@ SCORERS: dict[str, Callable[[list[SourceLine]], float | None]] = {
     "unit": _score_bodies,
     "deadline": _score_deadline,
     "group": _score_title,
-    "item": _score_text,
+    "item": _score_name,
     "content": _score_text,
     "target": _score_text,
     "period": _score_period,
 }
+
+
+NUMERIC_LABEL = re.compile(r"(金额|金額|万元|萬元|元[)）]|数量|數量|人数|人數|个数|個數|面积|面積|合计|合計)")
+BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _score_plain(lines: list[SourceLine]) -> float | None:
+    """A column of unknown meaning: short text, one line preferred; a bare number belongs to a numeric column."""
+    if len(lines) > 3 or (len(lines) == 1 and BARE_NUMBER.match(lines[0].text)) or NUMBER.match(lines[0].text):
+        return None
+    return 1.0 - 0.2 * (len(lines) - 1)
+
+
+def scorer_for(role: str, label: str) -> Callable[[list[SourceLine]], float | None]:
+    """How well lines fit a column of this role; an unknown column by what its label suggests."""
+    if role in ("extra", "note"):
+        return _score_value if NUMERIC_LABEL.search(label) else _score_plain
+    return SCORERS.get(role, _score_text)
 
 
 def _unit_blocks(roles: list[str]) -> dict[int, int]:
@@ -132,6 +175,7 @@ def align(body: list[SourceLine], layout: Layout) -> list[dict[int, tuple[list[S
     roles = layout.roles
     n, m = len(body), len(roles)
     blocks = _unit_blocks(roles)
+    scorers = [scorer_for(role, label) for role, label in zip(roles, layout.labels, strict=True)]
     neg = float("-inf")
     # best[i][c]: best score with lines[:i] consumed and column c next; back[i][c]: how it was reached.
     best = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -151,7 +195,7 @@ def align(body: list[SourceLine], layout: Layout) -> list[dict[int, tuple[list[S
                 if here == neg:
                     continue
                 relax(i, c + 1, here + SKIP_COST.get(roles[c], SKIP_DEFAULT), (i, c, 0, 1))
-                scorer = SCORERS.get(roles[c], _score_text)
+                scorer = scorers[c]
                 for k in range(1, min(8, n - i) + 1):
                     s = scorer(body[i : i + k])
                     if s is not None:
@@ -205,3 +249,11 @@ def grid_rows(body: list[SourceLine], layout: Layout) -> list[object]:
         first = min(ln.no for lines, _ in row.values() for ln in lines)
         out.append(_GridRow(line=first, cells=cells))
     return out
+
+
+def align_row(lines: list[SourceLine], layout: Layout) -> dict[str, str] | None:
+    """One row's lines (its start known from its 序号) placed in the header's columns; None if they fit no way."""
+    rows = align(lines, layout)
+    if len(rows) != 1:
+        return None
+    return {layout.labels[c] or f"列{c + 1}": "\n".join(ln.text for ln in cell) for c, (cell, _) in sorted(rows[0].items())}

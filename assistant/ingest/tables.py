@@ -219,7 +219,17 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     if not labels or not body:
         raise ParseError(f"attachment {table}: no column header found (expected label lines such as 序号 | 主要内容)")
     if layout.kind == "milestone":
-        read.reforms = parse_milestone_table(body, layout, table, read.warnings)
+        lead = [r for r in layout.roles if r != "period"]
+        if lead in (["seq", "unit", "item"], ["seq", "unit", "item", "target"]) and layout.roles[-1] == "period":
+            read.reforms = parse_milestone_table(body, layout, table, read.warnings)
+        else:  # other columns (a 责任处室 after the periods …): align the lines to the header
+            from assistant.ingest.flat_grid import grid_rows
+            from assistant.ingest.html import _milestone_rows
+
+            rows = grid_rows(body, layout)
+            if not rows:
+                raise ParseError(f"attachment {table}: the lines do not fit the header's {len(layout.roles)} columns")
+            _milestone_rows(rows, layout, table, read)  # type: ignore[arg-type]
     elif layout.kind == "task":
         lead = [r for r in layout.roles if r not in ("units", "total")]
         if tuple(lead) == TASK_ORDER:  # the common flattened shape, read by its own rules
@@ -416,8 +426,13 @@ def generic_rows(
         groups = [body[i : i + width] for i in range(0, len(body), width)]
     rows: list[tuple[dict[str, str], Lines]] = []
     for g in groups:
+        from assistant.ingest.flat_grid import align_row
+
+        aligned = align_row(g, layout) if len(g) != width else None
         if len(g) == width:
             cells = {label: ln.text for label, ln in zip(layout.labels, g, strict=True)}
+        elif aligned is not None:
+            cells = aligned
         else:
             warnings.append((g[0].no, f"attachment {table}: a row of {len(g)} lines under {width} columns; "
                                       "its cells are kept together"))
