@@ -44,12 +44,21 @@ class Vocabulary:
     words: tuple[str, ...] = ()
     periods: dict[str, str] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
+    structure: tuple[str, ...] = ()
 
     @classmethod
     def from_plan(cls, plan: Plan) -> Vocabulary:
         """The vocabulary of a loaded plan: its units, profile and milestone periods."""
         base = cls.from_profile(plan.units, plan.profile)
-        return replace(base, periods={p.code: p.label for p in plan.periods})
+        # The words of column labels and table titles say where a figure sits, not what a question is about.
+        # Those words the body's own headings use (民政, 养老 …) stay topic words.
+        from assistant.text import tokenize
+
+        labels = [c for t in plan.tables for c in t.columns if c not in plan.units]
+        titles = [v for k, v in plan.metadata.items() if k.startswith("attachment_") and k.endswith("_title")]
+        headed = {t for s in plan.sections if s.kind in ("chapter", "subsection") for t in tokenize(s.heading)}
+        words = {t for label in labels + titles for t in tokenize(label) if not t.isdigit()} - headed
+        return replace(base, periods={p.code: p.label for p in plan.periods}, structure=tuple(sorted(words)))
 
     @classmethod
     def from_profile(cls, units: list[str], profile: dict[str, list[str]]) -> Vocabulary:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.lexicon import district_aliases, expand_english, glossary, quarter_aliases, question_words
+from assistant.lexicon import (
+    district_aliases,
+    expand_english,
+    glossary,
+    quarter_aliases,
+    question_words,
+    vocabulary,
+)
 from assistant.text import normalize, tokenize
 
 QUESTION_WORDS = {
@@ -26,7 +33,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @lru_cache(maxsize=1)
 def _skip() -> frozenset[str]:
     entity = {normalize(w) for w in district_aliases()} | {normalize(w) for w in quarter_aliases()}
-    return frozenset(entity | QUESTION_WORDS | {normalize(w) for w in question_words()})
+    structure = set(vocabulary().structure)
+    return frozenset(entity | structure | QUESTION_WORDS | {normalize(w) for w in question_words()})
 
 
 @lru_cache(maxsize=1)

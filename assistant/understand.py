@@ -29,7 +29,8 @@ METADATA_CUES = (
 RESPONSIBLE_CUES = (
     "谁负责", "负责单位", "责任单位", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "谁来", "由谁", "谁管",
     "主管", "responsible", "in charge", "which department", "which bureau", "which unit", "who leads", "who handles",
-    "who is", "who are",
+    "who is", "who are", "负责", "处室", "科室", "配合单位", "协办", "责任部门", "which section", "which division",
+    "which office", "which units", "assisting", "who carries out", "who organises", "who organizes",
 )
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
