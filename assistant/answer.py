@@ -464,6 +464,15 @@ class Answerer:
         if not good:
             return self._abstain(u, ev, "no-support", hits)
         top = self._prefer_heading_match(u, good)
+        if u.all_districts and top.kind != "task":
+            # 「哪些镇街没有…任务」, 「各区分别…」: a breakdown across the units answers it, not one unit's row.
+            tokens = informative_tokens(u.topic, u.language)
+            bar = 0.8 * support(tokens, top.text)
+            top = next((h for h in good if h.kind == "task" and self.tasks[h.id].districts
+                        and support(tokens, h.text) >= bar), top)
+        unnamed = self._place_without_figure(u, good)
+        if unnamed:
+            return self._abstain(u, ev, f"unit:{unnamed}", good)
         rows = self._row_answer(u, ev, good, top)
         if rows:
             return self._finish(ev, rows, True, "retrieval", u)
@@ -506,6 +515,20 @@ class Answerer:
         heading = topic_tokens(section.heading, "zh")
         question = u.topic if u.language == "zh" else expand_english(u.topic)
         return max(support(heading, question), support(informative_tokens(u.topic, u.language), section.heading))
+
+    def _place_without_figure(self, u: Understanding, good: list) -> str:  # type: ignore[type-arg]
+        """A place a "how many" question names that none of the best passages mentions: the plan gives only
+        a figure for the whole city (or another breakdown), so no figure for that place may be answered."""
+        if not has_any(u.normalized, AMOUNT_CUES):
+            return ""
+        vocab = vocabulary()
+        places = {d: [normalize(a) for a in vocab.units.get(d, (d,))] for d in u.districts}
+        places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
+        for place, aliases in places.items():
+            texts = [normalize(h.text) for h in good[:3]]
+            if not any(h.district == place for h in good[:3]) and not any(a in t for a in aliases for t in texts):
+                return place
+        return ""
 
     def _row_answer(self, u: Understanding, ev: Evidence, good: list, top) -> str:  # type: ignore[no-untyped-def, type-arg]
         """Rows of a table of another kind (a fund table, a contact list), whole and cited.
@@ -624,6 +647,8 @@ class Answerer:
             "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
             "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
             "city": self._only_city(v, reason.partition(":")[2]),
+            "unit": v.say(f"计划没有给出{reason.partition(':')[2]}的这项数字。",
+                          f"The plan gives no figure for {reason.partition(':')[2]} on this. "),
         }.get(kind, "")
         if kind == "year":
             title = self.plan.metadata.get("title") or self.plan.metadata.get("plan_title", "")

@@ -34,6 +34,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def _skip() -> frozenset[str]:
     entity = {normalize(w) for w in district_aliases()} | {normalize(w) for w in quarter_aliases()}
     structure = set(vocabulary().structure)
+    # The glossary's "tables" entries name parts of a table (任务分解, 责任单位): structure, not topic.
+    structure |= {normalize(z) for entry in glossary() if entry.topic == "tables" for z in entry.zh}
     return frozenset(entity | structure | QUESTION_WORDS | {normalize(w) for w in question_words()})
 
 
@@ -51,17 +53,35 @@ def _related() -> dict[str, frozenset[str]]:
 def clear_caches() -> None:
     """Forget what depends on the loaded plan's names (called when another plan's vocabulary is used)."""
     _skip.cache_clear()
+    _english_unit_names.cache_clear()
     alternatives.cache_clear()
 
 
 def topic_tokens(question: str, language: str) -> set[str]:
     """Tokens that carry the question's topic; for English, the Chinese terms the glossary adds."""
-    text = expand_english(question) if language == "en" else question
+    text = expand_english(_without_unit_names(question)) if language == "en" else question
     tokens = set(tokenize(text))
     if language == "en":
         tokens = {t for t in tokens if CJK.search(t)}
     skip = _skip()
     return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip}
+
+
+def _without_unit_names(question: str) -> str:
+    """An English question without the plan's romanised unit names (Bacheng Town): their words
+    (town, district) would otherwise be read as topic terms."""
+    out = question
+    for alias in _english_unit_names():
+        out = re.sub(rf"(?i)\b{re.escape(alias)}\b(?:'s)?", " ", out)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _english_unit_names() -> tuple[str, ...]:
+    vocab = vocabulary()
+    names = {a for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names if a.isascii() and " " in a}
+    names |= {n for n in vocab.unit_english.values() if " " in n}
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 @lru_cache(maxsize=8192)
