@@ -519,14 +519,18 @@ class Answerer:
     def _place_without_figure(self, u: Understanding, good: list) -> str:  # type: ignore[type-arg]
         """A place a "how many" question names that none of the best passages mentions: the plan gives only
         a figure for the whole city (or another breakdown), so no figure for that place may be answered."""
-        if not has_any(u.normalized, AMOUNT_CUES):
-            return ""
         vocab = vocabulary()
         places = {d: [normalize(a) for a in vocab.units.get(d, (d,))] for d in u.districts}
-        places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
+        if has_any(u.normalized, AMOUNT_CUES):
+            places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
+        if not places or not good:
+            return ""
+        tokens = informative_tokens(u.topic, u.language)
+        bar = 0.8 * support(tokens, good[0].text)
+        relevant = [h for h in good[:3] if support(tokens, h.text) >= bar]  # the passages an answer would use
+        texts = [normalize(h.text) for h in relevant]
         for place, aliases in places.items():
-            texts = [normalize(h.text) for h in good[:3]]
-            if not any(h.district == place for h in good[:3]) and not any(a in t for a in aliases for t in texts):
+            if not any(h.district == place for h in relevant) and not any(a in t for a in aliases for t in texts):
                 return place
         return ""
 
