@@ -39,6 +39,9 @@ MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[
 CONTACT_DATA = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(联系人|联络员|姓名)\s*[:：]")
 DUE_DATE = re.compile(r"\d{1,2}\s*月(?:\d{1,2}\s*日|底|中旬|上旬|下旬)?前|年底前|年内|\d{1,2}\s*月底")
 ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
+TEXT_DATE = "text:"
+LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
+                      "milestones", "timeline", "schedule")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -277,7 +280,7 @@ class Answerer:
             "generated": ("生成日期", "generated", "created"),
             "published": ("公开日期", "发布日期", "什么时候发布", "何时发布", "哪天发布", "什么时候公开", "published",
                           "publication date"),
-            "signed": ("成文日期", "印发日期", "什么时候印发", "哪天印发", "何时印发", "issue date", "signed", "落款日期"),
+            "signed": ("成文日期", "印发日期", "什么时候印发", "哪天印发", "何时印发", "issue date", "signed", "落款"),
             "attachments": ("附件", "attachment", "annex"),
             "outline": ("章节", "几个部分", "哪几部分", "哪些部分", "框架", "结构", "chapters", "outline", "structure",
                         "main parts", "main sections"),
@@ -416,6 +419,12 @@ class Answerer:
                 candidate: tuple[float, int, object, str | None] = (score, -rank_no, hit, item)
             elif hit.kind == "milestone":
                 candidate = (support(tokens, hit.text) * 0.9, -rank_no, hit, None)
+            elif hit.kind in ("subsection", "preamble", "notice"):
+                dated_sentences = [x for x in self._sentences(hit.id) if DUE_DATE.search(x)]
+                if not dated_sentences:
+                    continue
+                sentence = max(dated_sentences, key=lambda x: support(tokens, x))
+                candidate = (support(tokens, sentence), -rank_no, hit, TEXT_DATE + sentence)
             else:
                 continue
             if best is None or candidate[:2] > best[:2]:
@@ -423,11 +432,35 @@ class Answerer:
         if best is None or best[0] == 0:
             return None
         _, _, hit, dated = best
+        if dated is not None and dated.startswith(TEXT_DATE):
+            return self._finish(ev, self._dated_text(u, ev, hit.id, dated[len(TEXT_DATE):]), True, "retrieval", u)
         if dated == "":
             return self._finish(ev, compose.due_column(ev, self.tasks[hit.id]), True, "lookup", u)  # type: ignore[attr-defined]
         if dated is not None:
             return self._finish(ev, compose.deadlines(ev, self.tasks[hit.id], dated) or "", True, "lookup", u)  # type: ignore[attr-defined]
         return self._reform_hit_answer(u, ev, hit)
+
+    def _sentences(self, chunk_id: str) -> list[str]:
+        """A body passage's sentences (split after 。 and ；)."""
+        chunk = self.chunks[chunk_id]
+        body = chunk.text.split(": ", 1)[1] if ": " in chunk.text else chunk.text
+        return [x.strip() for x in re.split(r"(?<=[。;；])", body) if x.strip()]
+
+    def _dated_text(self, u: Understanding, ev: Evidence, chunk_id: str, sentence: str) -> str:
+        """The dated sentence that answers "by when"; for "which deadlines", every dated sentence of the
+        passage and of the numbered items under it."""
+        chunk = self.chunks[chunk_id]
+        label = self._label_for(chunk)
+        lines = [f"{ev.voice.quote(sentence)} {ev.cite(chunk_id, sentence, label)}"]
+        if has_any(u.normalized, LIST_DEADLINE_CUES):
+            depth = len(chunk.section_path)
+            family = [c for c in self.chunks.values() if c.kind == "subsection" and c.section_path[:depth]
+                      == chunk.section_path and len(c.section_path) in (depth, depth + 1)] if depth else [chunk]
+            for c in family:
+                for x in self._sentences(c.id):
+                    if DUE_DATE.search(x) and x != sentence:
+                        lines.append(f"{ev.voice.quote(x)} {ev.cite(c.id, x, self._label_for(c))}")
+        return "\n".join(lines)
 
     def _district_quota(self, u: Understanding, ev: Evidence) -> Answer | None:
         """A district's figure for a task row, unless the district's own reform rows match the question better."""
@@ -711,7 +744,9 @@ class Answerer:
         body = chunk.text.split(": ", 1)[-1]
         sentences = [x.strip() for x in re.split(r"(?<=[。])", body) if len(x.strip()) > 12] or [body[:120]]
         tokens = informative_tokens(u.topic, u.language)
-        return max(sentences, key=lambda x: support(tokens, x))
+        # Between equally matching sentences, the one with a figure, then the fuller one: a heading that
+        # repeats the topic says less than the sentence under it.
+        return max(sentences, key=lambda x: (support(tokens, x), bool(re.search(r"\d", x)), len(x)))
 
     def _label_for(self, chunk: Chunk) -> str:
         if chunk.kind == "task":

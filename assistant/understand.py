@@ -24,7 +24,8 @@ METADATA_CUES = (
     "生成日期", "公开日期", "附件", "哪个机构", "什么机构", "哪天印发", "何时印发", "印发的", "发布日期", "印发日期", "成文日期", "什么时候发布", "何时发布", "什么时候印发", "哪天发布",
     "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
     "chapters", "章节", "几个部分", "哪几部分", "outline", "generated", "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
-    "publication date", "issue date", "addressed to", "title of the", "attachment", "annex",
+    "publication date", "issue date", "addressed to", "title of the", "attachment", "annex", "落款", "签发",
+    "notice signed", "was the notice", "signed by", "signature",
 )
 RESPONSIBLE_CUES = (
     "谁负责", "负责单位", "责任单位", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "谁来", "由谁", "谁管",
