@@ -16,12 +16,12 @@ from assistant.chunks import Chunk, is_heading_only
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
-from assistant.places import english_places, foreign_places
+from assistant.places import english_places, english_places_in_text, foreign_places
 from assistant.lexicon import Vocabulary, expand_english, use_vocabulary, vocabulary
 from assistant.lookup import deadline_items, numeric_tasks
 from assistant.models import Answer, ChatMessage, Finding, Plan, Reform, Task
 from assistant.render import Voice
-from assistant.text import normalize, to_simplified
+from assistant.text import normalize, to_simplified, tokenize
 from assistant.topic import alternatives, numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any, understand
 
@@ -380,8 +380,16 @@ class Answerer:
         # A task row names its responsible bodies; a reform row only its unit: between equally good
         # matches the task row answers "who is responsible".
         rank = {h.id: i for i, h in enumerate(hits)}
-        hit = max(hits, key=lambda h: (round(support(tokens, h.text), 2) + (0.1 if h.kind == "task" else 0.0),
-                                       -rank[h.id]))
+
+        def fit(h) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+            score = round(support(tokens, h.text), 2)
+            if h.kind == "task":
+                score += 0.1
+            elif u.districts and h.district in u.districts:
+                score += 0.3  # 「宝应县改革项目的责任处室」: the named unit's own row
+            return score, -rank[h.id]
+
+        hit = max(hits, key=fit)
         if hit.kind == "task":
             return self._finish(ev, compose.responsible(ev, self.tasks[hit.id]), True, "lookup", u)
         reform: Reform = self.reforms[self.chunks[hit.id].record_id]
@@ -556,6 +564,7 @@ class Answerer:
         places = {d: [normalize(a) for a in vocab.units.get(d, (d,))] for d in u.districts}
         if has_any(u.normalized, AMOUNT_CUES):
             places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
+            places |= {name: [name] for name in english_places_in_text(u.question, self.document_text)}
         if not places or not good:
             return ""
         tokens = informative_tokens(u.topic, u.language)
@@ -576,11 +585,15 @@ class Answerer:
         rows = [h for h in good if h.kind == "row"]
         if not rows:
             return ""
+        tokens = informative_tokens(u.topic, u.language)
         named = [h for h in rows if any(len(c) >= 3 and c in u.normalized for c in self._row_cells(h.id))]
-        if named:
+        asks_column = bool(tokens & self._row_labels())  # the question names a column (联系人, 资金来源)
+        if named and (top.kind == "row" or asks_column or support(tokens, named[0].text) >= support(tokens, top.text)):
             picked = named[:3]
+        elif asks_column and top.kind != "row":
+            best = max(support(tokens, h.text) for h in rows)
+            picked = [h for h in rows if support(tokens, h.text) >= 0.8 * best][:6]
         elif top.kind == "row":
-            tokens = informative_tokens(u.topic, u.language)
             best = support(tokens, top.text)
             picked = [h for h in rows if support(tokens, h.text) >= 0.8 * best][:6]
         else:
@@ -591,6 +604,13 @@ class Answerer:
             cells = chunk.text.split(" · ", 1)[1] if " · " in chunk.text else chunk.text
             lines.append(f"{ev.voice.quote(cells)} {ev.cite(h.id, cells, self._label_for(chunk))}")
         return "\n".join(lines)
+
+    def _row_labels(self) -> set[str]:
+        """The column labels of the page's tables of other kinds, in matching form (with their words)."""
+        if not hasattr(self, "_labels"):
+            labels = {normalize(c) for t in self.plan.tables for c in t.columns if t.rows}
+            self._labels = labels | {w for c in labels for w in tokenize(c) if len(w) >= 2}
+        return self._labels
 
     def _row_cells(self, row_id: str) -> list[str]:
         """A generic row's cell values in matching form."""

@@ -15,6 +15,7 @@ from assistant.text import fold_width, normalize
 
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
 PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区")
+MAJOR_PLACE_FREQ = 2000
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
 
 
@@ -30,19 +31,46 @@ def _tagger():  # type: ignore[no-untyped-def]
 
 
 def chinese_places(question: str, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Place names (ns) in a Chinese question, in the Simplified matching form.
+    """Place names in a Chinese question, in the Simplified matching form.
 
-    The plan's own names (`known`) are taken out first: the general dictionary does not know them and
-    would tag a fragment of one (开区 out of a zone's short name) as a place.
+    Two sources, both conservative (a false place turns a good question away): words jieba's dictionary
+    tags as places that are either written with a place suffix or are major cities (frequent entries,
+    南京, 杭州); and 某某区/某某镇-shaped names whose stem is no common word (功能区, 试点区 are not
+    places). The plan's own names (`known`) are taken out first: the general dictionary does not know
+    them and would tag a fragment of one as a place.
     """
     text = normalize(question)
     for name in sorted(known, key=len, reverse=True):
         if len(name) >= 2 and name in text:
             text = text.replace(name, " ")
+    freq = _frequencies()
     out = []
     for word, flag in _tagger().lcut(text):
-        if flag == "ns" and len(word) >= 2 and not set(word) <= GENERIC_PLACE_CHARS:
+        if len(word) < 2 or set(word) <= GENERIC_PLACE_CHARS:
+            continue
+        word_freq, tag = freq.get(word, (0, ""))
+        if flag == "ns" and (word.endswith(PLACE_SUFFIX) or word_freq >= MAJOR_PLACE_FREQ):
             out.append(word)
+        elif len(word) >= 3 and word.endswith(PLACE_SUFFIX) and (tag == "ns" or word_freq < 50):
+            stem = word[:-2] if word.endswith("街道") else word[:-1]
+            stem_freq, stem_tag = freq.get(stem, (0, ""))
+            if len(stem) >= 2 and not (stem_tag not in ("ns", "nr") and stem_freq >= 200):
+                out.append(word)  # 某某区 the dictionary does not know as a common noun (功能区 and 示范区 it does)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, tuple[int, str]]:
+    """jieba's general dictionary: word → (frequency, part of speech)."""
+    import os
+
+    import jieba
+
+    out: dict[str, tuple[int, str]] = {}
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            word, count, tag = line.split()
+            out[word] = (int(count), tag)
     return out
 
 
@@ -88,19 +116,44 @@ def romanised_places() -> dict[str, tuple[str, ...]]:
     return {roman: tuple(sorted(names)) for roman, names in out.items()}
 
 
-def english_places(question: str, document_text: str = "") -> list[str]:
-    """Romanised place names in an English question that are none of the plan's own names and that the
-    plan's text (`document_text`, in matching form) never writes in Chinese."""
+def _english_mentions(question: str) -> list[str]:
+    """Romanised place names an English question uses as a place: Hangzhou's, in/of/for Hangzhou,
+    Xiaoshan District — not an adjective (the Jiangsu–Shandong boundary)."""
+    text = fold_width(question)
+    places = romanised_places()
+    out = []
+    for m in CAPITALISED.finditer(text):
+        word = m.group(0)
+        if word.lower() not in places:
+            continue
+        before, after = text[: m.start()].rstrip().lower(), text[m.end():]
+        if (re.search(r"\b(in|of|for|at|about|does|do|will|must|has)$", before)
+                or re.match(r"(?:'s\b|\s+(?:City|District|County|Town|Province|Subdistrict)\b)", after)):
+            out.append(word)
+    return out
+
+
+def _own_names() -> str:
     vocab = vocabulary()
     own = " ".join(a.lower() for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names)
     own += " " + " ".join(vocab.unit_english.values()).lower()
-    own += " " + " ".join(pinyin_of(c).replace(" ", "").lower() for c in vocab.city)
-    places = romanised_places()
-    return [
-        w for w in CAPITALISED.findall(fold_width(question))
-        if w.lower() in places and w.lower() not in own
-        and not any(normalize(name) in document_text for name in places[w.lower()])
-    ]
+    return own + " " + " ".join(pinyin_of(c).replace(" ", "").lower() for c in vocab.city)
+
+
+def english_places(question: str, document_text: str = "") -> list[str]:
+    """Romanised places an English question asks about that are none of the plan's own names and that the
+    plan's text (`document_text`, in matching form) never writes in Chinese."""
+    own, places = _own_names(), romanised_places()
+    return [w for w in _english_mentions(question) if w.lower() not in own
+            and not any(normalize(name) in document_text for name in places[w.lower()])]
+
+
+def english_places_in_text(question: str, document_text: str) -> list[str]:
+    """Chinese names of the places an English question asks about that the plan's text does mention
+    (Xiaoshan → 萧山, named in passing) but that are none of its units."""
+    own, places = _own_names(), romanised_places()
+    return [normalize(name) for w in _english_mentions(question) if w.lower() not in own
+            for name in places[w.lower()] if normalize(name) in document_text]
 
 
 def pinyin_of(name: str) -> str:

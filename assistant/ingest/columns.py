@@ -176,7 +176,7 @@ def _pair_group_and_content(layout: Layout) -> None:
 
 ROLE_HINTS = (
     ("cooperating", re.compile(r"(配合|协同|协办|协作|参与)")),
-    ("responsible", re.compile(r"(责任|牵头|负责|主责|主办)")),
+    ("responsible", re.compile(r"(责任|牵头|负责|主责|主办|指导)")),
     ("deadline", re.compile(r"(时限|时间|期限|节点|截止)")),
 )
 

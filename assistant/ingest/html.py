@@ -453,6 +453,11 @@ def _milestone_rows(rows: list[_GridRow], layout: Layout, table: int, read: Tabl
         target = _cell_map(row, layout, "target")
         steps = {p.code: row.cells[c] for p, c in zip(layout.periods, period_cols, strict=True) if c < len(row.cells)}
         extra, spans = _extras(row, layout)
+        owner = _cell_map(row, layout, "responsible")
+        if owner is not None and owner is not unit and owner.lines:
+            # A 责任科室 beside the unit column: the office that guides the unit's item, kept by its label.
+            label = layout.labels[layout.roles.index("responsible")]
+            extra[label], spans[label] = _cell_text(owner), owner.span
         rid = f"reform-{no}" if table == 2 else f"reform{table}-{no}"
         if any(r.id == rid for r in read.reforms):
             rid += f"-{len(read.reforms) + 1}"
