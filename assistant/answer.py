@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Literal, Protocol
 
 from assistant import compose
@@ -42,6 +43,8 @@ ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|�
 TEXT_DATE = "text:"
 LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
                       "milestones", "timeline", "schedule")
+BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])([\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -100,11 +103,14 @@ class Answerer:
         self.tasks = {t.id: t for t in plan.tasks}
         self.reforms = {r.id: r for r in plan.reforms}
         self.numeric = {t.id for t in numeric_tasks(plan)}
+        use_vocabulary(Vocabulary.from_plan(plan))
         self.document_text = normalize(" ".join(c.text for c in chunks))
         # Names and phone numbers only when the page has them (a 联络员名单): then contact questions are asked.
         self.has_contacts = CONTACT_DATA.search(self.document_text) is not None
+        # Places the text lists (在上城区、拱墅区开展…) that are no unit of the plan's tables.
+        self.text_places = {m.group(1) for m in LISTED_PLACE.finditer(self.document_text)} - {
+            normalize(a) for names in vocabulary().units.values() for a in names}
         self.years = plan_years(plan)
-        use_vocabulary(Vocabulary.from_plan(plan))
 
     # ---- entry point -------------------------------------------------------------------------
     def answer(self, question: str, history: list[ChatMessage] | None = None) -> Answer:
@@ -175,8 +181,7 @@ class Answerer:
                 and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department", "which bureau"))):
             return "person"
         if has_any(text, MONEY_CUES):
-            hits = [h for h in self._search(u, k=5) if self._supported(u, h.text)]
-            if not any(MONEY_AMOUNT.search(h.text) for h in hits):
+            if not any(MONEY_AMOUNT.search(h.text) for h in self._search(u, k=5)):
                 return "money"
         return None
 
@@ -514,6 +519,9 @@ class Answerer:
         unnamed = self._place_without_figure(u, good)
         if unnamed:
             return self._abstain(u, ev, f"unit:{unnamed}", good)
+        computed = self._row_aggregate(u, ev, good, top)
+        if computed:
+            return self._finish(ev, computed, True, "lookup", u)
         rows = self._row_answer(u, ev, good, top)
         if rows:
             return self._finish(ev, rows, True, "retrieval", u)
@@ -565,6 +573,7 @@ class Answerer:
         if has_any(u.normalized, AMOUNT_CUES):
             places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
             places |= {name: [name] for name in english_places_in_text(u.question, self.document_text)}
+            places |= {name: [name] for name in self.text_places if name in u.normalized and name not in places}
         if not places or not good:
             return ""
         tokens = informative_tokens(u.topic, u.language)
@@ -588,7 +597,7 @@ class Answerer:
         tokens = informative_tokens(u.topic, u.language)
         named = [h for h in rows if any(len(c) >= 3 and c in u.normalized for c in self._row_cells(h.id))]
         asks_column = bool(tokens & self._row_labels())  # the question names a column (联系人, 资金来源)
-        if named and (top.kind == "row" or asks_column or support(tokens, named[0].text) >= support(tokens, top.text)):
+        if named and (top.kind == "row" or asks_column):
             picked = named[:3]
         elif asks_column and top.kind != "row":
             best = max(support(tokens, h.text) for h in rows)
@@ -604,6 +613,47 @@ class Answerer:
             cells = chunk.text.split(" · ", 1)[1] if " · " in chunk.text else chunk.text
             lines.append(f"{ev.voice.quote(cells)} {ev.cite(h.id, cells, self._label_for(chunk))}")
         return "\n".join(lines)
+
+    def _row_aggregate(self, u: Understanding, ev: Evidence, good: list, top) -> str:  # type: ignore[no-untyped-def, type-arg]
+        """Most, least or total of a numeric column of a table of another kind (金额（万元）), cited row by row."""
+        if u.aggregate not in ("max", "min", "sum", "rank") or top.kind != "row":
+            return ""
+        info = next((t for t in self.plan.tables if t.attachment == self.chunks[top.id].table and t.rows), None)
+        if info is None:
+            return ""
+        tokens = informative_tokens(u.topic, u.language)
+        numeric = [c for c in info.columns if sum(bool(BARE_NUMBER.fullmatch(r.cells.get(c, "").strip()))
+                                                 for r in info.rows) >= max(2, len(info.rows) // 2)]
+        numeric = [c for c in numeric if not re.search(r"序号|序號|编号", c)]
+        if not numeric:
+            return ""
+        column = next((c for c in numeric if tokens & ({normalize(c)} | set(tokenize(c)))), numeric[0])
+        name_col = next((c for c in info.columns if re.search(r"名称|名稱|项目|項目|内容|內容|事项|事項", c)),
+                        info.columns[1] if len(info.columns) > 1 else info.columns[0])
+        values = [(r, Decimal(r.cells[column].strip())) for r in info.rows
+                  if BARE_NUMBER.fullmatch(r.cells.get(column, "").strip())]
+        v = ev.voice
+
+        def cite(r) -> str:  # type: ignore[no-untyped-def]
+            chunk = self.chunks[r.id]
+            quote = f"{column}: {r.cells[column]}"
+            return ev.cite(r.id, quote if quote in chunk.text else chunk.text.split(" · ", 1)[-1], self._label_for(chunk))
+
+        if u.aggregate == "sum":
+            total = sum(x for _, x in values)
+            parts = " + ".join(f"{x}" for _, x in values)
+            markers = "".join(cite(r) for r, _ in values)
+            return v.say(f"「{v.quote(column)}」各行合计：{parts} = {total} {markers}",
+                         f"Total of “{column}” over the rows: {parts} = {total} {markers}")
+        ordered = sorted(values, key=lambda rv: rv[1], reverse=u.aggregate != "min")
+        if u.aggregate == "rank":
+            lines = [f"{i}. {v.quote(r.cells.get(name_col, ''))} {x} {cite(r)}" for i, (r, x) in enumerate(ordered, 1)]
+            return v.say(f"按「{v.quote(column)}」从高到低：\n", f"By “{column}”, highest first:\n") + "\n".join(lines)
+        r, x = ordered[0]
+        return v.say(f"「{v.quote(column)}」{'最多' if u.aggregate == 'max' else '最少'}的是"
+                     f"{v.quote(r.cells.get(name_col, ''))}：{x} {cite(r)}",
+                     f"{'Highest' if u.aggregate == 'max' else 'Lowest'} “{column}”: {r.cells.get(name_col, '')}, "
+                     f"{x} {cite(r)}")
 
     def _row_labels(self) -> set[str]:
         """The column labels of the page's tables of other kinds, in matching form (with their words)."""

@@ -54,8 +54,10 @@ class Vocabulary:
         # Those words the body's own headings use (民政, 养老 …) stay topic words.
         from assistant.text import tokenize
 
-        labels = [c for t in plan.tables for c in t.columns if c not in plan.units]
-        titles = [v for k, v in plan.metadata.items() if k.startswith("attachment_") and k.endswith("_title")]
+        labels = [c for t in plan.tables if t.kind in ("task", "milestone") for c in t.columns if c not in plan.units]
+        structural = {t.attachment for t in plan.tables if t.kind in ("task", "milestone")}
+        titles = [plan.metadata[f"attachment_{n}_title"] for n in sorted(structural)
+                  if f"attachment_{n}_title" in plan.metadata]
         headed = {t for s in plan.sections if s.kind in ("chapter", "subsection") for t in tokenize(s.heading)}
         words = {t for label in labels + titles for t in tokenize(label) if not t.isdigit()} - headed
         return replace(base, periods={p.code: p.label for p in plan.periods}, structure=tuple(sorted(words)))
