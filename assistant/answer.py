@@ -45,6 +45,7 @@ LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安�
                       "milestones", "timeline", "schedule")
 BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])([\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
+COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -180,6 +181,18 @@ class Answerer:
         if (has_any(text, PERSON_CUES) and not self.has_contacts
                 and not has_any(text, ("哪个单位", "哪个部门", "which unit", "which department", "which bureau"))):
             return "person"
+        counted = COUNTED_THING.search(text)
+        if counted and len(counted.group(1)) >= 2:
+            thing = counted.group(1)
+            # 「多少个儿童之家」 on a page that never names 儿童之家: no passage can hold that count.
+            parts = [p for p in re.split(r"[和与及、或]", thing) if len(p) >= 2]
+            def named(word: str) -> bool:
+                return any(a in self.document_text for a in alternatives(word))
+
+            # A part is named when the page has it, or every word of it (开服务点 → 服务 … 点).
+            if parts and not any(named(p) or all(named(t) for t in tokenize(p) if len(t) >= 2)
+                                 and any(len(t) >= 2 for t in tokenize(p)) for p in parts):
+                return "no-support: the plan never names what is counted"
         if has_any(text, MONEY_CUES):
             if not any(MONEY_AMOUNT.search(h.text) for h in self._search(u, k=5)):
                 return "money"
@@ -596,7 +609,8 @@ class Answerer:
             return ""
         tokens = informative_tokens(u.topic, u.language)
         named = [h for h in rows if any(len(c) >= 3 and c in u.normalized for c in self._row_cells(h.id))]
-        asks_column = bool(tokens & self._row_labels())  # the question names a column (联系人, 资金来源)
+        labels = self._row_labels()
+        asks_column = any(alternatives(t) & labels for t in tokens)  # the question names a column (联系人, 资金来源)
         if named and (top.kind == "row" or asks_column):
             picked = named[:3]
         elif asks_column and top.kind != "row":
@@ -659,6 +673,7 @@ class Answerer:
         """The column labels of the page's tables of other kinds, in matching form (with their words)."""
         if not hasattr(self, "_labels"):
             labels = {normalize(c) for t in self.plan.tables for c in t.columns if t.rows}
+            labels |= {normalize(t.title) for t in self.plan.tables if t.rows and t.title}
             self._labels = labels | {w for c in labels for w in tokenize(c) if len(w) >= 2}
         return self._labels
 
