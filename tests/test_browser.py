@@ -243,6 +243,7 @@ def test_the_interface_follows_the_browser_language_and_the_switch(browser: Any,
     page = open_page(browser, live_server, DESKTOP, locale="en-US")
     try:
         page.wait_for_function("document.querySelector('#send-button').innerText.trim() === 'Send'")
+        page.get_by_role("tab", name="Plan").wait_for()  # the labels update one component at a time
         assert page.get_by_role("tab", name="Plan").count() == 1
         answer = ask(page, "What is Xinbei's Q3 reform milestone?")
         assert answer.locator(".pa-badge").inner_text() == "Answered from the plan"
