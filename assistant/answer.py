@@ -686,12 +686,17 @@ class Answerer:
     def _prefer_heading_match(self, u: Understanding, good: list):  # type: ignore[no-untyped-def]
         """A body subsection whose heading the question names beats a table row that merely shares words —
         unless the question asks for a quantity, which table rows state and paragraphs only summarise."""
-        if has_any(u.normalized, AMOUNT_CUES) or u.all_districts:
+        if has_any(u.normalized, AMOUNT_CUES) or has_any(u.topic, AMOUNT_CUES) or u.all_districts:
             return good[0]
         for hit in good[:4]:
-            if hit.kind == "subsection" and self._heading_support(u, hit.id) >= 0.6:
+            if hit.kind == "subsection" and self._is_title(hit.id) and self._heading_support(u, hit.id) >= 0.6:
                 return hit
         return good[0]
+
+    def _is_title(self, section_id: str) -> bool:
+        """A heading that names a topic (深化殡葬改革), not a numbered item that is a whole sentence."""
+        section = next((x for x in self.plan.sections if x.id == section_id), None)
+        return section is not None and len(section.heading) <= 24 and not re.search(r"[，,；;]", section.heading)
 
     def _paragraph(self, ev: Evidence, section_id: str) -> str:
         """A whole body paragraph, cited once: policy questions want all of it, not three sentences."""
@@ -717,7 +722,7 @@ class Answerer:
         """
         tokens = informative_tokens(u.topic, u.language)
         dated = u.intent == "deadline"
-        measure = ASKED_MEASURE.search(u.normalized)
+        measure = ASKED_MEASURE.search(u.normalized) or ASKED_MEASURE.search(u.topic)
         pattern = re.compile(rf"\d[\d.,]*\s*(?:{measure.group(1)})") if measure else None
         found: list[tuple[float, int, int, object, str]] = []
         for rank, hit in enumerate(hits):

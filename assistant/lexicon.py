@@ -60,6 +60,10 @@ class Vocabulary:
                   if f"attachment_{n}_title" in plan.metadata]
         headed = {t for s in plan.sections if s.kind in ("chapter", "subsection") for t in tokenize(s.heading)}
         words = {t for label in labels + titles for t in tokenize(label) if not t.isdigit()} - headed
+        # The glossary's table-structure terms (任务分解, 责任单位) too, unless the body text itself uses them.
+        body = normalize(" ".join(s.text for s in plan.sections))
+        words |= {normalize(z) for entry in glossary() if entry.topic == "tables" for z in entry.zh
+                  if normalize(z) not in body}
         return replace(base, periods={p.code: p.label for p in plan.periods}, structure=tuple(sorted(words)))
 
     @classmethod

@@ -34,8 +34,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def _skip() -> frozenset[str]:
     entity = {normalize(w) for w in district_aliases()} | {normalize(w) for w in quarter_aliases()}
     structure = set(vocabulary().structure)
-    # The glossary's "tables" entries name parts of a table (任务分解, 责任单位): structure, not topic.
-    structure |= {normalize(z) for entry in glossary() if entry.topic == "tables" for z in entry.zh}
     return frozenset(entity | structure | QUESTION_WORDS | {normalize(w) for w in question_words()})
 
 

@@ -54,9 +54,10 @@ ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", 
 ALL_UNITS = re.compile(r"(各|每个|每一个|哪个|哪些|哪一个|所有)(地区|地方|辖市|辖区|县区|区县|区镇|镇街|镇|街道|乡镇|县|区|板块)")
 FOLLOWUP_CUES = ("呢", "那", "那么", "what about", "how about", "and for", "and in", "same for", "and what")
 AMOUNT_CUES = ("多少", "几", "how many", "how much", "number of")
+# English filler only as whole words: "it" must not be cut out of "cognitive".
 FILLER = re.compile(
-    r"(那么|那|呢|的|情况|怎么样|如何|又|还有|再|请问|一下|吗|是|多少|what about|how about|and|the|same|for|in|"
-    r"about|what|is|it|\?|？|,|，|。|!|！|\s)+"
+    r"(那么|那|呢|的|情况|怎么样|如何|又|还有|再|请问|一下|吗|是|多少|"
+    r"\b(?:what about|how about|and|the|same|for|in|about|what|is|it)\b|\?|？|,|，|。|!|！|\s)+"
 )
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年|\b((?:19|20)\d{2})\b")
 
@@ -127,7 +128,7 @@ def residue(text: str, districts: list[str], quarters: list[str]) -> str:
     rest = text
     for pattern in _entity_patterns():
         rest = pattern.sub(" ", rest)
-    return FILLER.sub("", rest)
+    return FILLER.sub(" ", rest).strip()
 
 
 def _entity_patterns() -> list[re.Pattern[str]]:
