@@ -46,6 +46,7 @@ LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安�
 BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])([\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
 COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
+BODY_NAME = re.compile(r"[\u4e00-\u9fff]{1,10}(?:局|常委会|委员会|委|办公室|政府|部门|中心|联合会|总会|协会|法院|检察院)")
 SUPPORT_THRESHOLD = 0.34
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 
@@ -394,7 +395,7 @@ class Answerer:
         hits = [h for h in self._search(u, kinds=["task", "reform_target"], k=8, use_district=False)
                 if self._supported(u, h.text)]
         if not hits:
-            return None
+            return self._responsible_in_text(u, ev, tokens)
         # A task row names its responsible bodies; a reform row only its unit: between equally good
         # matches the task row answers "who is responsible".
         rank = {h.id: i for i, h in enumerate(hits)}
@@ -412,6 +413,24 @@ class Answerer:
             return self._finish(ev, compose.responsible(ev, self.tasks[hit.id]), True, "lookup", u)
         reform: Reform = self.reforms[self.chunks[hit.id].record_id]
         return self._finish(ev, compose.reform_owner(ev, reform), True, "lookup", u)
+
+    def _responsible_in_text(self, u: Understanding, ev: Evidence, tokens: set[str]) -> Answer | None:
+        """A plan without a task table names who does what in its sentences (市民政局…组织开展年度考核)."""
+        best: tuple[float, int, str, str] | None = None
+        for rank_no, hit in enumerate(self._search(u, k=10)):
+            if hit.kind not in ("subsection", "preamble", "notice"):
+                continue
+            for sentence in self._sentences(hit.id):
+                if not BODY_NAME.search(sentence):
+                    continue
+                score = support(tokens, sentence)
+                if score >= SUPPORT_THRESHOLD and (best is None or (score, -rank_no) > best[:2]):
+                    best = (score, -rank_no, hit.id, sentence)
+        if best is None:
+            return None
+        _, _, chunk_id, sentence = best
+        marker = ev.cite(chunk_id, sentence, self._label_for(self.chunks[chunk_id]))
+        return self._finish(ev, f"{ev.voice.quote(sentence)} {marker}", True, "retrieval", u)
 
     def _aggregate(self, u: Understanding, ev: Evidence) -> Answer | None:
         task = self._best_task(u, numeric_only=True)
@@ -449,8 +468,10 @@ class Answerer:
                 dated_sentences = [x for x in self._sentences(hit.id) if DUE_DATE.search(x)]
                 if not dated_sentences:
                     continue
-                sentence = max(dated_sentences, key=lambda x: support(tokens, x))
-                candidate = (support(tokens, sentence), -rank_no, hit, TEXT_DATE + sentence)
+                asked = set(DUE_DATE.findall(u.normalized))  # 「9月底前要完成多少」: the sentence with that date
+                sentence = max(dated_sentences, key=lambda x: support(tokens, x) + 0.5 * bool(asked & set(DUE_DATE.findall(x))))
+                candidate = (support(tokens, sentence) + 0.5 * bool(asked & set(DUE_DATE.findall(sentence))),
+                             -rank_no, hit, TEXT_DATE + sentence)
             else:
                 continue
             if best is None or candidate[:2] > best[:2]:
@@ -592,7 +613,16 @@ class Answerer:
         tokens = informative_tokens(u.topic, u.language)
         bar = 0.8 * support(tokens, good[0].text)
         relevant = [h for h in good[:3] if support(tokens, h.text) >= bar]  # the passages an answer would use
-        texts = [normalize(h.text) for h in relevant]
+        # Of a body passage, only its sentences that carry the topic: 「在鼓楼区…开展试点」 beside
+        # 「新增床位2000张」 does not give 鼓楼区 a figure.
+        texts = []
+        for h in relevant:
+            if h.kind in ("subsection", "preamble", "chapter"):
+                sentences = self._sentences(h.id)
+                top = max((support(tokens, x) for x in sentences), default=0.0)
+                texts += [normalize(x) for x in sentences if top and support(tokens, x) >= 0.8 * top]
+            else:
+                texts.append(normalize(h.text))
         for place, aliases in places.items():
             if not any(h.district == place for h in relevant) and not any(a in t for a in aliases for t in texts):
                 return place
@@ -673,8 +703,11 @@ class Answerer:
         """The column labels of the page's tables of other kinds, in matching form (with their words)."""
         if not hasattr(self, "_labels"):
             labels = {normalize(c) for t in self.plan.tables for c in t.columns if t.rows}
-            labels |= {normalize(t.title) for t in self.plan.tables if t.rows and t.title}
-            self._labels = labels | {w for c in labels for w in tokenize(c) if len(w) >= 2}
+            labels |= {w for c in labels for w in tokenize(c) if len(w) >= 2}
+            # A title's own words (联络员名单 → 联络员) too, but not those the body's headings use (民政).
+            headed = {w for x in self.plan.sections for w in tokenize(x.heading)}
+            titles = [normalize(t.title) for t in self.plan.tables if t.rows and t.title]
+            self._labels = labels | set(titles) | {w for x in titles for w in tokenize(x) if len(w) >= 2} - headed
         return self._labels
 
     def _row_cells(self, row_id: str) -> list[str]:
@@ -724,6 +757,7 @@ class Answerer:
         dated = u.intent == "deadline"
         measure = ASKED_MEASURE.search(u.normalized) or ASKED_MEASURE.search(u.topic)
         pattern = re.compile(rf"\d[\d.,]*\s*(?:{measure.group(1)})") if measure else None
+        asked_dates = set(DUE_DATE.findall(u.normalized))
         found: list[tuple[float, int, int, object, str]] = []
         for rank, hit in enumerate(hits):
             chunk = self.chunks[hit.id]
@@ -735,12 +769,14 @@ class Answerer:
                     continue
                 if dated and DUE_DATE.search(sentence):
                     score += 0.3
+                if asked_dates and asked_dates & set(DUE_DATE.findall(sentence)):
+                    score += 0.5
                 if pattern is not None and pattern.search(sentence):
                     score += 0.3
                 found.append((score, rank, pos, hit, sentence))
         if not found:
             return ""
-        if dated or pattern is not None:
+        if dated or pattern is not None or asked_dates:
             best = max(f[0] for f in found)
             picked = sorted(sorted((f for f in found if f[0] >= 0.6 * best), key=lambda f: -f[0])[:4],
                             key=lambda f: (f[1], f[2]))
