@@ -133,11 +133,13 @@ def _english_mentions(question: str) -> list[str]:
     return out
 
 
-def _own_names() -> str:
+def _own_names() -> set[str]:
+    """The plan's own romanised names, whole and word by word (a set: hangzhou is not in changzhou)."""
     vocab = vocabulary()
-    own = " ".join(a.lower() for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names)
-    own += " " + " ".join(vocab.unit_english.values()).lower()
-    return own + " " + " ".join(pinyin_of(c).replace(" ", "").lower() for c in vocab.city)
+    names = {a.lower() for aliases in (*vocab.units.values(), *vocab.scopes.values()) for a in aliases}
+    names |= {n.lower() for n in vocab.unit_english.values()}
+    names |= {pinyin_of(c).replace(" ", "").lower() for c in vocab.city}
+    return names | {w for n in names for w in n.split()}
 
 
 def english_places(question: str, document_text: str = "") -> list[str]:

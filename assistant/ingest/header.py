@@ -67,7 +67,7 @@ def parse_header_line(text: str) -> dict[str, str]:
     for i, m in enumerate(found):
         key = field_key(m.group(1))
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        value = text[m.end() : end].strip(" \t|｜")
+        value = text[m.end() : end].strip().strip("|｜").strip()  # also NBSP and ideographic spaces
         if not value or key in out:
             continue
         out[key] = (iso_date(value) or value) if key in date_fields else value

@@ -23,7 +23,7 @@ from assistant.ingest.clean import clean_lines, document_is_traditional
 from assistant.ingest.columns import Layout, classify, is_place, parent_kind, period_of, role_of
 from assistant.ingest.parse import ATTACHMENT_MARK, parse_body
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
-from assistant.ingest.tables import Cell, TableRead, cell_items, numbered, task_from_cells
+from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, task_from_cells
 from assistant.models import CleanReport, Lines, Plan, ReaderWarning, Reform, RemovedLine, SourceLine
 
 SKIPPED = frozenset({"script", "style", "noscript", "template", "title", "nav", "header", "footer", "select"})
@@ -277,6 +277,8 @@ def _logical_lines(texts: list[str], each_line_an_item: bool) -> list[str]:
     last: int | None = None
     for text in texts:
         no = numbered(text)
+        if no is None and last is not None and (m := LOOSE_ITEM.match(text)) and int(m.group(1)) == last + 1:
+            no = last + 1  # 2.20张…: item 2, whose text starts with a figure
         starts = no is not None and (no == 1 or (last is not None and no == last + 1))
         if out and not starts and (last is not None or not each_line_an_item):
             out[-1] += text

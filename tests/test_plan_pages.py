@@ -1,0 +1,125 @@
+"""Plan pages of other shapes (tests/fixtures/plans, tests/fixtures/heldout): read with no code change.
+
+Exact cells of each page's tables, its metadata and its units, as the reader must find them; then the
+pages' gold questions answered from real indexes (SQLite + Chroma) with a floor per page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest.pipeline import read_plan
+from assistant.models import Plan
+
+ROOT = Path(__file__).resolve().parents[1]
+PLANS = ROOT / "tests" / "fixtures" / "plans"
+HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
+
+
+def page(name: str) -> Plan:
+    folder = PLANS if (PLANS / name).exists() else HELDOUT
+    return read_plan(folder / name)
+
+
+def task_with(plan: Plan, text: str):  # type: ignore[no-untyped-def]
+    return next(t for t in plan.tasks if text in t.content)
+
+
+def test_renamed_seed_reads_the_other_citys_units() -> None:
+    plan = page("suzhou-2025-renamed.txt")
+    assert plan.units == ["張家港市", "吳江區", "吳中區", "虎丘區", "姑蘇區", "相城區", "工業園區"]
+    assert (len(plan.tasks), len(plan.reforms)) == (44, 15)
+    assert plan.metadata["doc_number"] == "蘇民發〔2025〕1號"
+
+
+def test_gbk_html_with_deadline_column_and_other_order() -> None:
+    plan = page("wuxi-2026-plan.html")
+    assert plan.units[:2] == ["江阴市", "宜兴市"] and len(plan.units) == 8
+    beds = task_with(plan, "1500张家庭养老床位")
+    assert beds.districts and beds.districts["江阴市"] == "320张"
+    assert beds.extra["完成时限"] == "2026年12月"
+    assert [p.label for p in plan.periods] == ["第一季度", "第二季度", "第三季度", "第四季度"]
+    # 2.3个…: item 2 whose text starts with a figure, not the decimal 2.3
+    assert plan.reforms[0].milestones["Q4"] == ["实现17个镇（街道）全覆盖；", "3个认知障碍照护专区投入运营。"]
+
+
+def test_body_only_plan_with_header_and_signature() -> None:
+    plan = page("nanjing-2024-body-only.txt")
+    assert not plan.tasks and not plan.reforms and plan.units == []
+    assert plan.metadata["doc_number"] == "宁民发〔2024〕12号"
+    assert plan.metadata["signed"] == "2024-02-26"
+    assert plan.metadata["plan_title"] == "2024年全市民政工作要点"
+
+
+def test_district_plan_of_towns_with_lead_and_assisting_columns() -> None:
+    plan = page("wujin-2025-district-towns.html")
+    assert "湟里鎮" in plan.units and len(plan.units) == 10
+    first = plan.tasks[0]
+    assert first.group == "提升養老服務水平" and first.content == "新建家庭養老牀位149張。"
+    assert first.districts and first.districts["湖塘鎮"] == "22"
+    assert first.extra == {"配合單位": "各鎮（街道）", "合計": "149"}
+    assert [p.code for p in plan.periods] == ["H1", "H2"]
+    assert plan.reforms[0].extra == {"區級指導科室": "養老服務科"}
+
+
+def test_unknown_tables_become_generic_rows_with_wrapped_cells_placed() -> None:
+    plan = page("hangzhou-2025-unknown-table.txt")
+    funds, contacts = plan.tables
+    assert funds.kind == contacts.kind == "generic"
+    assert funds.rows[1].cells == {"序号": "2", "项目名称": "家庭养老床位建设", "资金来源": "省级补助资金\n市级财政",
+                                   "金额（万元）": "2400", "备注": "新建家庭养老床位2000张"}
+    assert contacts.rows[2].cells["联系人"] == "李建华"
+    assert contacts.rows[8].cells["联系电话"] == "0571-85179026"  # the page footer after it is chrome
+
+
+def test_flattened_task_table_in_another_order_is_aligned() -> None:
+    plan = page("kunshan-2026-traditional.txt")
+    beds = plan.tasks[0]
+    assert beds.group == "居家社區養老服務" and beds.content == "新建家庭養老床位450張。"
+    assert beds.districts and beds.districts["玉山鎮"] == "95張" and beds.districts["花橋經濟開發區"] == "65張"
+    assert beds.extra == {"完成時間": "12月底前"}
+    charity = plan.tasks[-1]
+    assert charity.citywide == "各區鎮社區慈善基金村（社區）覆蓋率達100%。"  # one cell across every unit column
+    assert plan.reforms[0].milestones["Q3"] == ["首個綜合體投入運營；", "20張認知障礙照護床位投用。"]
+
+
+def test_county_html_with_half_year_milestones_and_two_fields_per_header_line() -> None:
+    plan = page("changshu-2026-county-html.html")
+    assert plan.metadata["publisher"] == "常熟市民政局" and plan.metadata["signed"] == "2026-02-08"
+    assert plan.metadata["doc_number"] == "常民发〔2026〕6号"
+    assert len(plan.units) == 10 and [p.code for p in plan.periods] == ["H1", "H2"]
+    assert plan.reforms[0].extra["责任科室"] == "养老服务科"
+
+
+def test_flattened_milestones_with_a_column_after_the_periods() -> None:
+    plan = page("yangzhou-2025-flat-scrape.txt")
+    assert "蜀岡—瘦西湖風景名勝區" in plan.units
+    first = plan.reforms[0]
+    assert first.item == "“幸福睦鄰”農村互助養老提升"
+    assert first.targets == ["改造提升農村互助養老睦鄰點5個，組建“銀齡互助”志願服務隊15支。"]
+    assert first.milestones["Q2"] == ["建成首批3個睦鄰點。"]
+    assert first.extra == {"市級責任處室": "養老服務處"}
+
+
+def test_headerless_plan_reads_its_signature_after_the_attachment_list() -> None:
+    plan = page("xuzhou-2027-plain.txt")
+    assert plan.metadata["signed"] == "2027-01-15" and plan.metadata["publisher"] == "徐州市民政局"
+    assert len(plan.tasks) == 16 and not plan.warnings
+    assert plan.tasks[0].responsible == ["养老服务处"] and plan.tasks[0].extra == {"完成时限": "11月底前"}
+
+
+@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85)], ids=["plans", "heldout"])
+def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
+    """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
+    from assistant.config import get_settings
+    from assistant.evaluation.plans import run_plan_evals
+
+    questions = ROOT / "eval" / ("plans" if folder == PLANS else "heldout")
+    results = run_plan_evals(folder, questions, tmp_path / "reports", get_settings())
+    assert len(results) >= 3
+    for r in results:
+        overall = r.summary["overall"]
+        assert overall["accuracy"] >= floor, (r.page, overall["accuracy"], [f["id"] for f in r.failures])
+        assert not overall["unsupported_numbers"], (r.page, [f for f in r.failures if f.get("unsupported")])
