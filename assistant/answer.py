@@ -10,17 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant import compose
 from assistant.chunks import Chunk, is_heading_only
 from assistant.errors import InputError
 from assistant.evidence import Evidence
 from assistant.ingest.clean import spam_signals
-from assistant.places import english_places, english_places_in_text, foreign_places
 from assistant.lexicon import Vocabulary, expand_english, use_vocabulary, vocabulary
 from assistant.lookup import deadline_items, numeric_tasks
 from assistant.models import Answer, ChatMessage, Finding, Plan, Reform, Task
+from assistant.places import english_places, english_places_in_text, foreign_places
 from assistant.render import Voice
 from assistant.text import normalize, to_simplified, tokenize
 from assistant.topic import alternatives, numbers_in, support, topic_tokens
@@ -444,7 +444,8 @@ class Answerer:
     def _deadline(self, u: Understanding, ev: Evidence) -> Answer | None:
         """The dated item that matches best (「3月底前…」), or the quarter of the reform milestone that does."""
         tokens = informative_tokens(u.topic, u.language)
-        best: tuple[float, int, object, str | None] | None = None
+        best: tuple[float, int, Any, str | None] | None = None
+        candidate: tuple[float, int, Any, str | None]
         for rank_no, hit in enumerate(self._search(u, k=8)):
             if not self._supported(u, hit.text):
                 continue
@@ -461,7 +462,7 @@ class Answerer:
                     continue
                 item = max(items, key=lambda x: support(tokens, x))
                 score = (support(tokens, hit.text) + support(tokens, item)) / 2 if support(tokens, item) else 0.0
-                candidate: tuple[float, int, object, str | None] = (score, -rank_no, hit, item)
+                candidate = (score, -rank_no, hit, item)
             elif hit.kind == "milestone":
                 candidate = (support(tokens, hit.text) * 0.9, -rank_no, hit, None)
             elif hit.kind in ("subsection", "preamble", "notice"):
@@ -469,9 +470,12 @@ class Answerer:
                 if not dated_sentences:
                     continue
                 asked = set(DUE_DATE.findall(u.normalized))  # 「9月底前要完成多少」: the sentence with that date
-                sentence = max(dated_sentences, key=lambda x: support(tokens, x) + 0.5 * bool(asked & set(DUE_DATE.findall(x))))
-                candidate = (support(tokens, sentence) + 0.5 * bool(asked & set(DUE_DATE.findall(sentence))),
-                             -rank_no, hit, TEXT_DATE + sentence)
+
+                def fit(x: str, asked: set[str] = asked) -> float:
+                    return support(tokens, x) + 0.5 * bool(asked & set(DUE_DATE.findall(x)))
+
+                sentence = max(dated_sentences, key=fit)
+                candidate = (fit(sentence), -rank_no, hit, TEXT_DATE + sentence)
             else:
                 continue
             if best is None or candidate[:2] > best[:2]:

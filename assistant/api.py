@@ -286,7 +286,9 @@ def add_plan_routes(app: FastAPI) -> None:
         assistant: AssistantDep,
         q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for, any script/English.")],
         k: Annotated[int, Query(ge=1, le=50, description="How many hits.")] = 8,
-        district: Annotated[str | None, Query(description="Only this district's reform rows (either script, or pinyin).")] = None,
+        district: Annotated[
+            str | None, Query(description="Only this district's reform rows (either script, or pinyin).")
+        ] = None,
         quarter: Annotated[str | None, Query(description="Only this quarter's milestones (Q3, 三季度).")] = None,
         mode: Annotated[Literal["hybrid", "bm25", "dense"], Query(description="Which retrievers to use.")] = "hybrid",
     ) -> SearchResponse:

@@ -195,7 +195,9 @@ def eval_command(
 @app.command("eval-plans")
 def eval_plans(
     pages: Annotated[Path, typer.Option("--pages", help="Folder of plan pages.")] = Path("tests/fixtures/plans"),
-    questions: Annotated[Path, typer.Option("--questions", help="Folder of <page stem>.jsonl golds.")] = Path("eval/plans"),
+    questions: Annotated[
+        Path, typer.Option("--questions", help="Folder of <page stem>.jsonl golds.")
+    ] = Path("eval/plans"),
     reports: Annotated[Path, typer.Option("--reports", help="Report folder.")] = Path("eval/reports"),
 ) -> None:
     """Ingest each plan page of another shape into its own index and score its gold questions."""

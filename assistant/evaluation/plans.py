@@ -83,7 +83,8 @@ def render(results: list[PageResult]) -> str:
              "Each page ingested into its own index with no code or data change; golds beside it as "
              "`<page stem>.jsonl`. A question listed below failed, or passed with a number its citations do not "
              "support.", "",
-             "| page | questions | passed | accuracy | unsupported numbers | reader warnings | tasks | milestone rows | generic rows |",
+             "| page | questions | passed | accuracy | unsupported numbers | reader warnings | tasks "
+             "| milestone rows | generic rows |",
              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         o = r.summary["overall"]

@@ -81,7 +81,8 @@ def check_task_totals(task: Task) -> list[Finding]:
                         kind="table-total",
                         status="checked" if total == stated else "mismatch",
                         message=(
-                            f"附件{task.table} {task.id}: the {len(values)} unassigned values sum to {fmt(total)}{unit}, "
+                            f"附件{task.table} {task.id}: the {len(values)} unassigned values sum to "
+                            f"{fmt(total)}{unit}, "
                             f"stated {m.group(0)}"
                         ),
                         evidence=[task.content, " + ".join(task.unassigned_values)],
@@ -97,7 +98,8 @@ def check_task_totals(task: Task) -> list[Finding]:
                     Finding(
                         kind="table-total",
                         status="checked" if total == stated else "mismatch",
-                        message=f"附件{task.table} {task.id}: per-unit targets sum to {fmt(total)}{unit}, stated {m.group(0)}",
+                        message=(f"附件{task.table} {task.id}: per-unit targets sum to {fmt(total)}{unit}, "
+                                 f"stated {m.group(0)}"),
                         evidence=[task.content, task.citywide or ""],
                         refs=[task.id],
                     )

@@ -256,4 +256,6 @@ def align_row(lines: list[SourceLine], layout: Layout) -> dict[str, str] | None:
     rows = align(lines, layout)
     if len(rows) != 1:
         return None
-    return {layout.labels[c] or f"列{c + 1}": "\n".join(ln.text for ln in cell) for c, (cell, _) in sorted(rows[0].items())}
+    return {
+        layout.labels[c] or f"列{c + 1}": "\n".join(ln.text for ln in cell) for c, (cell, _) in sorted(rows[0].items())
+    }

@@ -372,7 +372,8 @@ def _layout(grid: list[_GridRow]) -> tuple[Layout, int] | None:
     for col in range(width):
         leaf = grid[k - 1].cells[col]
         parent = next(
-            (grid[r].cells[col] for r in range(k - 1) if grid[r].cells[col] is not None and grid[r].cells[col] is not leaf),
+            (grid[r].cells[col] for r in range(k - 1)
+             if grid[r].cells[col] is not None and grid[r].cells[col] is not leaf),
             None,
         )
         labels.append(_label(leaf))
@@ -467,7 +468,8 @@ def _milestone_rows(rows: list[_GridRow], layout: Layout, table: int, read: Tabl
             Reform(
                 id=rid, no=no, district=unit.flat if unit is not None else "", item=item.flat,
                 targets=_items(target) if target is not None else [],
-                milestones={code: (_items(c) if c is not None and c is not target else []) for code, c in steps.items()},
+                milestones={code: (_items(c) if c is not None and c is not target else [])
+                            for code, c in steps.items()},
                 lines=((no_cell or item).span[0], max(c.span[1] for c in row.cells if c is not None)),
                 cell_lines={"item": item.span, **({"target": target.span} if target is not None else {}),
                             **{code: c.span for code, c in steps.items() if c is not None}, **spans},
@@ -478,7 +480,7 @@ def _milestone_rows(rows: list[_GridRow], layout: Layout, table: int, read: Tabl
 
 def _generic_rows(rows: list[_GridRow], layout: Layout, read: TableRead) -> None:
     for row in rows:
-        cells = {}
+        cells: dict[str, str] = {}
         for label, cell in zip(layout.labels, row.cells, strict=False):
             if cell is not None and cell.lines:
                 cells[label or f"列{len(cells) + 1}"] = _cell_text(cell)
@@ -539,13 +541,15 @@ def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, lis
                 assembly.text_sections.append(text_section(no, titles.get(no, ""), text))
             continue
         assembly.warnings += [ReaderWarning(line=ln, message=msg) for ln, msg in read.warnings]
-        span = (tables[0].line, max((c.span[1] for t in tables for r in t.rows for c in r.cells), default=tables[0].line))
+        last = max((c.span[1] for t in tables for r in t.rows for c in r.cells), default=tables[0].line)
+        span = (tables[0].line, last)
         assembly.read.append((no, titles.get(no, ""), read, span))
     for block in body.attachments:
         if block.no in numbers:
             for ln in block.lines:
                 report.removed.append(
-                    RemovedLine(line=ln.no, text=ln.text, reason=f"outside table: text in attachment {block.no} not in its table")
+                    RemovedLine(line=ln.no, text=ln.text,
+                                reason=f"outside table: text in attachment {block.no} not in its table")
                 )
     untabled = read_blocks([b for b in body.attachments if b.no not in numbers])
     assembly.read += untabled.read

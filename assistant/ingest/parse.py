@@ -156,7 +156,9 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         else:
             body_start = notice_stop
         for ln in stray:
-            warnings.append(ReaderWarning(line=ln.no, message=f"text before the notice kept out of the plan: {ln.text[:40]}"))
+            warnings.append(
+                ReaderWarning(line=ln.no, message=f"text before the notice kept out of the plan: {ln.text[:40]}")
+            )
     else:
         title_at = next(
             (k for k in range(top_end, min(n, top_end + NOTICE_SEARCH_LINES))
@@ -172,7 +174,8 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         metadata["plan_title"] = plan_title
     # The body runs to the attachment list or the first attachment marker.
     body_end = next(
-        (k for k in range(body_start, n) if ATTACHMENT_LIST.match(lines[k].text) or ATTACHMENT_MARK.match(lines[k].text)),
+        (k for k in range(body_start, n)
+         if ATTACHMENT_LIST.match(lines[k].text) or ATTACHMENT_MARK.match(lines[k].text)),
         n,
     )
     body_lines = lines[body_start:body_end]

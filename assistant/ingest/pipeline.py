@@ -56,7 +56,9 @@ def read_blocks(blocks: list[AttachmentBlock]) -> Assembly:
             continue
         out.warnings += [ReaderWarning(line=ln, message=msg) for ln, msg in read.warnings]
         if not (read.tasks or read.reforms or read.rows):
-            out.warnings.append(ReaderWarning(line=block.marker_line, message=f"attachment {block.no}: no rows read; kept as text"))
+            out.warnings.append(
+                ReaderWarning(line=block.marker_line, message=f"attachment {block.no}: no rows read; kept as text")
+            )
             out.text_sections.append(text_section(block.no, block.title, block.lines))
             continue
         out.read.append((block.no, block.title, read, (block.lines[0].no, block.lines[-1].no)))
@@ -70,7 +72,8 @@ def _table_info(no: int, title: str, read: TableRead, lines: tuple[int, int]) ->
         GenericRow(id=f"table{no}-row{k}", cells=cells, lines=span)
         for k, (cells, span) in enumerate(read.rows, start=1)
     ]
-    return TableInfo(id=f"table{no}", kind=kind, attachment=no, title=title, columns=layout.labels, lines=lines, rows=rows)
+    return TableInfo(id=f"table{no}", kind=kind, attachment=no, title=title, columns=layout.labels, lines=lines,
+                     rows=rows)
 
 
 def assemble(
@@ -146,7 +149,9 @@ def read_aliases(page: Path) -> dict[str, list[str]]:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
         return {str(k): [str(x) for x in v] for k, v in data.get("aliases", {}).items()}
     except (ValueError, AttributeError, TypeError) as exc:
-        raise InputError(f"{sidecar.name}: not a valid aliases file ({exc}); expected {{\"aliases\": {{name: [...]}}}}") from exc
+        raise InputError(
+            f"{sidecar.name}: not a valid aliases file ({exc}); expected {{\"aliases\": {{name: [...]}}}}"
+        ) from exc
 
 
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)

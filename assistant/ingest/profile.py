@@ -67,7 +67,7 @@ def zone_forms() -> dict[str, list[str]]:
 def split_place(name: str) -> tuple[str, str, str]:
     """(stem, suffix, English descriptor) of a unit name: 昆山市 → (昆山, 市, City)."""
     simple = to_simplified(name)
-    for suffix, english in _places()["suffixes"]:  # type: ignore[union-attr]
+    for suffix, english in _places()["suffixes"]:  # type: ignore[union-attr, attr-defined]
         if simple.endswith(suffix) and len(simple) > len(suffix):
             return simple[: -len(suffix)], suffix, english
     for zone, forms in zone_forms().items():

@@ -207,7 +207,9 @@ def split_header(lines: list[SourceLine]) -> tuple[list[str], list[str | None], 
 
 
 def _is_label(text: str) -> bool:
-    return len(text) <= 12 and (role_of(text) is not None or period_of(text) is not None or parent_kind(text) is not None)
+    return len(text) <= 12 and (
+        role_of(text) is not None or period_of(text) is not None or parent_kind(text) is not None
+    )
 
 
 def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
