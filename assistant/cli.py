@@ -200,7 +200,10 @@ def eval_plans(
     ] = Path("eval/plans"),
     reports: Annotated[Path, typer.Option("--reports", help="Report folder.")] = Path("eval/reports"),
 ) -> None:
-    """Ingest each plan page of another shape into its own index and score its gold questions."""
+    """Ingest each plan page of another shape into its own index and score its gold questions.
+
+    The report is named after the questions folder: eval/plans → plans.md, eval/heldout → heldout.md.
+    """
     from assistant.evaluation.plans import run_plan_evals
 
     try:
@@ -211,7 +214,7 @@ def eval_plans(
     for r in results:
         o = r.summary["overall"]
         typer.echo(f"{r.page}: {o['passed']}/{o['n']} ({o['accuracy'] * 100:.1f} %), warnings {r.warnings}")
-    typer.echo(f"wrote {reports / 'plans.md'}")
+    typer.echo(f"wrote {reports / (questions.name + '.md')}")
 
 
 def eval_answer_file(questions: Path, out: Path | None) -> None:

@@ -48,12 +48,14 @@ def open_page(browser: Any, base: str, viewport: dict[str, int], locale: str = "
     context = browser.new_context(viewport=viewport, locale=locale)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a first answer on a busy 2-core machine can take a while
     page.errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(f"{base}{path}")
     page.locator("#chat-input textarea").wait_for()
+    # The chat is wired once Gradio has rendered the examples: a click before that would be lost.
+    page.locator(".pa-example").first.wait_for()
     return page
 
 

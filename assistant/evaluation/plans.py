@@ -64,16 +64,17 @@ def evaluate_page(page: Path, gold: Path, base: Settings, work: Path) -> PageRes
 
 
 def run_plan_evals(pages: Path, questions: Path, reports: Path, base: Settings) -> list[PageResult]:
-    """Evaluate every page with golds; write `plans.md` and `plans.json` under `reports`."""
+    """Evaluate every page with golds; write `<questions folder>.md` and `.json` under `reports`."""
     results: list[PageResult] = []
     with tempfile.TemporaryDirectory(prefix="plan-evals-") as tmp:
         for page, gold in pages_with_questions(pages, questions):
             results.append(evaluate_page(page, gold, base, Path(tmp)))
     reports.mkdir(parents=True, exist_ok=True)
-    (reports / "plans.json").write_text(
+    stem = questions.name or "plans"
+    (reports / f"{stem}.json").write_text(
         json.dumps([r.__dict__ for r in results], ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    (reports / "plans.md").write_text(render(results), encoding="utf-8")
+    (reports / f"{stem}.md").write_text(render(results), encoding="utf-8")
     return results
 
 
