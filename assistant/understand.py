@@ -35,7 +35,7 @@ RESPONSIBLE_CUES = (
 )
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
-    "due", "what date", "by what", "哪个月",
+    "due", "what date", "by what", "哪个月", "时限", "完成时间", "哪天完成",
 )
 MILESTONE_CUES = (
     "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",
@@ -52,6 +52,7 @@ ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", 
                      "each district", "every district", "which district", "which districts", "by district", "per district")
 # 各镇、哪些镇街、每个区县 …: every unit of the plan, whatever kind of unit it has.
 ALL_UNITS = re.compile(r"(各|每个|每一个|哪个|哪些|哪一个|所有)(地区|地方|辖市|辖区|县区|区县|区镇|镇街|镇|街道|乡镇|县|区|板块)")
+SWAP_FORM = re.compile(r"^(那么|那|and |what about |how about ).+(呢|呢\?|呢？)$|^(what|how) about .+\??$")
 FOLLOWUP_CUES = ("呢", "那", "那么", "what about", "how about", "and for", "and in", "same for", "and what")
 AMOUNT_CUES = ("多少", "几", "how many", "how much", "number of")
 # English filler only as whole words: "it" must not be cut out of "cognitive".
@@ -185,6 +186,11 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
     elliptical = is_elliptical(current)
     thin = len(own_topic) <= 2 and not (current.districts and current.quarters)
     if not (elliptical or thin or merge):
+        if current.intent == "general" and SWAP_FORM.match(current.normalized):
+            # 「那家庭养老床位呢?」 names a whole new topic but asks what the last question asked (by when, who).
+            asked = understand(previous_questions[-1])
+            if asked.intent in ("responsible", "deadline"):
+                return replace(current, intent=asked.intent, followup=True)
         return current
     base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
     districts = current.districts or base.districts
@@ -192,6 +198,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
     if own_topic and not thin and not merge:
         topic = current.normalized
         intent = classify(current.normalized, districts, quarters, current.aggregate)
+        if elliptical and intent == "general" and base.intent in ("responsible", "deadline"):
+            intent = base.intent  # 「那家庭养老床位呢?」 after a "by when" question asks the same of another topic
     else:
         topic = base.topic if not own_topic else f"{base.topic} {current.normalized}"
         intent = current.intent if current.intent in ("responsible", "deadline", "aggregate") else base.intent
