@@ -16,6 +16,7 @@ from assistant.text import fold_width, normalize
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
 PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区")
 MAJOR_PLACE_FREQ = 2000
+MAX_PLACE_CHARS = 200
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
 
 
@@ -39,7 +40,7 @@ def chinese_places(question: str, known: set[str] | frozenset[str] = frozenset()
     places). The plan's own names (`known`) are taken out first: the general dictionary does not know
     them and would tag a fragment of one as a place.
     """
-    text = normalize(question)
+    text = normalize(question)[:MAX_PLACE_CHARS]  # the tagger's cost grows with the text; places come early
     for name in sorted(known, key=len, reverse=True):
         if len(name) >= 2 and name in text:
             text = text.replace(name, " ")

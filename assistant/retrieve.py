@@ -19,6 +19,7 @@ server every search asks the server, so an outage or a rebuild there is seen at 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
@@ -130,6 +131,23 @@ def prepare_query(query: str) -> str:
     return expand_english(query) if detect_language(query) == "en" else query
 
 
+_PIECE = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9]+|[^\sA-Za-z0-9\u3400-\u9fff]")
+
+
+def encoder_view(text: str, max_tokens: int) -> str:
+    """The start of a query, about `max_tokens` encoder tokens long (a Han character or a word is about one).
+
+    The encoder's cost grows with the sequence: a question's terms come first, and a 300-character
+    paste would otherwise cost a third of a second on one core.
+    """
+    count = 0
+    for m in _PIECE.finditer(text):
+        count += 1
+        if count > max_tokens:
+            return text[: m.start()]
+    return text
+
+
 class HybridRetriever:
     """BM25 + dense retrieval with metadata filters; `degraded` is True while only BM25 is available."""
 
@@ -216,7 +234,8 @@ class HybridRetriever:
             out["bm25"] = self.bm25.search(prepared, depth, self.allowed(district, quarter, kinds))
         if "dense" in modes and self.vector_index is not None:
             try:
-                out["dense"] = self.dense(prepared, depth, district, quarter, kinds)
+                encoded = encoder_view(prepared, self.settings.max_encoder_tokens)
+                out["dense"] = self.dense(encoded, depth, district, quarter, kinds)
                 self.degraded = False
             except BackendUnavailableError as exc:
                 if not self.degraded:
@@ -283,9 +302,15 @@ def load_retriever(settings: Settings) -> HybridRetriever:
     from assistant.index import VectorIndex
     from assistant.store import PlanStore
 
-    chunks = PlanStore(settings.sqlite_path).load_chunks()
+    store = PlanStore(settings.sqlite_path)
+    chunks = store.load_chunks()
     if not chunks:
         raise IndexMissingError(f"{settings.sqlite_path} has no chunks yet; run `assistant ingest`")
+    # Questions are read with the indexed plan's names and BM25 tokenises with its words, also when the
+    # retriever is loaded on its own (`assistant search`, `assistant eval-retrieval`).
+    from assistant.lexicon import Vocabulary, use_vocabulary
+
+    use_vocabulary(Vocabulary.from_plan(store.load_plan()))
     vector = VectorIndex(settings)
     retriever = HybridRetriever(chunks, BM25Index(chunks), vector, settings)
     try:
