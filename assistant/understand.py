@@ -184,7 +184,9 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         return current
     own_topic = topic_tokens(residue(current.normalized, current.districts, current.quarters), current.language)
     elliptical = is_elliptical(current)
-    thin = len(own_topic) <= 2 and not (current.districts and current.quarters)
+    # 「那儿童福利处呢?」: a short swapped-in name asks the last question again about it.
+    swapped = SWAP_FORM.match(current.normalized) is not None and len(own_topic) <= 3
+    thin = (len(own_topic) <= 2 or swapped) and not (current.districts and current.quarters)
     if not (elliptical or thin or merge):
         if current.intent == "general" and SWAP_FORM.match(current.normalized):
             # 「那家庭养老床位呢?」 names a whole new topic but asks what the last question asked (by when, who).
