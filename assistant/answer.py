@@ -127,17 +127,7 @@ class Answerer:
         reason = self._out_of_scope(u)
         if reason:
             return self._abstain(u, ev, reason)
-        handler = {
-            "metadata": self._metadata,
-            "milestone": self._milestone,
-            "reform_target": self._reform_target,
-            "responsible": self._responsible,
-            "aggregate": self._aggregate,
-            "deadline": self._deadline,
-            "district_quota": self._district_quota,
-        }.get(u.intent, self._general)
-        result = handler(u, ev)
-        result = result if result is not None else self._general(u, ev)
+        result = self._route(u, ev)
         if result.route == "abstain" and history and not u.followup and len(informative_tokens(u.topic, u.language)) <= 3:
             merged = understand(question.strip(), history, merge=True)
             retry = self._route(merged, Evidence(self.chunks, voice, self.plan.source_name))
@@ -146,6 +136,7 @@ class Answerer:
         return result
 
     def _route(self, u: Understanding, ev: Evidence) -> Answer:
+        """The route's handler for the intent; the general answer when it has nothing."""
         handler = {
             "metadata": self._metadata,
             "milestone": self._milestone,
