@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         300, ge=20, description="Characters of a question the encoder and BM25 see (bounds a long question's cost)."
     )
     max_encoder_tokens: int = Field(
-        64, ge=16, description="About how many tokens of a question the dense encoder sees (a Han character or "
+        48, ge=16, description="About how many tokens of a question the dense encoder sees (a Han character or "
         "a word is about one): its cost grows with the length, and a question's terms come first.",
     )
     trusted_proxies: list[str] = Field(
