@@ -759,10 +759,7 @@ class Answerer:
         asked_dates = set(DUE_DATE.findall(u.normalized))
         found: list[tuple[float, int, int, object, str]] = []
         for rank, hit in enumerate(hits):
-            chunk = self.chunks[hit.id]
-            body = chunk.text.split(": ", 1)[1] if ": " in chunk.text else chunk.text
-            sentences = [x.strip() for x in re.split(r"(?<=[。;；])", body) if x.strip()]
-            for pos, sentence in enumerate(sentences):
+            for pos, sentence in enumerate(self._sentences(hit.id)):
                 score = support(tokens, sentence)
                 if score <= 0:
                     continue

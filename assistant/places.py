@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.lexicon import vocabulary
+from assistant.lexicon import pinyin_of, vocabulary
 from assistant.text import fold_width, normalize
 
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
@@ -99,21 +99,13 @@ def foreign_places(question: str) -> list[tuple[str, str]]:
 def romanised_places() -> dict[str, tuple[str, ...]]:
     """Romanised forms (suzhou, hangzhou) of the place names jieba's general dictionary knows well,
     each with the Chinese names it can stand for (泰州 and 台州 are both taizhou)."""
-    import os
-
-    import jieba
-
-    from assistant.ingest.profile import pinyin
-
     out: dict[str, set[str]] = {}
-    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
-        for line in f:
-            word, freq, tag = line.split()
-            if tag == "ns" and 2 <= len(word) <= 3 and int(freq) >= 100:
-                stem = word[:-1] if len(word) == 3 and word.endswith(("市", "省", "县")) else word
-                roman = pinyin(stem).replace(" ", "").lower()
-                if len(roman) >= 5 and roman.isascii():
-                    out.setdefault(roman, set()).add(stem)
+    for word, (freq, tag) in _frequencies().items():
+        if tag == "ns" and 2 <= len(word) <= 3 and freq >= 100:
+            stem = word[:-1] if len(word) == 3 and word.endswith(("市", "省", "县")) else word
+            roman = pinyin_of(stem).replace(" ", "").lower()
+            if len(roman) >= 5 and roman.isascii():
+                out.setdefault(roman, set()).add(stem)
     return {roman: tuple(sorted(names)) for roman, names in out.items()}
 
 
@@ -157,9 +149,3 @@ def english_places_in_text(question: str, document_text: str) -> list[str]:
     own, places = _own_names(), romanised_places()
     return [normalize(name) for w in _english_mentions(question) if w.lower() not in own
             for name in places[w.lower()] if normalize(name) in document_text]
-
-
-def pinyin_of(name: str) -> str:
-    from assistant.ingest.profile import pinyin
-
-    return pinyin(name)
