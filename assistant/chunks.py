@@ -43,6 +43,10 @@ class Chunk(BaseModel):
     field: str = ""
     section_path: list[str] = []
     table: int | None = None
+    # The record's own words without the place prefix (a paragraph's text, a row's cells), and a generic
+    # row's first cell (序号: 3): what answers quote and label, so nothing re-splits `text`.
+    body: str = ""
+    key: str = ""
 
 
 def numbered(items: list[str]) -> str:
@@ -95,6 +99,7 @@ def build_chunks(plan: Plan) -> list[Chunk]:
             record_id="meta",
             text="文件信息 · " + " · ".join(meta_lines),
             lines=(1, notice.lines[0] - 1 if notice else 1),
+            body=" · ".join(meta_lines),
         )
     )
     for s in plan.sections:
@@ -103,10 +108,10 @@ def build_chunks(plan: Plan) -> list[Chunk]:
         place = " › ".join(s.path)
         kind = "subsection" if s.kind == "chapter" else s.kind
         chunks.append(Chunk(id=s.id, kind=kind, record_id=s.id, text=f"{place}: {s.text}", lines=s.lines,
-                            field="text", section_path=s.path))
+                            field="text", section_path=s.path, body=s.text))
     for t in plan.tasks:
         chunks.append(Chunk(id=t.id, kind="task", record_id=t.id, text=task_text(plan, t), lines=t.lines,
-                            field="row", table=t.table))
+                            field="row", table=t.table, body=task_row(t)))
     for r in plan.reforms:
         unit = f" · {r.district}" if r.district else ""
         head = f"附件{r.table} {table_name(plan, r.table)} · 序號{r.no}{unit} · 改革事項: {r.item}"
@@ -121,6 +126,7 @@ def build_chunks(plan: Plan) -> list[Chunk]:
                 lines=r.cell_lines.get("item", r.lines)[:1] + r.cell_lines.get("target", r.lines)[1:],
                 field="target",
                 table=r.table,
+                body=target,
             )
         )
         for p in plan.periods:
@@ -138,12 +144,15 @@ def build_chunks(plan: Plan) -> list[Chunk]:
                     lines=r.cell_lines.get(q, r.lines),
                     field=q,
                     table=r.table,
+                    body=items,
                 )
             )
     for info in plan.tables:
         name = table_name(plan, info.attachment) or info.title
         for row in info.rows:
-            cells = " · ".join(f"{k}: {v}" for k, v in row.cells.items())
+            pairs = [f"{k}: {v}" for k, v in row.cells.items()]
+            cells = " · ".join(pairs)
             chunks.append(Chunk(id=row.id, kind="row", record_id=row.id, text=f"附件{info.attachment} {name} · {cells}",
-                                lines=row.lines, field="row", table=info.attachment))
+                                lines=row.lines, field="row", table=info.attachment, body=cells,
+                                key=pairs[0] if pairs else row.id))
     return chunks

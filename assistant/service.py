@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.answer import Answerer
 from assistant.answer_cache import AnswerCache, conversation_key
+from assistant.answering import Answerer
 from assistant.chunks import Chunk, build_chunks
 from assistant.config import Settings
 from assistant.errors import IndexMissingError, InputError

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Answerer
+from assistant.answering import Answerer
 from assistant.chunks import build_chunks
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.text import normalize

@@ -1,0 +1,106 @@
+"""The honest "the plan does not say": why, then the nearest things the plan does say, each cited."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.view import PlanView, tokens_of
+from assistant.chunks import Chunk
+from assistant.evidence import Evidence
+from assistant.lexicon import vocabulary
+from assistant.models import Answer
+from assistant.render import Voice
+from assistant.topic import support
+from assistant.understand import Understanding
+
+
+def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: list | None = None) -> Answer:  # type: ignore[type-arg]
+    """Say the plan does not answer this (`reason` as `kind:detail`), then show what it says nearest."""
+    v = ev.voice
+    kind, _, detail = reason.partition(":")
+    if kind in ("off-topic", "person") or (kind == "no-support" and not tokens_of(u)):
+        nearest = coverage(view, ev)
+    else:
+        if hits is None:
+            hits = view.search(u, k=3)
+        nearest = []
+        for hit in hits[:2]:
+            chunk = view.chunks[hit.id]
+            quote = nearest_quote(view, chunk, u)
+            nearest.append(f"- {v.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}")
+    why = {
+        "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
+        "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
+        "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
+        "city": only_city(v, detail),
+        "unit": v.say(f"计划没有给出{detail}的这项数字。", f"The plan gives no figure for {detail} on this. "),
+    }.get(kind, "")
+    if kind == "year":
+        why = _other_year(view, ev)
+    head = why + v.say("计划中没有写明这个问题的答案。", "The plan does not say.")
+    if nearest:
+        lead = (v.say("计划涵盖以下内容：", "What the plan covers:") if kind in ("off-topic", "person")
+                else v.say("计划中最接近的内容：", "Nearest things the plan does say:"))
+        head += "\n" + lead + "\n" + "\n".join(nearest)
+    text = "\n".join(x for x in (head, ev.footer()) if x)
+    return Answer(answer=text, answerable=False, route="abstain", citations=ev.citations, degraded=view.degraded)
+
+
+def _other_year(view: PlanView, ev: Evidence) -> str:
+    """「这份计划是「…」，不涉及所问的年份」, citing the title where a passage holds it."""
+    v = ev.voice
+    title = view.plan.metadata.get("title") or view.plan.metadata.get("plan_title", "")
+    holder = next((c for c in view.chunks.values() if title and title in c.text), None)
+    marker = ev.cite(holder.id, title, view.label_for(holder)) if holder else ""
+    return v.say(f"这份计划是「{v.quote(title)}」{marker}，不涉及所问的年份。",
+                 f"This plan is “{title}” {marker}; it does not cover the year asked about. ")
+
+
+def only_city(v: Voice, asked: str = "") -> str:
+    """「计划没有提到X；计划只涉及某市」 for the loaded plan's place, or a plain sentence when it names none."""
+    from assistant.ingest.profile import pinyin
+
+    city = vocabulary().city
+    named = v.say(f"计划中没有提到{asked}。", f"The plan does not mention {asked}. ") if asked else ""
+    if not city:
+        return named or v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
+    return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city[-1])} only. ")
+
+
+def coverage(view: PlanView, ev: Evidence) -> list[str]:
+    """The plan's chapters and attachments, each cited: what the assistant can answer about."""
+    lines: list[str] = []
+    seen: set[str] = set()
+    chapters = [s.path[-1] for s in view.plan.sections if s.kind == "chapter"]
+    for chunk in view.chunks.values():
+        if chunk.kind != "subsection":
+            continue
+        chapter = next((c for c in chunk.section_path if c in chapters), None)
+        if chapter is None or chapter in seen or chapter not in chunk.text:
+            continue
+        seen.add(chapter)
+        lines.append(f"- {ev.voice.quote(chapter)} {ev.cite(chunk.id, chapter, '正文 · ' + chapter)}")
+    for att in sorted(k for k in view.plan.metadata if k.startswith("attachment_") and k.endswith("_title")):
+        title = view.plan.metadata.get(att)
+        first = next((c for c in view.chunks.values() if title and title in c.text), None)
+        if title and first:
+            lines.append(f"- {ev.voice.quote(title)} {ev.cite(first.id, title, view.label_for(first))}")
+    return lines
+
+
+def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:
+    """What to quote of a near passage: a row's content, a milestone's first item, a body's best sentence."""
+    if chunk.kind == "task":
+        return view.tasks[chunk.id].content
+    if chunk.kind == "milestone":
+        r = view.reforms[chunk.record_id]
+        items = r.milestones.get(chunk.quarter or "", []) or next(iter(r.milestones.values()), [])
+        return items[0] if items else r.item
+    if chunk.kind == "reform_target":
+        return view.reforms[chunk.record_id].item
+    body = chunk.body or chunk.text
+    sentences = [x.strip() for x in re.split(r"(?<=[。])", body) if len(x.strip()) > 12] or [body[:120]]
+    tokens = tokens_of(u)
+    # Between equally matching sentences, the one with a figure, then the fuller one: a heading that
+    # repeats the topic says less than the sentence under it.
+    return max(sentences, key=lambda x: (support(tokens, x), bool(re.search(r"\d", x)), len(x)))

@@ -1,0 +1,90 @@
+"""The `deadline` route: by when something is due — a 完成时限 cell, a dated item of a row, a dated
+sentence of the body, or the period of the milestone that matches — whichever matches best."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant import compose
+from assistant.answering.finish import finish
+from assistant.answering.milestones import reform_hit_answer
+from assistant.answering.view import PlanView, tokens_of
+from assistant.evidence import Evidence
+from assistant.lookup import deadline_items
+from assistant.models import Answer
+from assistant.topic import support
+from assistant.understand import Understanding, has_any
+
+DUE_DATE = re.compile(r"\d{1,2}\s*月(?:\d{1,2}\s*日|底|中旬|上旬|下旬)?前|年底前|年内|\d{1,2}\s*月底")
+LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
+                      "milestones", "timeline", "schedule")
+BODY_KINDS = ("subsection", "preamble", "notice")
+
+# A candidate: (score, -rank, hit, what dates it). The last is "" for a row's 完成时限 column, a dated
+# item of the row's breakdown, ("text", sentence) for a body sentence, or None for a milestone cell.
+Candidate = tuple[float, int, Any, Any]
+
+
+def answer_deadline(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
+    """The dated record that matches the question best, answered in its own form."""
+    best: Candidate | None = None
+    for rank_no, hit in enumerate(view.search(u, k=8)):
+        if not view.supported(u, hit.text):
+            continue
+        candidate = _candidate(u, view, hit, rank_no)
+        if candidate is not None and (best is None or candidate[:2] > best[:2]):
+            best = candidate
+    if best is None or best[0] == 0:
+        return None
+    _, _, hit, dated = best
+    if isinstance(dated, tuple):
+        return finish(view, ev, dated_text(u, view, ev, hit.id, dated[1]), True, "retrieval")
+    if dated == "":
+        return finish(view, ev, compose.due_column(ev, view.tasks[hit.id]), True, "lookup")
+    if dated is not None:
+        return finish(view, ev, compose.deadlines(ev, view.tasks[hit.id], dated) or "", True, "lookup")
+    return reform_hit_answer(view, ev, hit)
+
+
+def _candidate(u: Understanding, view: PlanView, hit: Any, rank_no: int) -> Candidate | None:
+    tokens = tokens_of(u)
+    if hit.kind == "task":
+        task = view.tasks[hit.id]
+        items = deadline_items(task.citywide or "")
+        if not items and compose.columns_of(task.extra, ("deadline",)):
+            # A 完成时限 column: the row's own due date, as good as the row matches the question.
+            return support(tokens, hit.text), -rank_no, hit, ""
+        if not items:
+            return None
+        item = max(items, key=lambda x: support(tokens, x))
+        score = (support(tokens, hit.text) + support(tokens, item)) / 2 if support(tokens, item) else 0.0
+        return score, -rank_no, hit, item
+    if hit.kind == "milestone":
+        return support(tokens, hit.text) * 0.9, -rank_no, hit, None
+    if hit.kind in BODY_KINDS:
+        dated_sentences = [x for x in view.sentences(hit.id) if DUE_DATE.search(x)]
+        if not dated_sentences:
+            return None
+        asked = set(DUE_DATE.findall(u.normalized))  # 「9月底前要完成多少」: the sentence with that date
+
+        def fit(x: str) -> float:
+            return support(tokens, x) + 0.5 * bool(asked & set(DUE_DATE.findall(x)))
+
+        sentence = max(dated_sentences, key=fit)
+        return fit(sentence), -rank_no, hit, ("text", sentence)
+    return None
+
+
+def dated_text(u: Understanding, view: PlanView, ev: Evidence, chunk_id: str, sentence: str) -> str:
+    """The dated sentence that answers "by when"; for "which deadlines", every dated sentence of the
+    passage and of the numbered items under it."""
+    chunk = view.chunks[chunk_id]
+    lines = [f"{ev.voice.quote(sentence)} {ev.cite(chunk_id, sentence, view.label_for(chunk))}"]
+    if has_any(u.normalized, LIST_DEADLINE_CUES):
+        family = view.children(chunk, (0, 1)) if chunk.section_path else [chunk]
+        for c in family:
+            for x in view.sentences(c.id):
+                if DUE_DATE.search(x) and x != sentence:
+                    lines.append(f"{ev.voice.quote(x)} {ev.cite(c.id, x, view.label_for(c))}")
+    return "\n".join(lines)

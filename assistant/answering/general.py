@@ -1,0 +1,192 @@
+"""The general route: what the best passages say when no table route applies — a whole paragraph for a
+policy question, a task row, a milestone, generic rows, or the sentences that share most with the question."""
+
+from __future__ import annotations
+
+import re
+
+from assistant import compose
+from assistant.answering.abstain import abstain
+from assistant.answering.deadlines import DUE_DATE
+from assistant.answering.finish import finish
+from assistant.answering.rows import row_aggregate, row_answer
+from assistant.answering.view import Hit, PlanView, tokens_of
+from assistant.chunks import is_heading_only
+from assistant.evidence import Evidence
+from assistant.lexicon import expand_english, vocabulary
+from assistant.models import Answer
+from assistant.places import english_places_in_text, foreign_places
+from assistant.text import normalize
+from assistant.topic import support, topic_tokens
+from assistant.understand import AMOUNT_CUES, Understanding, has_any
+
+ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
+PASSAGE_KINDS = ("subsection", "preamble", "chapter")
+
+
+def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
+    """The best supported passage answered in its own form; abstain when none shares enough."""
+    hits = view.search(u, k=8)
+    good = [h for h in hits if view.supported(u, h.text)]
+    if not good:
+        return abstain(u, view, ev, "no-support", hits)
+    tokens = tokens_of(u)
+    top = _prefer_heading_match(u, view, good)
+    if u.all_districts and top.kind != "task":
+        # 「哪些镇街没有…任务」, 「各区分别…」: a breakdown across the units answers it, not one unit's row.
+        bar = 0.8 * support(tokens, top.text)
+        top = next((h for h in good if h.kind == "task" and view.tasks[h.id].districts
+                    and support(tokens, h.text) >= bar), top)
+    unnamed = place_without_figure(u, view, good)
+    if unnamed:
+        return abstain(u, view, ev, f"unit:{unnamed}", good)
+    computed = row_aggregate(u, view, ev, top)
+    if computed:
+        return finish(view, ev, computed, True, "lookup")
+    rows = row_answer(u, view, ev, good, top)
+    if rows:
+        return finish(view, ev, rows, True, "retrieval")
+    amount = has_any(u.normalized, AMOUNT_CUES)
+    if amount and top.kind != "task":
+        task = view.best_task(u)
+        if task is not None and support(tokens, view.chunks[task.id].text) >= support(tokens, top.text):
+            top = next((h for h in view.search(u, kinds=["task"], k=10, use_district=False) if h.id == task.id), top)
+    if top.kind == "subsection" and heading_support(u, view, top.id) >= 0.6 and not amount:
+        return finish(view, ev, paragraph(view, ev, top.id), True, "retrieval")
+    if top.kind == "task":
+        return finish(view, ev, _task(u, view, ev, top.id), True, "lookup" if u.all_districts and
+                      view.tasks[top.id].districts else "retrieval")
+    if top.kind in ("milestone", "reform_target"):
+        chunk = view.chunks[top.id]
+        r = view.reforms[chunk.record_id]
+        if top.kind == "milestone":
+            body = compose.milestones(view.plan, ev, [r.district], [chunk.quarter or ""])
+        else:
+            body = compose.reform_targets(view.plan, ev, [r.district])
+        return finish(view, ev, body, True, "retrieval")
+    return finish(view, ev, extract_sentences(u, view, ev, good[:4]), True, "retrieval")
+
+
+def _task(u: Understanding, view: PlanView, ev: Evidence, task_id: str) -> str:
+    """A task row in words: its content, then its breakdown over the units or the city."""
+    v = ev.voice
+    t = view.tasks[task_id]
+    if u.all_districts and t.districts:
+        return compose.all_districts_listing(ev, t)
+    parts = [f"{v.quote(t.content)} {ev.cite(t.id, t.content, compose.task_label(t))}"]
+    if t.districts:
+        parts.append(compose.all_districts_listing(ev, t))
+    elif t.citywide:
+        marker = ev.cite(t.id, compose.breakdown_quote(t), compose.task_label(t))
+        parts.append(v.say("任务分解（全市）：", "City-wide breakdown: ") + v.quote(t.citywide) + f" {marker}")
+    if t.unassigned_values:
+        body, _ = compose.quota(view.plan, ev, t, [])
+        parts.append(body)
+    return "\n".join(parts)
+
+
+def heading_support(u: Understanding, view: PlanView, section_id: str) -> float:
+    """How much of a subsection's heading (「完善老齡工作機制」) the question repeats."""
+    section = view.sections.get(section_id)
+    if section is None:
+        return 0.0
+    heading = topic_tokens(section.heading, "zh")
+    question = u.topic if u.language == "zh" else expand_english(u.topic)
+    return max(support(heading, question), support(tokens_of(u), section.heading))
+
+
+def _prefer_heading_match(u: Understanding, view: PlanView, good: list[Hit]) -> Hit:
+    """A body subsection whose heading the question names beats a table row that merely shares words —
+    unless the question asks for a quantity, which table rows state and paragraphs only summarise."""
+    if has_any(u.normalized, AMOUNT_CUES) or has_any(u.topic, AMOUNT_CUES) or u.all_districts:
+        return good[0]
+    for hit in good[:4]:
+        if hit.kind == "subsection" and _is_title(view, hit.id) and heading_support(u, view, hit.id) >= 0.6:
+            return hit
+    return good[0]
+
+
+def _is_title(view: PlanView, section_id: str) -> bool:
+    """A heading that names a topic (深化殡葬改革), not a numbered item that is a whole sentence."""
+    section = view.sections.get(section_id)
+    return section is not None and len(section.heading) <= 24 and not re.search(r"[，,；;]", section.heading)
+
+
+def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> str:
+    """A place a "how many" question names that none of the best passages mentions: the plan gives only
+    a figure for the whole city (or another breakdown), so no figure for that place may be answered."""
+    vocab = vocabulary()
+    places = {d: [normalize(a) for a in vocab.units.get(d, (d,))] for d in u.districts}
+    if has_any(u.normalized, AMOUNT_CUES):
+        places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
+        places |= {name: [name] for name in english_places_in_text(u.question, view.document_text)}
+        places |= {name: [name] for name in view.text_places if name in u.normalized and name not in places}
+    if not places or not good:
+        return ""
+    tokens = tokens_of(u)
+    bar = 0.8 * support(tokens, good[0].text)
+    relevant = [h for h in good[:3] if support(tokens, h.text) >= bar]  # the passages an answer would use
+    # Of a body passage, only its sentences that carry the topic: 「在鼓楼区…开展试点」 beside
+    # 「新增床位2000张」 does not give 鼓楼区 a figure.
+    texts = []
+    for h in relevant:
+        if h.kind in PASSAGE_KINDS:
+            sentences = view.sentences(h.id)
+            best = max((support(tokens, x) for x in sentences), default=0.0)
+            texts += [normalize(x) for x in sentences if best and support(tokens, x) >= 0.8 * best]
+        else:
+            texts.append(normalize(h.text))
+    for place, aliases in places.items():
+        if not any(h.district == place for h in relevant) and not any(a in t for a in aliases for t in texts):
+            return place
+    return ""
+
+
+def paragraph(view: PlanView, ev: Evidence, section_id: str) -> str:
+    """A whole body paragraph, cited once: policy questions want all of it, not three sentences."""
+    chunk = view.chunks[section_id]
+    out = [f"{ev.voice.quote(chunk.body)} {ev.cite(section_id, chunk.body, view.label_for(chunk))}"]
+    if is_heading_only(chunk.body):
+        # A heading with numbered items under it (（一）深化殡葬改革 / 1. … / 2. …): the items are the answer.
+        for child in view.children(chunk):
+            out.append(f"  {ev.voice.quote(child.body)} {ev.cite(child.id, child.body, view.label_for(child))}")
+    return "\n".join(out)
+
+
+def extract_sentences(u: Understanding, view: PlanView, ev: Evidence, hits: list[Hit]) -> str:
+    """The sentences of the best paragraphs that share most with the question, in document order.
+
+    Sentences compete across the paragraphs: a dated sentence wins a "when" question and one with a
+    figure in the asked measure (多少张 → …张) a "how many" one, wherever it sits.
+    """
+    tokens = tokens_of(u)
+    dated = u.intent == "deadline"
+    measure = ASKED_MEASURE.search(u.normalized) or ASKED_MEASURE.search(u.topic)
+    pattern = re.compile(rf"\d[\d.,]*\s*(?:{measure.group(1)})") if measure else None
+    asked_dates = set(DUE_DATE.findall(u.normalized))
+    found: list[tuple[float, int, int, Hit, str]] = []
+    for rank, hit in enumerate(hits):
+        for pos, sentence in enumerate(view.sentences(hit.id)):
+            score = support(tokens, sentence)
+            if score <= 0:
+                continue
+            if dated and DUE_DATE.search(sentence):
+                score += 0.3
+            if asked_dates and asked_dates & set(DUE_DATE.findall(sentence)):
+                score += 0.5
+            if pattern is not None and pattern.search(sentence):
+                score += 0.3
+            found.append((score, rank, pos, hit, sentence))
+    if not found:
+        return ""
+    if dated or pattern is not None or asked_dates:
+        best = max(f[0] for f in found)
+        picked = sorted(sorted((f for f in found if f[0] >= 0.6 * best), key=lambda f: -f[0])[:4],
+                        key=lambda f: (f[1], f[2]))
+    else:  # "how"/"what" questions: the three best sentences of each of the two best paragraphs
+        picked = []
+        for rank in sorted({f[1] for f in found})[:2]:
+            mine = [f for f in found if f[1] == rank]
+            picked += sorted(sorted(mine, key=lambda f: -f[0])[:3], key=lambda f: f[2])
+    return "\n".join(f"{ev.voice.quote(s)} {ev.cite(h.id, s, view.label_for(view.chunks[h.id]))}"
+                     for _, _, _, h, s in picked)

@@ -1,0 +1,62 @@
+"""The `responsible` route: who leads (and who cooperates on) a task, from its row or from a sentence."""
+
+from __future__ import annotations
+
+import re
+
+from assistant import compose
+from assistant.answering.finish import finish
+from assistant.answering.view import SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
+from assistant.evidence import Evidence
+from assistant.models import Answer
+from assistant.topic import support
+from assistant.understand import Understanding
+
+BODY_NAME = re.compile(r"[\u4e00-\u9fff]{1,10}(?:局|常委会|委员会|委|办公室|政府|部门|中心|联合会|总会|协会|法院|检察院)")
+BODY_KINDS = ("subsection", "preamble", "notice")
+
+
+def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
+    """The best-matching task row's responsible columns, or a reform row's owner."""
+    tokens = tokens_of(u)
+    hits = [h for h in view.search(u, kinds=["task", "reform_target"], k=8, use_district=False)
+            if view.supported(u, h.text)]
+    if not hits:
+        return responsible_in_text(u, view, ev)
+    rank = {h.id: i for i, h in enumerate(hits)}
+
+    def fit(h: Hit) -> tuple[float, int]:
+        # A task row names its responsible bodies; a reform row only its unit: between equally good
+        # matches the task row answers "who is responsible" — unless the question names the reform's unit.
+        score = round(support(tokens, h.text), 2)
+        if h.kind == "task":
+            score += 0.1
+        elif u.districts and h.district in u.districts:
+            score += 0.3
+        return score, -rank[h.id]
+
+    hit = max(hits, key=fit)
+    if hit.kind == "task":
+        return finish(view, ev, compose.responsible(ev, view.tasks[hit.id]), True, "lookup")
+    reform = view.reforms[view.chunks[hit.id].record_id]
+    return finish(view, ev, compose.reform_owner(ev, reform), True, "lookup")
+
+
+def responsible_in_text(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
+    """A plan without a task table names who does what in its sentences (市民政局…组织开展年度考核)."""
+    tokens = tokens_of(u)
+    best: tuple[float, int, str, str] | None = None
+    for rank_no, hit in enumerate(view.search(u, k=10)):
+        if hit.kind not in BODY_KINDS:
+            continue
+        for sentence in view.sentences(hit.id):
+            if not BODY_NAME.search(sentence):
+                continue
+            score = support(tokens, sentence)
+            if score >= SUPPORT_THRESHOLD and (best is None or (score, -rank_no) > best[:2]):
+                best = (score, -rank_no, hit.id, sentence)
+    if best is None:
+        return None
+    _, _, chunk_id, sentence = best
+    marker = ev.cite(chunk_id, sentence, view.label_for(view.chunks[chunk_id]))
+    return finish(view, ev, f"{ev.voice.quote(sentence)} {marker}", True, "retrieval")

@@ -1,0 +1,94 @@
+"""Decided before routing: questions to refuse, and reasons the plan cannot answer at all.
+
+Another year, another city, a person's name, money, or a count of something the page never names —
+each gives `abstain` a reason, so no route is tempted to answer with a near miss.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answering.view import PlanView
+from assistant.ingest.clean import spam_signals
+from assistant.lexicon import vocabulary
+from assistant.models import Plan
+from assistant.places import english_places, foreign_places
+from assistant.text import normalize, to_simplified, tokenize
+from assistant.topic import alternatives
+from assistant.understand import Understanding, has_any
+
+OFF_TOPIC_CUES = (
+    "天气", "气温", "下雨", "weather", "temperature", "工资", "薪水", "薪资", "待遇", "salary", "wage", "股票", "stock price",
+    "电影", "movie", "足球", "football", "菜谱", "recipe", "彩票中奖", "中奖号码", "winning number", "房价", "house price",
+)
+PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "叫什么名字", "名字", "姓名", "who is the director",
+               "who is the mayor", "name of the", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
+UNIT_ASKED = ("哪个单位", "哪个部门", "which unit", "which department", "which bureau")
+MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", "几元", "花多少", "投入多少", "投资", "补贴标准", "补贴多少",
+              "发多少", "工资", "budget", "funding", "how much money", "how much is the subsidy", "cost", "yuan", "rmb",
+              "invest", "spend", "allowance amount")
+# An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
+MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
+COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
+
+
+def refusal(plan: Plan) -> tuple[str, str]:
+    """The refusal to injected instructions and spam, naming the loaded plan (Chinese, English)."""
+    title = plan.metadata.get("plan_title") or plan.metadata.get("title") or "工作计划"
+    # No figures in a refusal: it cites nothing, so a year from the title would be an unsupported number.
+    title = re.sub(r"\d+", "", re.sub(r"^\d{4}\s*年(度)?", "", title)).strip() or "工作计划"
+    city = vocabulary().city[:1]
+    where = to_simplified(city[0]) if city else ""
+    return (
+        f"我只回答关于{where}《{to_simplified(title)}》这份计划的问题，不会执行改变这一设定的指令，也不处理与计划无关的内容。",
+        f"I only answer questions about the plan “{title}”; I don't follow instructions that change that, "
+        "and I don't handle unrelated content.",
+    )
+
+
+def is_spam(question: str) -> bool:
+    """Spam vocabulary with at least one more spam signal: refused, not answered."""
+    signals = spam_signals(question)
+    return any(s.startswith("spam vocabulary") for s in signals) and len(signals) >= 2
+
+
+def out_of_scope(u: Understanding, view: PlanView) -> str | None:
+    """The reason the plan cannot answer (`year:2030`, `city:X`, `person`, `money`…), or None."""
+    text = u.normalized
+    other_years = [y for y in u.years if y not in view.years and str(y) not in view.document_text]
+    if other_years:
+        return f"year:{other_years[0]}"
+    for place, stem in foreign_places(u.question):
+        # Named in passing (a study visit to another city) is not covering it: the best passage must name it.
+        if stem not in view.document_text or not any(stem in normalize(h.text) for h in view.search(u, k=1)):
+            return f"city:{place}"
+    others = english_places(u.question, view.document_text)
+    if others:
+        return f"city:{others[0]}"
+    if has_any(text, OFF_TOPIC_CUES):
+        return "off-topic"
+    if has_any(text, PERSON_CUES) and not view.has_contacts and not has_any(text, UNIT_ASKED):
+        return "person"
+    if _counts_what_is_never_named(text, view):
+        return "no-support: the plan never names what is counted"
+    if has_any(text, MONEY_CUES) and not any(MONEY_AMOUNT.search(h.text) for h in view.search(u, k=5)):
+        return "money"
+    return None
+
+
+def _counts_what_is_never_named(text: str, view: PlanView) -> bool:
+    """「多少个儿童之家」 on a page that never names 儿童之家: no passage can hold that count."""
+    counted = COUNTED_THING.search(text)
+    if not counted or len(counted.group(1)) < 2:
+        return False
+    parts = [p for p in re.split(r"[和与及、或]", counted.group(1)) if len(p) >= 2]
+
+    def named(word: str) -> bool:
+        return any(a in view.document_text for a in alternatives(word))
+
+    def part_named(part: str) -> bool:
+        # A part is named when the page has it, or every word of it (开服务点 → 服务 … 点).
+        words = [t for t in tokenize(part) if len(t) >= 2]
+        return named(part) or bool(words) and all(named(t) for t in tokenize(part) if len(t) >= 2)
+
+    return bool(parts) and not any(part_named(p) for p in parts)
