@@ -227,15 +227,15 @@ CARRIED = ("seq", "group", "unit")
 
 def grid_rows(body: list[SourceLine], layout: Layout) -> list[object]:
     """The aligned rows as html.py's grid rows; a merged 序号/工作任务/unit cell repeats down its rows."""
-    from assistant.ingest.html import _Cell, _GridRow
+    from assistant.ingest.grid import GridCell, GridRow
 
     out: list[object] = []
-    previous: list[_Cell | None] = [None] * len(layout.roles)
+    previous: list[GridCell | None] = [None] * len(layout.roles)
     for row in align(body, layout):
-        cells: list[_Cell | None] = []
-        spanned: dict[int, _Cell] = {}
+        cells: list[GridCell | None] = []
+        spanned: dict[int, GridCell] = {}
         for start, (lines, span) in row.items():
-            cell = _Cell(line=lines[0].no, colspan=span, lines=list(lines))
+            cell = GridCell(line=lines[0].no, colspan=span, lines=list(lines))
             for c in range(start, start + span):
                 spanned[c] = cell
         for c, role in enumerate(layout.roles):
@@ -247,7 +247,7 @@ def grid_rows(body: list[SourceLine], layout: Layout) -> list[object]:
                 cells.append(None)
         previous = cells
         first = min(ln.no for lines, _ in row.values() for ln in lines)
-        out.append(_GridRow(line=first, cells=cells))
+        out.append(GridRow(line=first, cells=cells))
     return out
 
 

@@ -226,12 +226,12 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
             read.reforms = parse_milestone_table(body, layout, table, read.warnings)
         else:  # other columns (a 责任处室 after the periods …): align the lines to the header
             from assistant.ingest.flat_grid import grid_rows
-            from assistant.ingest.html import _milestone_rows
+            from assistant.ingest.grid import milestone_rows
 
             rows = grid_rows(body, layout)
             if not rows:
                 raise ParseError(f"attachment {table}: the lines do not fit the header's {len(layout.roles)} columns")
-            _milestone_rows(rows, layout, table, read)  # type: ignore[arg-type]
+            milestone_rows(rows, layout, table, read)  # type: ignore[arg-type]
     elif layout.kind == "task":
         lead = [r for r in layout.roles if r not in ("units", "total")]
         if tuple(lead) == TASK_ORDER:  # the common flattened shape, read by its own rules
@@ -249,12 +249,12 @@ TASK_ORDER = ("seq", "group", "content", "responsible")
 def read_aligned(body: list[SourceLine], layout: Layout, table: int, read: TableRead) -> None:
     """Any other column order or extra columns: align the lines to the header's columns (flat_grid)."""
     from assistant.ingest.flat_grid import grid_rows
-    from assistant.ingest.html import _task_rows
+    from assistant.ingest.grid import task_rows
 
     rows = grid_rows(body, layout)
     if not rows:
         raise ParseError(f"attachment {table}: the lines do not fit the header's {len(layout.roles)} columns")
-    _task_rows(rows, layout, table, read)  # type: ignore[arg-type]
+    task_rows(rows, layout, table, read)  # type: ignore[arg-type]
 
 
 def parse_task_table(body: list[SourceLine], layout: Layout, table: int, warnings: list[tuple[int, str]]) -> list[Task]:

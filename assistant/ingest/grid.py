@@ -1,0 +1,321 @@
+"""Tables as grids of cells — real `<table>`s, `|`-separated rows, or aligned flattened lines — read by their header.
+
+A grid row has one cell per column (a rowspan/colspan cell repeats where it spans); the header rows say
+what each column means (columns.py), and the row readers turn rows into task, milestone or generic records.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.errors import ParseError
+from assistant.ingest.columns import Layout, classify, is_place, parent_kind, period_of, role_of
+from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, task_from_cells
+from assistant.models import Lines, Reform, SourceLine
+
+INLINE_ITEM = re.compile(r"(?<=[。；;！!？?])\s*(\d+)\s*[.．、]")
+LABEL_FOLD = str.maketrans("（）", "()")
+UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
+MAX_HEADER_ROWS = 4
+
+
+@dataclass(eq=False)
+class GridCell:
+    """A `<td>`/`<th>`: where it starts, its spans, and its text lines (a `<br>` or `<p>` starts one)."""
+
+    line: int
+    rowspan: int = 1
+    colspan: int = 1
+    lines: list[SourceLine] = field(default_factory=list)
+
+    @property
+    def span(self) -> Lines:
+        return (self.lines[0].no, self.lines[-1].no) if self.lines else (self.line, self.line)
+
+    @property
+    def flat(self) -> str:
+        """The cell as one string: wrapped fragments of a name or title rejoined."""
+        return "".join(ln.text for ln in self.lines)
+
+
+@dataclass(eq=False)
+class Row:
+    line: int
+    cells: list[GridCell] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Table:
+    line: int
+    attachment: int | None
+    rows: list[Row] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GridRow:
+    """One row of the expanded grid: a cell per column (None where the row is short)."""
+
+    line: int
+    cells: list[GridCell | None]
+
+
+def expand(table: Table, where: str) -> list[GridRow]:
+    """Expand rowspan/colspan: every column of a row points at the cell covering it."""
+    carried: dict[int, tuple[GridCell, int]] = {}
+    rows: list[tuple[Row, dict[int, GridCell]]] = []
+    for row in table.rows:
+        placed: dict[int, GridCell] = {}
+        for col, (cell, left) in list(carried.items()):
+            placed[col] = cell
+            if left > 1:
+                carried[col] = (cell, left - 1)
+            else:
+                del carried[col]
+        if not row.cells:  # a row made only of cells spanning down from above adds nothing
+            continue
+        col = 0
+        for cell in row.cells:
+            while col in placed:
+                col += 1
+            for c in range(col, col + cell.colspan):
+                if c in placed:
+                    raise ParseError(
+                        f"{where}, line {cell.line}: this cell overlaps a cell spanning from a row above"
+                    )
+                placed[c] = cell
+                if cell.rowspan > 1:
+                    carried[c] = (cell, cell.rowspan - 1)
+            col += cell.colspan
+        rows.append((row, placed))
+    width = max((max(placed) + 1 for _, placed in rows), default=0)
+    return [GridRow(row.line, [placed.get(c) for c in range(width)]) for row, placed in rows]
+
+
+def label_of(cell: GridCell | None) -> str:
+    return re.sub(r"\s+", "", cell.flat).translate(LABEL_FOLD) if cell is not None else ""
+
+
+def logical_lines(texts: list[str], each_line_an_item: bool) -> list[str]:
+    """Rejoin fragments: a numbered fragment (1., or the next number) starts a line; others continue one.
+
+    In an unnumbered list cell (`each_line_an_item`) every fragment is its own line.
+    """
+    out: list[str] = []
+    last: int | None = None
+    for text in texts:
+        no = numbered(text)
+        if no is None and last is not None and (m := LOOSE_ITEM.match(text)) and int(m.group(1)) == last + 1:
+            no = last + 1  # 2.20张…: item 2, whose text starts with a figure
+        starts = no is not None and (no == 1 or (last is not None and no == last + 1))
+        if out and not starts and (last is not None or not each_line_an_item):
+            out[-1] += text
+            continue
+        out.append(text)
+        if starts:
+            last = no
+    return out
+
+
+def cell_text(cell: GridCell) -> str:
+    """A task cell as text: wrapped fragments rejoined, a numbered list one item per line."""
+    return "\n".join(logical_lines([ln.text for ln in cell.lines], each_line_an_item=False))
+
+
+def split_inline(text: str) -> list[str]:
+    """`1.甲。2.乙。` written in one paragraph: split before each next number that follows a sentence end."""
+    no = numbered(text)
+    if no is None:
+        return [text]
+    parts, start = [], 0
+    for m in INLINE_ITEM.finditer(text):
+        if int(m.group(1)) == no + 1:
+            parts.append(text[start : m.start()])
+            start, no = m.start(1), no + 1
+    return [*parts, text[start:]]
+
+
+def cell_items_of(cell: GridCell) -> list[str]:
+    """A reform cell's items: split by line breaks and/or numbering, without the `1.` markers."""
+    fragments = [part for ln in cell.lines for part in split_inline(ln.text)]
+    return [item for item in cell_items("\n".join(logical_lines(fragments, each_line_an_item=True))) if item]
+
+
+
+
+def is_label(text: str) -> bool:
+    folded = re.sub(r"\s+", "", text)
+    return bool(folded) and len(folded) <= 16 and (
+        role_of(folded) is not None or period_of(folded) is not None or parent_kind(folded) is not None
+        or is_place(folded)
+    )
+
+
+def is_header_row(cells: list[GridCell]) -> bool:
+    """A row of column labels: no row number, and at least half its cells are labels of this field."""
+    texts = [label_of(c) for c in cells if c.lines]
+    if not texts or any(t.isdigit() for t in texts):
+        return False
+    return sum(1 for t in texts if is_label(t)) * 2 >= len(texts)
+
+
+def distinct(cells: list[GridCell | None]) -> list[GridCell]:
+    out: list[GridCell] = []
+    for c in cells:
+        if c is not None and not any(c is x for x in out):
+            out.append(c)
+    return out
+
+
+def layout_of(grid: list[GridRow]) -> tuple[Layout, int] | None:
+    """The layout named by the grid's header rows, and how many rows the header takes."""
+    k = 0
+    while k < min(len(grid), MAX_HEADER_ROWS) and is_header_row(distinct(grid[k].cells)):
+        k += 1
+    if not k:
+        return None
+    width = len(grid[0].cells)
+    labels, parents = [], []
+    for col in range(width):
+        leaf = grid[k - 1].cells[col]
+        parent = next(
+            (grid[r].cells[col] for r in range(k - 1)
+             if grid[r].cells[col] is not None and grid[r].cells[col] is not leaf),
+            None,
+        )
+        labels.append(label_of(leaf))
+        parents.append(label_of(parent) if parent is not None else None)
+    return classify(labels, parents), k
+
+
+def cell_of(row: GridRow, layout: Layout, role: str) -> GridCell | None:
+    i = layout.index(role)
+    return row.cells[i] if i is not None and i < len(row.cells) else None
+
+
+def responsible_lines(cell: GridCell | None) -> list[SourceLine]:
+    """Responsible bodies one per fragment, whether the cell breaks lines or separates them with 、."""
+    if cell is None:
+        return []
+    out: list[SourceLine] = []
+    for ln in cell.lines:
+        out += [SourceLine(no=ln.no, text=part) for part in UNIT_SPLIT.split(ln.text) if part]
+    return out
+
+
+def extras(row: GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Lines]]:
+    """Cells of the columns that are neither structure nor units (完成时限, 配合单位, 备注 …), by label."""
+    extra: dict[str, str] = {}
+    spans: dict[str, Lines] = {}
+    for i, role in enumerate(layout.roles):
+        if role in ("deadline", "cooperating", "note", "extra", "total") and i < len(row.cells):
+            cell = row.cells[i]
+            if cell is not None and cell.lines and layout.labels[i]:
+                extra[layout.labels[i]] = cell_text(cell)
+                spans[layout.labels[i]] = cell.span
+    return extra, spans
+
+
+def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) -> None:
+    group_no, group, seq = 0, "", 0
+    unit_cols = layout.columns("units")
+    for row in rows:
+        content = cell_of(row, layout, "content") or cell_of(row, layout, "group")
+        if content is None or not content.lines:
+            read.warnings.append((row.line, f"attachment {table}: a row with no 主要内容 cell; skipped"))
+            continue
+        no_cell, name_cell = cell_of(row, layout, "seq"), cell_of(row, layout, "group")
+        number_text = label_of(no_cell) if no_cell is not None else ""
+        title = name_cell.flat if name_cell is not None and name_cell is not content else ""
+        if number_text.isdigit():
+            number = int(number_text)
+        elif title and title == group:
+            number = group_no
+        else:
+            number = group_no + 1
+        if number != group_no:
+            seq, group = 0, title
+        elif title:
+            group = title
+        group_no = number
+        seq += 1
+        breakdown = distinct([row.cells[c] for c in unit_cols if c < len(row.cells)])
+        cells = [Cell(cell_text(c), *c.span) for c in breakdown if c.lines]
+        head = SourceLine(no=content.span[0], text=cell_text(content))
+        task = task_from_cells(group_no, group, seq, head, responsible_lines(cell_of(row, layout, "responsible")),
+                               cells, layout.units, table)
+        task.extra, spans = extras(row, layout)
+        task.cell_lines.update(spans)
+        task.lines = (task.lines[0], max(c.span[1] for c in row.cells if c is not None))
+        read.tasks.append(task)
+
+
+def milestone_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) -> None:
+    period_cols = layout.columns("period")
+    for row in rows:
+        item = cell_of(row, layout, "item") or cell_of(row, layout, "content") or cell_of(row, layout, "group")
+        unit = cell_of(row, layout, "unit") or cell_of(row, layout, "responsible")
+        if item is None or not item.lines:
+            read.warnings.append((row.line, f"attachment {table}: a milestone row with no item cell; skipped"))
+            continue
+        no_cell = cell_of(row, layout, "seq")
+        no = int(label_of(no_cell)) if no_cell is not None and label_of(no_cell).isdigit() else len(read.reforms) + 1
+        target = cell_of(row, layout, "target")
+        steps = {p.code: row.cells[c] for p, c in zip(layout.periods, period_cols, strict=True) if c < len(row.cells)}
+        extra, spans = extras(row, layout)
+        owner = cell_of(row, layout, "responsible")
+        if owner is not None and owner is not unit and owner.lines:
+            # A 责任科室 beside the unit column: the office that guides the unit's item, kept by its label.
+            label = layout.labels[layout.roles.index("responsible")]
+            extra[label], spans[label] = cell_text(owner), owner.span
+        rid = f"reform-{no}" if table == 2 else f"reform{table}-{no}"
+        if any(r.id == rid for r in read.reforms):
+            rid += f"-{len(read.reforms) + 1}"
+        read.reforms.append(
+            Reform(
+                id=rid, no=no, district=unit.flat if unit is not None else "", item=item.flat,
+                targets=cell_items_of(target) if target is not None else [],
+                milestones={code: (cell_items_of(c) if c is not None and c is not target else [])
+                            for code, c in steps.items()},
+                lines=((no_cell or item).span[0], max(c.span[1] for c in row.cells if c is not None)),
+                cell_lines={"item": item.span, **({"target": target.span} if target is not None else {}),
+                            **{code: c.span for code, c in steps.items() if c is not None}, **spans},
+                extra=extra, table=table,
+            )
+        )
+
+
+def generic_rows(rows: list[GridRow], layout: Layout, read: TableRead) -> None:
+    for row in rows:
+        cells: dict[str, str] = {}
+        for label, cell in zip(layout.labels, row.cells, strict=False):
+            if cell is not None and cell.lines:
+                cells[label or f"列{len(cells) + 1}"] = cell_text(cell)
+        if cells:
+            read.rows.append((cells, (row.line, max(c.span[1] for c in row.cells if c is not None))))
+
+
+def read_grid_tables(tables: list[Table], table: int) -> TableRead:
+    """One attachment's tables (a page break may split one into several) read by their header."""
+    layout: Layout | None = None
+    body: list[GridRow] = []
+    for t in tables:
+        grid = expand(t, f"attachment {table}")
+        found = layout_of(grid)
+        if found is not None:
+            if layout is None:
+                layout = found[0]
+            grid = grid[found[1] :]
+        elif layout is None:
+            raise ParseError(f"attachment {table}, table at line {t.line}: no column header row found")
+        body += [row for row in grid if not is_header_row(distinct(row.cells))]
+    assert layout is not None
+    read = TableRead(layout=layout)
+    kind = layout.kind
+    if kind == "task":
+        task_rows(body, layout, table, read)
+    elif kind == "milestone":
+        milestone_rows(body, layout, table, read)
+    else:
+        generic_rows(body, layout, read)
+    return read
