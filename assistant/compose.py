@@ -297,6 +297,16 @@ def columns_of(extra: dict[str, str], roles: tuple[str, ...]) -> list[tuple[str,
     return [(label, value) for label, value in extra.items() if value.strip() and label_role(label) in roles]
 
 
+def dated_columns(extra: dict[str, str]) -> list[tuple[str, str]]:
+    """A row's 完成时限-like columns; without one, a 备注-like cell that states a due date (10月底前完成)."""
+    from assistant.ingest.columns import label_role
+    from assistant.lookup import DUE_DATE
+
+    return columns_of(extra, ("deadline",)) or [
+        (label, value) for label, value in extra.items()
+        if label_role(label) in ("note", "extra", None) and DUE_DATE.search(value)]
+
+
 def one_line(value: str) -> str:
     return value.replace("\n", "、")
 
@@ -328,7 +338,7 @@ def due_column(ev: Evidence, t: Task) -> str:
     v = ev.voice
     name = v.quote(t.content.rstrip("。"))
     parts = []
-    for label, value in columns_of(t.extra, ("deadline",)):
+    for label, value in dated_columns(t.extra):
         marker = ev.cite(t.id, f"{label}: {value}", task_label(t))
         parts.append(v.say(f"「{name}」的{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
                            f"“{name}” is due: {one_line(value)} ({label}) {marker}."))

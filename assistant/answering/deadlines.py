@@ -3,7 +3,6 @@ sentence of the body, or the period of the milestone that matches — whichever 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from assistant import compose
@@ -11,12 +10,11 @@ from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
 from assistant.answering.view import PlanView, tokens_of
 from assistant.evidence import Evidence
-from assistant.lookup import deadline_items
+from assistant.lookup import DUE_DATE, deadline_items
 from assistant.models import Answer
 from assistant.topic import support
 from assistant.understand import Understanding, has_any
 
-DUE_DATE = re.compile(r"\d{1,2}\s*月(?:\d{1,2}\s*日|底|中旬|上旬|下旬)?前|年底前|年内|\d{1,2}\s*月底")
 LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
                       "milestones", "timeline", "schedule")
 BODY_KINDS = ("subsection", "preamble", "notice")
@@ -52,7 +50,7 @@ def _candidate(u: Understanding, view: PlanView, hit: Any, rank_no: int) -> Cand
     if hit.kind == "task":
         task = view.tasks[hit.id]
         items = deadline_items(task.citywide or "")
-        if not items and compose.columns_of(task.extra, ("deadline",)):
+        if not items and compose.dated_columns(task.extra):
             # A 完成时限 column: the row's own due date, as good as the row matches the question.
             return support(tokens, hit.text), -rank_no, hit, ""
         if not items:

@@ -7,17 +7,17 @@ import re
 
 from assistant import compose
 from assistant.answering.abstain import abstain
-from assistant.answering.deadlines import DUE_DATE
 from assistant.answering.finish import finish
 from assistant.answering.rows import row_aggregate, row_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.chunks import is_heading_only
 from assistant.evidence import Evidence
 from assistant.lexicon import expand_english, vocabulary
-from assistant.models import Answer
+from assistant.lookup import DUE_DATE
+from assistant.models import Answer, Task
 from assistant.places import english_places_in_text, foreign_places
 from assistant.text import normalize
-from assistant.topic import support, topic_tokens
+from assistant.topic import numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any
 
 ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
@@ -74,7 +74,10 @@ def _task(u: Understanding, view: PlanView, ev: Evidence, task_id: str) -> str:
     if u.all_districts and t.districts:
         return compose.all_districts_listing(ev, t)
     parts = [f"{v.quote(t.content)} {ev.cite(t.id, t.content, compose.task_label(t))}"]
-    if t.districts:
+    total = _total(u, ev, t)
+    if total:
+        parts.append(total)
+    elif t.districts:
         parts.append(compose.all_districts_listing(ev, t))
     elif t.citywide:
         marker = ev.cite(t.id, compose.breakdown_quote(t), compose.task_label(t))
@@ -83,6 +86,19 @@ def _task(u: Understanding, view: PlanView, ev: Evidence, task_id: str) -> str:
         body, _ = compose.quota(view.plan, ev, t, [])
         parts.append(body)
     return "\n".join(parts)
+
+
+def _total(u: Understanding, ev: Evidence, t: Task) -> str:
+    """「全区新建多少张」 of a row that gives only the units' values: its 合计 cell, else their sum shown
+    with its arithmetic."""
+    if not t.districts or u.districts or not has_any(u.normalized, AMOUNT_CUES) or numbers_in(t.content):
+        return ""
+    v = ev.voice
+    for label, value in compose.columns_of(t.extra, ("total",)):
+        marker = ev.cite(t.id, f"{label}: {value}", compose.task_label(t))
+        return f"{v.quote(label)}：{v.quote(value)} {marker}\n" + compose.all_districts_listing(ev, t)
+    body, _ = compose.aggregate(ev, t, "sum", [])
+    return body
 
 
 def heading_support(u: Understanding, view: PlanView, section_id: str) -> float:

@@ -96,6 +96,17 @@ def is_place(label: str) -> bool:
     return 2 <= len(folded) <= 14 and folded.endswith(places) and not re.search(r"[，,。；;：:]", folded)
 
 
+# The kinds of place a unit column lists: 街道（镇）, 县（市、区）, 乡镇（街道）, 镇街 — a label made only of these.
+PLACE_KINDS = re.compile(
+    r"^各?(?:所属|辖)?(?:县|市|区|镇|乡|街道|乡镇|镇街|街镇|园区|板块|辖市|辖区|地区|片区|社区|村|[()、,，/])+$")
+
+
+def is_place_kind(label: str) -> bool:
+    """A label that names the kind of unit its column lists (街道（镇）), not one unit (三星镇)."""
+    folded = fold_label(label)
+    return len(folded) >= 2 and PLACE_KINDS.match(folded) is not None and folded != "市区"
+
+
 @dataclass
 class Layout:
     """The meaning of each column of one table, and what kind of table that makes it."""
@@ -134,7 +145,7 @@ def classify(labels: list[str], parents: list[str | None] | None = None) -> Layo
     layout = Layout(labels=list(labels))
     for label, parent in zip(labels, parents, strict=True):
         pk = parent_kind(parent) if parent else None
-        role = role_of(label)
+        role = role_of(label) or ("unit" if is_place_kind(label) else None)
         period = period_of(label)
         if period is not None and role is None:
             layout.roles.append("period")

@@ -10,14 +10,17 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.errors import ParseError
-from assistant.ingest.columns import Layout, classify, is_place, parent_kind, period_of, role_of
+from assistant.ingest.columns import Layout, classify, is_place, is_place_kind, parent_kind, period_of, role_of
 from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, task_from_cells
-from assistant.models import Lines, Reform, SourceLine
+from assistant.models import Lines, Reform, SourceLine, Task
 
 INLINE_ITEM = re.compile(r"(?<=[。；;！!？?])\s*(\d+)\s*[.．、]")
 LABEL_FOLD = str.maketrans("（）", "()")
 UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
 MAX_HEADER_ROWS = 4
+# A cell of a figures table: a number with its measure word (260, 260张, 95%), or not applicable (--).
+FIGURE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[%％]?\s*[\u4e00-\u9fff]{0,2}|--|—|－－|/|-)$")
+NOT_APPLICABLE = re.compile(r"^(?:--|—|－－|/|-)$")
 
 
 @dataclass(eq=False)
@@ -147,7 +150,7 @@ def is_label(text: str) -> bool:
     folded = re.sub(r"\s+", "", text)
     return bool(folded) and len(folded) <= 16 and (
         role_of(folded) is not None or period_of(folded) is not None or parent_kind(folded) is not None
-        or is_place(folded)
+        or is_place(folded) or is_place_kind(folded)
     )
 
 
@@ -172,6 +175,8 @@ def layout_of(grid: list[GridRow]) -> tuple[Layout, int] | None:
     k = 0
     while k < min(len(grid), MAX_HEADER_ROWS) and is_header_row(distinct(grid[k].cells)):
         k += 1
+    if not k and _plain_header(grid):
+        k = 1
     if not k:
         return None
     width = len(grid[0].cells)
@@ -186,6 +191,18 @@ def layout_of(grid: list[GridRow]) -> tuple[Layout, int] | None:
         labels.append(label_of(leaf))
         parents.append(label_of(parent) if parent is not None else None)
     return classify(labels, parents), k
+
+
+def _plain_header(grid: list[GridRow]) -> bool:
+    """A first row of short labels, one of them a label of this field, above rows that hold figures:
+    the header of a table whose other labels are its own (地区 | 新增养老床位（张） | 老年助餐点（个）)."""
+    if len(grid) < 2:
+        return False
+    first = [label_of(c) for c in distinct(grid[0].cells)]
+    if len(first) < 2 or any(not t or len(t) > 20 or FIGURE.match(t) or re.search(r"[。；;]", t) for t in first):
+        return False
+    below = [label_of(c) for row in grid[1:] for c in distinct(row.cells)]
+    return any(is_label(t) for t in first) and sum(bool(FIGURE.match(t)) for t in below) * 3 >= len(below)
 
 
 def cell_of(row: GridRow, layout: Layout, role: str) -> GridCell | None:
@@ -316,6 +333,56 @@ def read_grid_tables(tables: list[Table], table: int) -> TableRead:
         task_rows(body, layout, table, read)
     elif kind == "milestone":
         milestone_rows(body, layout, table, read)
-    else:
+    elif not transposed_rows(body, layout, table, read):
         generic_rows(body, layout, read)
     return read
+
+
+def _unit_column(body: list[GridRow], layout: Layout) -> int | None:
+    """The column that lists the units down the rows: its label names a kind of unit (地区), or most of
+    its cells are places (海安市, 三星镇)."""
+    if (at := layout.index("unit")) is not None:
+        return at
+    for c in range(len(layout.labels)):
+        names = [label_of(r.cells[c]) for r in body if c < len(r.cells) and r.cells[c] is not None]
+        if names and sum(is_place(x) for x in names) * 2 > len(names):
+            return c
+    return None
+
+
+def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
+    """A figures table with the units down the rows and one task per column (地区 | 新增养老床位（张） | …):
+    read as one task per figure column, each with a value per unit and the 合计 row as its total."""
+    at = _unit_column(body, layout)
+    if at is None or not body:
+        return False
+    rows = [r for r in body if at < len(r.cells) and (cell := r.cells[at]) is not None and cell.lines]
+    totals = [r for r in rows if role_of(label_of(r.cells[at])) == "total"]
+    units = [r for r in rows if r not in totals]
+
+    def figures(c: int) -> bool:
+        cells = [label_of(r.cells[c]) if c < len(r.cells) and r.cells[c] is not None else "" for r in units]
+        return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+
+    columns = [c for c in range(len(layout.labels)) if c != at and layout.roles[c] != "seq" and figures(c)]
+    if len(units) < 2 or not columns:
+        return False
+    names = [label_of(r.cells[at]) for r in units]
+    read.layout.units = [n for n in dict.fromkeys(names)]
+    for k, c in enumerate(columns, start=1):
+        label = layout.labels[c]
+        cells = {n: r.cells[c] for n, r in zip(names, units, strict=True) if c < len(r.cells)}
+        task = Task(
+            id=f"task-{k}-1" if table == 1 else f"task{table}-{k}-1", group_no=k, group=label, seq=1, content=label,
+            responsible=[], districts={n: (cell_text(x) if x is not None else "") for n, x in cells.items()},
+            lines=(units[0].line, (totals or units)[-1].line), cell_lines={"content": (units[0].line, units[0].line)},
+            table=table,
+        )
+        task.cell_lines.update({n: x.span for n, x in cells.items() if x is not None})
+        for total in totals:
+            value = total.cells[c] if c < len(total.cells) else None
+            if value is not None:
+                name = label_of(total.cells[at])
+                task.extra[name], task.cell_lines[name] = cell_text(value), value.span
+        read.tasks.append(task)
+    return True

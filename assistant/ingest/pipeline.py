@@ -62,6 +62,8 @@ def read_blocks(blocks: list[AttachmentBlock]) -> Assembly:
             out.text_sections.append(text_section(block.no, block.title, block.lines))
             continue
         out.read.append((block.no, block.title, read, (block.lines[0].no, block.lines[-1].no)))
+        if read.notes:
+            out.text_sections.append(text_section(block.no, block.title, read.notes))
     return out
 
 

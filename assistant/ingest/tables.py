@@ -57,6 +57,7 @@ class TableRead:
     reforms: list[Reform] = field(default_factory=list)
     rows: list[tuple[dict[str, str], Lines]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[SourceLine] = field(default_factory=list)  # lines beside the table (注：…), kept as text
 
 
 def is_unit_line(text: str) -> bool:
@@ -212,8 +213,30 @@ def _is_label(text: str) -> bool:
     )
 
 
+PIPE = re.compile(r"\s*[|｜]\s*")
+
+
+def pipe_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[SourceLine]] | None:
+    """A table scraped as one row per line with `|` between cells: each row's cells, and the lines that
+    are not rows (a 注 under the table); None when the lines are not such a table."""
+    rows = [ln for ln in lines if len(PIPE.split(ln.text.strip().strip("|｜"))) >= 2]
+    if len(rows) < 2 or len(rows) * 2 < len(lines):
+        return None
+    cells = [[SourceLine(no=ln.no, text=c.strip()) for c in PIPE.split(ln.text.strip().strip("|｜"))] for ln in rows]
+    return cells, [ln for ln in lines if ln not in rows]
+
+
 def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     """One attachment's flattened table, read by the layout its header names."""
+    piped = pipe_rows(lines)
+    if piped is not None:
+        from assistant.ingest.grid import GridCell, Row, Table, read_grid_tables
+
+        grid = Table(line=lines[0].no, attachment=table, rows=[
+            Row(line=r[0].no, cells=[GridCell(line=c.no, lines=[c] if c.text else []) for c in r]) for r in piped[0]])
+        read = read_grid_tables([grid], table)
+        read.notes = piped[1]
+        return read
     labels, parents, start = split_header(lines)
     layout = classify(labels, parents)
     body = lines[start:]
