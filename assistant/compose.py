@@ -234,7 +234,7 @@ def owner_columns(ev: Evidence, r: Reform) -> str:
     """A reform row's 责任处室-like columns, one line each, cited to the row."""
     v = ev.voice
     lines = []
-    for label, value in columns_of(r.extra, ("responsible", "cooperating")):
+    for label, value in owner_cells(r.extra):
         marker = ev.cite(f"{r.id}-target", f"{label}: {value}", reform_label(r, "任務目標"))
         lines.append(f"\n  {v.quote(label)}：{v.quote(one_line(value))} {marker}")
     return "".join(lines)
@@ -268,7 +268,7 @@ def responsible(ev: Evidence, t: Task) -> str:
     if units:
         marker = ev.cite(t.id, f"主要內容: {t.content} · 責任單位: {units}", task_label(t))
         out = v.say(f"「{name}」的责任单位是：{v.quote(units)} {marker}。", f"Responsible for “{name}”: {units} {marker}.")
-    for label, value in columns_of(t.extra, ("responsible", "cooperating")):
+    for label, value in owner_cells(t.extra):
         marker = ev.cite(t.id, f"{label}: {value}", task_label(t))
         out += v.say(f"{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
                      f" {label} ({english_role(label)}): {one_line(value)} {marker}.")
@@ -283,7 +283,7 @@ def reform_owner(ev: Evidence, r: Reform) -> str:
         f"「{v.quote(r.item)}」是{v.district(r.district)}的改革攻坚事项，由{v.district(r.district)}负责实施 {marker}。",
         f"“{r.item}” is a reform item of {v.district(r.district)}, which carries it out {marker}.",
     )
-    for label, value in columns_of(r.extra, ("responsible", "cooperating")):
+    for label, value in owner_cells(r.extra):
         cell = ev.cite(f"{r.id}-target", f"{label}: {value}", reform_label(r, "任務目標"))
         out += v.say(f"{v.quote(label)}：{v.quote(one_line(value))} {cell}。",
                      f" {label} ({english_role(label)}): {one_line(value)} {cell}.")
@@ -295,6 +295,16 @@ def columns_of(extra: dict[str, str], roles: tuple[str, ...]) -> list[tuple[str,
     from assistant.ingest.columns import label_role
 
     return [(label, value) for label, value in extra.items() if value.strip() and label_role(label) in roles]
+
+
+def owner_cells(extra: dict[str, str]) -> list[tuple[str, str]]:
+    """A row's 牵头/配合 columns, and a 备注-like cell that names who leads or helps (区慈善总会协同)."""
+    from assistant.ingest.columns import ROLE_HINTS, fold_label, label_role
+
+    owners = [pattern for name, pattern in ROLE_HINTS if name in ("responsible", "cooperating")]
+    return columns_of(extra, ("responsible", "cooperating")) + [
+        (label, value) for label, value in extra.items()
+        if label_role(label) in ("note", "extra", None) and any(p.search(fold_label(value)) for p in owners)]
 
 
 def dated_columns(extra: dict[str, str]) -> list[tuple[str, str]]:

@@ -25,8 +25,13 @@ METADATA_CUES = (
     "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
     "chapters", "章节", "几个部分", "哪几部分", "outline", "generated", "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
     "publication date", "issue date", "addressed to", "title of the", "attachment", "annex", "落款", "签发",
-    "notice signed", "was the notice", "signed by", "signature",
+    "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written",
+    "issuing body", "issuing authority", "which body issued", "when was it issued",
 )
+# 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
+OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")
+THIS_DOCUMENT = ("这份", "本文件", "该文件", "这个文件", "此文件", "这篇", "通知", "要点", "this document", "this plan",
+                 "the document", "the notice", "the plan")
 RESPONSIBLE_CUES = (
     "谁负责", "负责单位", "责任单位", "哪个部门", "哪些部门", "哪个单位", "哪些单位", "牵头", "谁来", "由谁", "谁管",
     "主管", "responsible", "in charge", "which department", "which bureau", "which unit", "who leads", "who handles",
@@ -104,7 +109,8 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
     """The intent, from cue words and what entities the question names."""
     if has_any(text, INJECTION_CUES):
         return "refuse"
-    if has_any(text, METADATA_CUES) and not has_any(text, ("改革", "reform", "养老", "助餐")):
+    if (has_any(text, METADATA_CUES) and not has_any(text, ("改革", "reform", "养老", "助餐"))
+            and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))):
         return "metadata"
     if has_any(text, RESPONSIBLE_CUES):
         return "responsible"

@@ -162,8 +162,10 @@ def paragraph(view: PlanView, ev: Evidence, section_id: str) -> str:
     """A whole body paragraph, cited once: policy questions want all of it, not three sentences."""
     chunk = view.chunks[section_id]
     out = [f"{ev.voice.quote(chunk.body)} {ev.cite(section_id, chunk.body, view.label_for(chunk))}"]
-    if is_heading_only(chunk.body):
-        # A heading with numbered items under it (（一）深化殡葬改革 / 1. … / 2. …): the items are the answer.
+    lead_in = "\n" not in chunk.body and (len(chunk.body) <= 60 or chunk.body.rstrip().endswith(("：", ":")))
+    if is_heading_only(chunk.body) or lead_in:
+        # A heading with numbered items under it (（一）深化殡葬改革。 / 1. … / 2. …), or a one-line lead-in
+        # (具体要求：): the items are the answer.
         for child in view.children(chunk):
             out.append(f"  {ev.voice.quote(child.body)} {ev.cite(child.id, child.body, view.label_for(child))}")
     return "\n".join(out)

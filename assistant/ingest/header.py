@@ -77,3 +77,10 @@ def parse_header_line(text: str) -> dict[str, str]:
 def is_header_line(text: str) -> bool:
     """A line of the header block: it starts with a field name followed by a value."""
     return bool(parse_header_line(text))
+
+
+def is_field_name(text: str) -> bool:
+    """A line that is only a field name and its separator (索引號：): its value is on the next line, as a
+    `<dt>`/`<dd>` list or a two-cell table row prints it."""
+    m = field_pattern().match(text.strip() + " ")
+    return m is not None and m.start() == 0 and not text.strip()[m.end() - 1 :].strip(" :：|｜")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.ingest.header import CN_DATE, iso_date, parse_header_line
+from assistant.ingest.header import CN_DATE, is_field_name, iso_date, parse_header_line
 from assistant.ingest.structure import heading_of, section_tree
 from assistant.models import ReaderWarning, Section, SourceLine
 from assistant.text import to_simplified
@@ -126,8 +126,15 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
     top_end = 0
     zone = notice_at if notice_at is not None else min(n, NOTICE_SEARCH_LINES)
     stray: list[SourceLine] = []
+    joined: set[int] = set()
     for k in range(zone):
+        if k in joined:
+            continue
         fields = parse_header_line(lines[k].text)
+        if not fields and k + 1 < zone and is_field_name(lines[k].text) and not is_field_name(lines[k + 1].text):
+            fields = parse_header_line(f"{lines[k].text.strip()} {lines[k + 1].text}")
+            if fields:
+                joined.add(k + 1)
         if fields:
             for key, value in fields.items():
                 metadata.setdefault(key, value)

@@ -18,7 +18,8 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn", re.compile(rf"^([{CN_NUMERALS}]+)\s*[、.．]\s*(?=\S)")),
     ("paren-cn", re.compile(rf"^[(（]\s*([{CN_NUMERALS}]+)\s*[)）]\s*(?=\S)")),
-    ("num", re.compile(r"^(\d{1,2})\s*[.．、](?!\d)\s*(?=\S)")),
+    # 1. / 1、 — and 1.3月底前…, item 1 that starts with a month (a decimal never counts months).
+    ("num", re.compile(r"^(\d{1,2})\s*(?:、|[.．](?:(?!\d)|(?=\d{1,2}\s*月)))\s*(?=\S)")),
     ("paren-num", re.compile(r"^[(（]\s*(\d{1,2})\s*[)）]\s*(?=\S)")),
     ("circled", re.compile(rf"^([{CIRCLED}])\s*(?=\S)")),
 )
