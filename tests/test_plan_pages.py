@@ -1,4 +1,4 @@
-"""Plan pages of other shapes (tests/fixtures/plans, tests/fixtures/heldout): read with no code change.
+"""Plan pages of other shapes (tests/fixtures/plans, heldout, heldout2): read with no code change.
 
 Exact cells of each page's tables, its metadata and its units, as the reader must find them; then the
 pages' gold questions answered from real indexes (SQLite + Chroma) with a floor per page.
@@ -16,10 +16,11 @@ from assistant.models import Plan
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "tests" / "fixtures" / "plans"
 HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
+HELDOUT2 = ROOT / "tests" / "fixtures" / "heldout2"
 
 
 def page(name: str) -> Plan:
-    folder = PLANS if (PLANS / name).exists() else HELDOUT
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -110,13 +111,52 @@ def test_headerless_plan_reads_its_signature_after_the_attachment_list() -> None
     assert plan.tasks[0].responsible == ["养老服务处"] and plan.tasks[0].extra == {"完成时限": "11月底前"}
 
 
-@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85)], ids=["plans", "heldout"])
+def test_pipe_separated_tables_and_a_transposed_figures_table() -> None:
+    plan = page("nantong-2027-mixed.txt")
+    assert plan.metadata["doc_number"] == "通民发〔2027〕1号" and plan.metadata["published"] == "2027-02-25"
+    projects = next(t for t in plan.tables if t.attachment == 1)
+    assert projects.columns == ["序号", "项目名称", "建设内容", "牵头单位", "完成时间"] and len(projects.rows) == 8
+    assert projects.rows[6].cells["完成时间"] == "2027年5月20日前"
+    assert plan.units == ["海安市", "如皋市", "如东县", "启东市", "通州区", "海门区", "崇川区"]
+    beds, meals, homes = plan.tasks
+    assert beds.districts["如皋市"] == "300" and beds.extra == {"合计": "1800"}
+    assert meals.districts["崇川区"] == "22" and homes.districts["崇川区"] == "--"
+    assert any(s.text.startswith("注：") for s in plan.sections if s.id == "sec-att2")
+
+
+def test_unit_column_named_by_the_kind_of_unit_and_numbered_items_inside_flat_cells() -> None:
+    plan = page("haimen-2025-street-flat.txt")
+    assert [r.district for r in plan.reforms] == ["海门街道", "三厂街道", "三星镇", "常乐镇", "悦来镇", "包场镇"]
+    assert plan.reforms[2].milestones["H2"] == ["开展暑期托管服务2期；", "关爱服务覆盖流动儿童500人次。"]
+    assert plan.tasks[0].extra["备注"] == "10月底前完成，纳入区政府民生实事项目"
+
+
+def test_header_as_name_then_value_and_items_that_start_with_a_month() -> None:
+    plan = page("taizhou-2026-traditional.html")
+    assert plan.metadata["doc_number"] == "臺民發〔2026〕4號" and plan.metadata["published"] == "2026-03-02"
+    assert plan.tasks[0].extra["配合單位"] == "市財政局、市衞生健康委"
+    funeral = [s for s in plan.sections if len(s.path) > 3 and s.path[2] == "（一）深化殯葬改革"]
+    assert [s.path[-1][:2] for s in funeral] == ["1.", "2."]
+    assert plan.reforms[2].district == "黃岩區" and plan.reforms[2].extra == {"備註": "區慈善總會協同"}
+
+
+def test_gbk_page_with_deadline_after_the_units_and_month_range_milestones() -> None:
+    plan = page("yancheng-2026-county-gbk.html")
+    assert plan.metadata["doc_number"] == "盐民发〔2026〕2号" and len(plan.units) == 9
+    assert [p.code for p in plan.periods] == ["Q1", "Q2", "Q3", "Q4"]
+    beds = plan.tasks[0]
+    assert beds.districts["东台市"] == "180张" and beds.extra == {"完成时限": "11月底前"}
+    assert "响水县" not in {r.district for r in plan.reforms}
+
+
+@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85)],
+                         ids=["plans", "heldout", "heldout2"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings
     from assistant.evaluation.plans import run_plan_evals
 
-    questions = ROOT / "eval" / ("plans" if folder == PLANS else "heldout")
+    questions = ROOT / "eval" / ("plans" if folder == PLANS else folder.name)
     results = run_plan_evals(folder, questions, tmp_path / "reports", get_settings())
     assert len(results) >= 3
     for r in results:

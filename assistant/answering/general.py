@@ -137,6 +137,7 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
         places |= {place: [place, stem] for place, stem in foreign_places(u.question)}
         places |= {name: [name] for name in english_places_in_text(u.question, view.document_text)}
         places |= {name: [name] for name in view.text_places if name in u.normalized and name not in places}
+        places |= {name: [name] for name in view.zones_in(u.normalized) if name not in places}
     if not places or not good:
         return ""
     tokens = tokens_of(u)

@@ -84,7 +84,11 @@ def _counts_what_is_never_named(text: str, view: PlanView) -> bool:
     parts = [p for p in re.split(r"[和与及、或]", counted.group(1)) if len(p) >= 2]
 
     def named(word: str) -> bool:
-        return any(a in view.document_text for a in alternatives(word))
+        if any(a in view.document_text for a in alternatives(word)):
+            return True
+        # A two-character word the page writes with one character between (老人 → 老年人).
+        return len(word) == 2 and re.search(f"{re.escape(word[0])}[\u4e00-\u9fff]{re.escape(word[1])}",
+                                            view.document_text) is not None
 
     def part_named(part: str) -> bool:
         # A part is named when the page has it, or every word of it (开服务点 → 服务 … 点).

@@ -28,6 +28,10 @@ CONTACT_DATA = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(联系人|
 LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])([\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
 
 
+# Functional zones a page names beside its units (盐南高新区, 南通经济技术开发区): places, but no unit column.
+ZONE_SUFFIX = re.compile(r"(?:开发区|高新区|新区|园区|度假区|示范区|风景名胜区|景区)")
+
+
 class Hit(Protocol):
     id: str
     text: str
@@ -150,6 +154,18 @@ class PlanView:
         if chunk.kind == "row":
             return f"附件{chunk.table} · {chunk.key or chunk.id}"
         return "正文 · " + (chunk.section_path[-1] if chunk.section_path else chunk.id)
+
+    def zones_in(self, text: str) -> list[str]:
+        """Functional zones the text names that the page names too but that are none of its units: for each
+        zone suffix, the longest name ending there that the page also writes."""
+        units = {normalize(a) for names in vocabulary().units.values() for a in names}
+        found = []
+        for m in ZONE_SUFFIX.finditer(text):
+            names = [text[start : m.end()] for start in range(max(0, m.start() - 10), m.start() - 1)]
+            name = next((x for x in names if re.fullmatch(r"[\u4e00-\u9fff]+", x) and x in self.document_text), "")
+            if name and not any(name in a or a in name for a in units):
+                found.append(name)
+        return found
 
     @cached_property
     def row_labels(self) -> set[str]:

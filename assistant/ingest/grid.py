@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 from assistant.errors import ParseError
 from assistant.ingest.columns import Layout, classify, is_place, is_place_kind, parent_kind, period_of, role_of
-from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, task_from_cells
+from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, split_inline, task_from_cells
 from assistant.models import Lines, Reform, SourceLine, Task
 
-INLINE_ITEM = re.compile(r"(?<=[。；;！!？?])\s*(\d+)\s*[.．、]")
 LABEL_FOLD = str.maketrans("（）", "()")
 UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
 MAX_HEADER_ROWS = 4
@@ -125,19 +124,6 @@ def cell_text(cell: GridCell) -> str:
     return "\n".join(logical_lines([ln.text for ln in cell.lines], each_line_an_item=False))
 
 
-def split_inline(text: str) -> list[str]:
-    """`1.甲。2.乙。` written in one paragraph: split before each next number that follows a sentence end."""
-    no = numbered(text)
-    if no is None:
-        return [text]
-    parts, start = [], 0
-    for m in INLINE_ITEM.finditer(text):
-        if int(m.group(1)) == no + 1:
-            parts.append(text[start : m.start()])
-            start, no = m.start(1), no + 1
-    return [*parts, text[start:]]
-
-
 def cell_items_of(cell: GridCell) -> list[str]:
     """A reform cell's items: split by line breaks and/or numbering, without the `1.` markers."""
     fragments = [part for ln in cell.lines for part in split_inline(ln.text)]
@@ -228,7 +214,9 @@ def extras(row: GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Line
         if role in ("deadline", "cooperating", "note", "extra", "total") and i < len(row.cells):
             cell = row.cells[i]
             if cell is not None and cell.lines and layout.labels[i]:
-                extra[layout.labels[i]] = cell_text(cell)
+                # Bodies one per line (市财政局<br>市卫生健康委) are a list, not one wrapped name.
+                bodies = role == "cooperating" and len(cell.lines) > 1
+                extra[layout.labels[i]] = "、".join(x.text for x in responsible_lines(cell)) if bodies else cell_text(cell)
                 spans[layout.labels[i]] = cell.span
     return extra, spans
 

@@ -25,6 +25,7 @@ CJK_NAME = re.compile(r"[\u4e00-\u9fff（）()]{1,14}")
 CJK_FRAGMENT = re.compile(r"[\u4e00-\u9fff]{1,4}")
 SHORT_TAIL = re.compile(r"[\u4e00-\u9fff]{1,3}")
 LOOSE_ITEM = re.compile(r"^(\d{1,2})[.．、](?=\d)")
+INLINE_ITEM = re.compile(r"(?<=[。；;！!？?])\s*(\d+)\s*[.．、]")
 NUMBERED_ITEM = re.compile(r"^(\d+)\s*[.．、](?!\d)\s*")
 UNIT_AMOUNT = re.compile(r"^(.{2,12}?)\s*(\d+(?:\.\d+)?\s*[億亿萬万]?元)$")
 CITY_LEVEL = re.compile(r"(本級|本级)$")
@@ -367,9 +368,22 @@ def split_numbered_cells(lines: list[SourceLine]) -> list[Cell]:
     return cells
 
 
+def split_inline(text: str) -> list[str]:
+    """`1.甲。2.乙。` written in one paragraph: split before each next number that follows a sentence end."""
+    no = numbered(text)
+    if no is None:
+        return [text]
+    parts, start = [], 0
+    for m in INLINE_ITEM.finditer(text):
+        if int(m.group(1)) == no + 1:
+            parts.append(text[start : m.start()])
+            start, no = m.start(1), no + 1
+    return [*parts, text[start:]]
+
+
 def cell_items(text: str) -> list[str]:
     """A cell's list items with their `1.` markers removed; an unnumbered cell is one item."""
-    parts = text.split("\n")
+    parts = [p for line in text.split("\n") for p in split_inline(line)]
     out = []
     for k, part in enumerate(parts, start=1):
         m = LOOSE_ITEM.match(part)
