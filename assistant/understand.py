@@ -25,7 +25,7 @@ METADATA_CUES = (
     "什么时候公开", "主送", "发给谁", "发给哪些", "通知对象", "废止", "有效期", "公开方式", "公开分类", "文件名称", "标题",
     "chapters", "章节", "几个部分", "哪几部分", "outline", "generated", "document number", "reference number", "index number", "publisher", "issued by", "who issued", "published",
     "publication date", "issue date", "addressed to", "title of the", "attachment", "annex", "落款", "签发",
-    "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written",
+    "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written", "document written",
     "issuing body", "issuing authority", "which body issued", "when was it issued",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.

@@ -18,6 +18,7 @@ from assistant.understand import Understanding, has_any
 LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
                       "milestones", "timeline", "schedule")
 BODY_KINDS = ("subsection", "preamble", "notice")
+ROW_DATE_BONUS = 0.05
 
 # A candidate: (score, -rank, hit, what dates it). The last is "" for a row's 完成时限 column, a dated
 # item of the row's breakdown, ("text", sentence) for a body sentence, or None for a milestone cell.
@@ -51,8 +52,9 @@ def _candidate(u: Understanding, view: PlanView, hit: Any, rank_no: int) -> Cand
         task = view.tasks[hit.id]
         items = deadline_items(task.citywide or "")
         if not items and compose.dated_columns(task.extra):
-            # A 完成时限 column: the row's own due date, as good as the row matches the question.
-            return support(tokens, hit.text), -rank_no, hit, ""
+            # A 完成时限 column: the row's own due date, as good as the row matches the question — and better
+            # than a sentence that matches as well, whose date may belong to another of its clauses.
+            return support(tokens, hit.text) + ROW_DATE_BONUS, -rank_no, hit, ""
         if not items:
             return None
         item = max(items, key=lambda x: support(tokens, x))

@@ -22,6 +22,7 @@ from assistant.understand import AMOUNT_CUES, Understanding, has_any
 
 ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
 PASSAGE_KINDS = ("subsection", "preamble", "chapter")
+CLAUSE = re.compile(r"[，,；;。]")
 
 
 def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
@@ -143,14 +144,14 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
     tokens = tokens_of(u)
     bar = 0.8 * support(tokens, good[0].text)
     relevant = [h for h in good[:3] if support(tokens, h.text) >= bar]  # the passages an answer would use
-    # Of a body passage, only its sentences that carry the topic: 「在鼓楼区…开展试点」 beside
+    # Of a body passage, only its clauses that carry the topic: 「在鼓楼区…开展试点」 beside
     # 「新增床位2000张」 does not give 鼓楼区 a figure.
     texts = []
     for h in relevant:
         if h.kind in PASSAGE_KINDS:
-            sentences = view.sentences(h.id)
-            best = max((support(tokens, x) for x in sentences), default=0.0)
-            texts += [normalize(x) for x in sentences if best and support(tokens, x) >= 0.8 * best]
+            clauses = [c for x in view.sentences(h.id) for c in CLAUSE.split(x) if c.strip()]
+            best = max((support(tokens, x) for x in clauses), default=0.0)
+            texts += [normalize(x) for x in clauses if best and support(tokens, x) >= 0.8 * best]
         else:
             texts.append(normalize(h.text))
     for place, aliases in places.items():

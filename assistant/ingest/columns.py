@@ -175,6 +175,9 @@ def _pair_group_and_content(layout: Layout) -> None:
     when it is a target or an unknown label that reads like one, holds the row's content.
     """
     roles = layout.roles
+    if "group" not in roles and roles.count("content") >= 2:
+        roles[roles.index("content")] = "group"  # 工作任务 | 主要内容: the topic, then the sentence
+        return
     if "group" in roles or "content" not in roles or "units" not in roles and "responsible" not in roles:
         if "group" in roles and "content" not in roles and "target" in roles and "period" not in roles:
             roles[roles.index("target")] = "content"

@@ -216,7 +216,8 @@ def extras(row: GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Line
             if cell is not None and cell.lines and layout.labels[i]:
                 # Bodies one per line (市财政局<br>市卫生健康委) are a list, not one wrapped name.
                 bodies = role == "cooperating" and len(cell.lines) > 1
-                extra[layout.labels[i]] = "、".join(x.text for x in responsible_lines(cell)) if bodies else cell_text(cell)
+                listed = "、".join(x.text for x in responsible_lines(cell))
+                extra[layout.labels[i]] = listed if bodies else cell_text(cell)
                 spans[layout.labels[i]] = cell.span
     return extra, spans
 
