@@ -18,6 +18,9 @@ PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区")
 MAJOR_PLACE_FREQ = 2000
 MAX_PLACE_CHARS = 200
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
+# An English place by its descriptor: Xiaoshan District, Jiangning District, Changle Town.
+DESCRIBED = re.compile(r"\b([A-Z][a-z]{2,}(?:[ -][A-Z][a-z]+)?)\s+(District|County|Town|Township|Subdistrict|Street"
+                       r"|New Area|Development Zone|Economic Development Zone)\b")
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +129,7 @@ def _english_mentions(question: str) -> list[str]:
     return out
 
 
-def _own_names() -> set[str]:
+def own_names() -> set[str]:
     """The plan's own romanised names, whole and word by word (a set: hangzhou is not in changzhou)."""
     vocab = vocabulary()
     names = {a.lower() for aliases in (*vocab.units.values(), *vocab.scopes.values()) for a in aliases}
@@ -138,7 +141,7 @@ def _own_names() -> set[str]:
 def english_places(question: str, document_text: str = "") -> list[str]:
     """Romanised places an English question asks about that are none of the plan's own names and that the
     plan's text (`document_text`, in matching form) never writes in Chinese."""
-    own, places = _own_names(), romanised_places()
+    own, places = own_names(), romanised_places()
     return [w for w in _english_mentions(question) if w.lower() not in own
             and not any(normalize(name) in document_text for name in places[w.lower()])]
 
@@ -146,6 +149,24 @@ def english_places(question: str, document_text: str = "") -> list[str]:
 def english_places_in_text(question: str, document_text: str) -> list[str]:
     """Chinese names of the places an English question asks about that the plan's text does mention
     (Xiaoshan → 萧山, named in passing) but that are none of its units."""
-    own, places = _own_names(), romanised_places()
+    own, places = own_names(), romanised_places()
     return [normalize(name) for w in _english_mentions(question) if w.lower() not in own
             for name in places[w.lower()] if normalize(name) in document_text]
+
+
+def place_key(name: str) -> str:
+    """A Chinese place name as its romanised stem, to meet English mentions (江宁区 → jiangning)."""
+    stem = re.sub(r"(街道|新区|园区|區|区|縣|县|市|鎮|镇|乡|鄉)$", "", name) or name
+    return pinyin_of(stem).replace(" ", "").replace("-", "").lower()
+
+
+def described_places(question: str) -> list[tuple[str, str]]:
+    """Places an English question names with a descriptor (Xiaoshan District) that are none of the plan's
+    own names: (romanised stem, the mention as written)."""
+    own = own_names()
+    out = []
+    for m in DESCRIBED.finditer(fold_width(question)):
+        stem = m.group(1).replace(" ", "").replace("-", "").lower()
+        if stem not in own and m.group(0).lower() not in own:
+            out.append((stem, m.group(0)))
+    return out

@@ -4,6 +4,7 @@ policy question, a task row, a milestone, generic rows, or the sentences that sh
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from assistant import compose
 from assistant.answering.abstain import abstain
@@ -15,7 +16,7 @@ from assistant.evidence import Evidence
 from assistant.lexicon import expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
-from assistant.places import english_places_in_text, foreign_places
+from assistant.places import described_places, english_places_in_text, foreign_places, place_key
 from assistant.text import normalize
 from assistant.topic import numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any
@@ -23,6 +24,11 @@ from assistant.understand import AMOUNT_CUES, Understanding, has_any
 ASKED_MEASURE = re.compile(r"(?:多少|几)(张|个|名|户|人次|人|家|所|块|场|对|支|元|万元|亿元|处|项|条|次)")
 PASSAGE_KINDS = ("subsection", "preamble", "chapter")
 CLAUSE = re.compile(r"[，,；;。]")
+# 「提高了多少」 asks for a change; 「由每人每月960元提高到1000元」 states one.
+CHANGE_ASKED = re.compile(r"(?:提高|增加|增长|上涨|上调|提升|减少|降低|下降|下调)了?(?:多少|几)|how much (?:higher|more|lower|less)"
+                          r"|(?:rise|raised|increase|increased|go up|grow|grown)\s+by", re.IGNORECASE)
+FROM_TO = re.compile(r"由[^。；]{0,20}?(\d+(?:\.\d+)?)\s*([万亿]?元|%|张|个|人|户|名)?[^。；\d]{0,6}?"
+                     r"(?:提高|增加|提升|调整|上调|增长|降低|减少|下调|下降)(?:到|至)[^。；\d]{0,8}?(\d+(?:\.\d+)?)")
 
 
 def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
@@ -41,6 +47,9 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     unnamed = place_without_figure(u, view, good)
     if unnamed:
         return abstain(u, view, ev, f"unit:{unnamed}", good)
+    change = change_answer(u, view, ev, good)
+    if change:
+        return finish(view, ev, change, True, "lookup")
     computed = row_aggregate(u, view, ev, top)
     if computed:
         return finish(view, ev, computed, True, "lookup")
@@ -66,6 +75,28 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
             body = compose.reform_targets(view.plan, ev, [r.district])
         return finish(view, ev, body, True, "retrieval")
     return finish(view, ev, extract_sentences(u, view, ev, good[:4]), True, "retrieval")
+
+
+def change_answer(u: Understanding, view: PlanView, ev: Evidence, good: list[Hit]) -> str:
+    """「提高了多少」 answered by the sentence that states from and to (由960元提高到1000元), with the
+    difference shown as arithmetic."""
+    if not CHANGE_ASKED.search(u.normalized):
+        return ""
+    tokens = tokens_of(u)
+    found = [(support(tokens, x), h, x, m) for h in good if h.kind in PASSAGE_KINDS
+             for x in view.sentences(h.id) if (m := FROM_TO.search(x))]
+    if not found:
+        return ""
+    _, hit, sentence, m = max(found, key=lambda f: f[0])
+    before, after, unit = m.group(1), m.group(3), m.group(2) or ""
+    high, low = sorted((before, after), key=float, reverse=True)
+    diff = compose.decimal_text(Decimal(high) - Decimal(low))
+    v = ev.voice
+    marker = ev.cite(hit.id, sentence, view.label_for(view.chunks[hit.id]))
+    word = v.say("提高" if float(after) >= float(before) else "降低", "up" if float(after) >= float(before) else "down")
+    return (f"{v.quote(sentence)} {marker}\n"
+            + v.say(f"由 {before} 到 {after}，{word} {high} − {low} = {diff}{unit}。",
+                    f"From {before} to {after}: {word} {high} − {low} = {diff}{unit}."))
 
 
 def _task(u: Understanding, view: PlanView, ev: Evidence, task_id: str) -> str:
@@ -139,6 +170,9 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
         places |= {name: [name] for name in english_places_in_text(u.question, view.document_text)}
         places |= {name: [name] for name in view.text_places if name in u.normalized and name not in places}
         places |= {name: [name] for name in view.zones_in(u.normalized) if name not in places}
+        for stem, mention in described_places(u.question):
+            # Xiaoshan District: the page's own spelling of it if the text names it, else nothing can match.
+            places.setdefault(mention, [x for x in view.text_places if place_key(x) == stem] or [mention])
     if not places or not good:
         return ""
     tokens = tokens_of(u)

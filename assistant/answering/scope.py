@@ -29,6 +29,9 @@ MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", 
               "invest", "spend", "allowance amount")
 # An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
 MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
+# A rate asked for (每张补贴多少, the subsidy per bed) and a rate stated (每张补贴3000元, 3000元/张).
+RATE_ASKED = re.compile(r"每(?:张|个|人|户|名|床|位|月|年)|\bper\b|\beach\b", re.IGNORECASE)
+RATE_STATED = re.compile(r"每[\u4e00-\u9fff]{0,6}\d[\d.]*\s*[萬万]?元|\d[\d.]*\s*[萬万]?元\s*/|(?:标准|標準)[^。；]{0,12}\d[\d.]*\s*[萬万]?元")
 COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
 
 
@@ -71,8 +74,11 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return "person"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
-    if has_any(text, MONEY_CUES) and not any(MONEY_AMOUNT.search(h.text) for h in view.search(u, k=5)):
-        return "money"
+    if has_any(text, MONEY_CUES):
+        # A total (2400万元) does not answer "how much per bed": a rate question needs a stated rate.
+        amount = RATE_STATED if RATE_ASKED.search(u.question) else MONEY_AMOUNT
+        if not any(amount.search(h.text) for h in view.search(u, k=5)):
+            return "money"
     return None
 
 
