@@ -17,8 +17,10 @@ FIELD_CUES: dict[str, tuple[str, ...]] = {
     "doc_number": ("文件编号", "文号", "发文字号", "document number", "reference number"),
     "index_no": ("索引号", "index number"),
     "publisher": ("发布机构", "发文机关", "谁发布", "哪个部门发布", "哪个单位发", "哪个机构", "什么机构", "publisher",
-                  "issued by", "who issued", "issuing body", "issuing authority", "which body issued"),
-    "issuer": ("发文单位", "落款", "谁发布", "哪个单位发", "issued by", "who issued", "发文机关"),
+                  "issued by", "who issued", "issuing body", "issuing authority", "which body issued", "agency issued",
+                  "which agency", "issuing agency"),
+    "issuer": ("发文单位", "落款", "谁发布", "哪个单位发", "issued by", "who issued", "发文机关", "agency issued", "which agency",
+               "issuing agency", "issuing body", "which body issued"),
     "generated": ("生成日期", "generated", "created"),
     "published": ("公开日期", "发布日期", "什么时候发布", "何时发布", "哪天发布", "什么时候公开", "published",
                   "publication date"),
@@ -57,6 +59,9 @@ def answer_metadata(u: Understanding, view: PlanView, ev: Evidence) -> Answer | 
             label = META_LABELS[key]
             marker = ev.cite("meta", f"{label}: {meta[key]}", "文件信息")
             lines.append(f"{v.label(label) if not v.english else key.replace('_', ' ')}: {v.quote(meta[key])} {marker}")
+    lines = [x for x in lines if x]
+    if not lines:
+        return None  # nothing the page records answers it: let the general route find it or abstain
     return finish(view, ev, "\n".join(lines), True, "lookup")
 
 

@@ -15,7 +15,7 @@ from assistant.models import Plan
 from assistant.places import english_places, foreign_places
 from assistant.text import normalize, to_simplified, tokenize
 from assistant.topic import alternatives
-from assistant.understand import Understanding, has_any
+from assistant.understand import AMOUNT_CUES, Understanding, has_any
 
 OFF_TOPIC_CUES = (
     "天气", "气温", "下雨", "weather", "temperature", "工资", "薪水", "薪资", "待遇", "salary", "wage", "股票", "stock price",
@@ -24,9 +24,10 @@ OFF_TOPIC_CUES = (
 PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "叫什么名字", "名字", "姓名", "who is the director",
                "who is the mayor", "name of the", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
 UNIT_ASKED = ("哪个单位", "哪个部门", "which unit", "which department", "which bureau")
-MONEY_CUES = ("预算", "经费", "资金", "拨款", "多少钱", "多少元", "几元", "花多少", "投入多少", "投资", "补贴标准", "补贴多少",
-              "发多少", "工资", "budget", "funding", "how much money", "how much is the subsidy", "cost", "yuan", "rmb",
-              "invest", "spend", "allowance amount")
+# Money asked for: a phrase that asks an amount, or a money word with an amount question (资金 … 多少).
+MONEY_ASKS = ("多少钱", "多少元", "几元", "花多少", "投入多少", "补贴标准", "补贴多少", "发多少", "how much money",
+              "how much is the subsidy", "yuan", "rmb", "allowance amount", "what is the subsidy", "cost")
+MONEY_WORDS = ("预算", "经费", "资金", "拨款", "投资", "工资", "budget", "funding", "invest", "spend", "subsidy")
 # An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
 MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
 # A rate asked for (每张补贴多少, the subsidy per bed) and a rate stated (每张补贴3000元, 3000元/张).
@@ -74,7 +75,7 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return "person"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
-    if has_any(text, MONEY_CUES):
+    if has_any(text, MONEY_ASKS) or has_any(text, MONEY_WORDS) and has_any(text, AMOUNT_CUES):
         # A total (2400万元) does not answer "how much per bed": a rate question needs a stated rate.
         amount = RATE_STATED if RATE_ASKED.search(u.question) else MONEY_AMOUNT
         if not any(amount.search(h.text) for h in view.search(u, k=5)):

@@ -175,6 +175,13 @@ def _pair_group_and_content(layout: Layout) -> None:
     when it is a target or an unknown label that reads like one, holds the row's content.
     """
     roles = layout.roles
+    if "units" in roles and "content" not in roles and "group" not in roles and "period" not in roles:
+        # 项目 | 目标任务 over unit columns: the project names the row, its target is the content.
+        if "target" in roles:
+            roles[roles.index("target")] = "content"
+        if "item" in roles:
+            roles[roles.index("item")] = "group" if "content" in roles else "content"
+        return
     if "group" not in roles and roles.count("content") >= 2:
         roles[roles.index("content")] = "group"  # 工作任务 | 主要内容: the topic, then the sentence
         return

@@ -21,7 +21,7 @@ from assistant.errors import ParseError
 from assistant.ingest.clean import clean_lines, document_is_traditional
 from assistant.ingest.columns import parent_kind, period_of, role_of
 from assistant.ingest.grid import GridCell, Row, Table, is_header_row, label_of, read_grid_tables
-from assistant.ingest.parse import ATTACHMENT_MARK, parse_body
+from assistant.ingest.parse import ATTACHMENT_MARK, parse_body, read_closing
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
 from assistant.models import CleanReport, Plan, ReaderWarning, RemovedLine, SourceLine
 
@@ -238,9 +238,16 @@ def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, lis
         last = max((c.span[1] for t in tables for r in t.rows for c in r.cells), default=tables[0].line)
         span = (tables[0].line, last)
         assembly.read.append((no, titles.get(no, ""), read, span))
+    last_table = max((c.span[1] for t in parser.tables for r in t.rows for c in r.cells), default=0)
+    last_block = max((b.no for b in body.attachments if b.no in numbers), default=None)
+    has_notice = any(x.id == "sec-notice" for x in body.sections)
     for block in body.attachments:
         if block.no in numbers:
+            closing = [ln for ln in block.lines if block.no == last_block and ln.no > last_table]
+            body.sections += read_closing(closing, body.metadata, has_notice)
             for ln in block.lines:
+                if ln in closing:
+                    continue
                 report.removed.append(
                     RemovedLine(line=ln.no, text=ln.text,
                                 reason=f"outside table: text in attachment {block.no} not in its table")

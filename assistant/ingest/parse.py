@@ -25,6 +25,8 @@ ATTACHMENT_MARK = re.compile(r"^附\s*件\s*(\d{1,2})?\s*(?:[:：、.．]\s*(?!\
 SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公室|辦公室|厅|廳|中心|处|處|站)$")
 SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
 NOTICE_SEARCH_LINES = 80
+# A document number printed on its own line (under the title of a page with no header block).
+DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,10}[〔\[(（［]\s*\d{4}\s*[〕\])）］]\s*\d{1,4}\s*[号號]$")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,34 @@ def _trailing_signature(lines: list[SourceLine]) -> int:
     return n
 
 
+def read_closing(lines: list[SourceLine], metadata: dict[str, str], has_notice: bool) -> list[Section]:
+    """Text after the last attachment's table: pages that print the notice and its signature at the end
+    (after the attachments) keep them as sections, and the issuer and date are read from them."""
+    if not lines:
+        return []
+    sections: list[Section] = []
+    date_at = next((k for k, ln in enumerate(lines) if CN_DATE.fullmatch(ln.text)), None)
+    before, after = lines, []
+    _read_notice(lines[:date_at] if date_at is not None else lines, metadata)  # addressees; the signature wins
+    if date_at is not None:
+        start = date_at
+        if date_at and SIGNATURE_BODY.search(lines[date_at - 1].text) and len(lines[date_at - 1].text) <= 20:
+            start -= 1
+        signature = lines[start : date_at + 1]
+        _read_notice(signature, metadata)
+        sections.append(_section("sec-signature", ["落款"], "signature", "落款", signature))
+        before, after = lines[:start], lines[date_at + 1 :]
+    titled = next((ln for ln in before if NOTICE_TITLE.match(to_simplified(ln.text))), None)
+    if titled is not None and not has_notice:
+        metadata.setdefault("title", titled.text)
+        sections.insert(0, _section("sec-notice", [titled.text], "notice", titled.text, before))
+        before = []
+    rest = before + after
+    if rest:
+        sections.append(_section("sec-closing", ["结尾"], "subsection", "结尾", rest))
+    return sections
+
+
 def parse_body(lines: list[SourceLine]) -> ParsedBody:
     """Walk the cleaned lines once: header block, notice, preamble, body sections, attachments."""
     metadata: dict[str, str] = {}
@@ -139,6 +169,8 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
             for key, value in fields.items():
                 metadata.setdefault(key, value)
             top_end = k + 1
+        elif DOC_NUMBER.match(lines[k].text.strip()):
+            metadata.setdefault("doc_number", lines[k].text.strip())
         elif notice_at is not None:
             stray.append(lines[k])
     plan_title = ""

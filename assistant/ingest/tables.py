@@ -259,7 +259,20 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     elif layout.kind == "task":
         lead = [r for r in layout.roles if r not in ("units", "total")]
         if tuple(lead) == TASK_ORDER:  # the common flattened shape, read by its own rules
-            read.tasks = parse_task_table(body, layout, table, read.warnings)
+            warnings: list[tuple[int, str]] = []
+            tasks = parse_task_table(body, layout, table, warnings)
+            aligned = TableRead(layout=layout)
+            try:
+                read_aligned(body, layout, table, aligned)
+            except ParseError:
+                aligned.tasks = []
+            # The rules expect one 序号 and name per group; on a page that numbers every row they glue rows
+            # into one group name. Then the lines aligned to the header are the reading, if they fit.
+            glued = any(len(t.group) > LONG_NAME for t in tasks)
+            if glued and _fit(aligned.tasks, layout) >= _fit(tasks, layout):
+                read.tasks, read.warnings = aligned.tasks, read.warnings + aligned.warnings
+            else:
+                read.tasks, read.warnings = tasks, read.warnings + warnings
         else:
             read_aligned(body, layout, table, read)
     else:
@@ -268,6 +281,13 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
 
 
 TASK_ORDER = ("seq", "group", "content", "responsible")
+LONG_NAME = 40
+
+
+def _fit(tasks: list[Task], layout: Layout) -> int:
+    """How well a reading placed a table's rows: rows with a value per unit column and short group names."""
+    return sum(1 for t in tasks if len(t.group) <= LONG_NAME and (not layout.units or t.districts
+                                                                 and len(t.districts) == len(layout.units)))
 
 
 def read_aligned(body: list[SourceLine], layout: Layout, table: int, read: TableRead) -> None:
