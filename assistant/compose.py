@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from assistant.chunks import numbered, task_row
@@ -197,6 +198,8 @@ def milestones(plan: Plan, ev: Evidence, districts: list[str], quarters: list[st
         )
         for i, r in enumerate(rows, start=1):
             blocks.append(f"{v.ordinal(i)}{v.quote(r.item)}")
+            if qs and re.search(r"\d", r.item):  # a figure in the item's name (“15分钟”服务圈) is cited too
+                blocks[-1] += " " + ev.cite(f"{r.id}-{qs[0].lower()}", f"改革事項: {r.item}", reform_label(r, qs[0]))
             for q in qs:
                 marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
                 if len(qs) > 1:
@@ -212,6 +215,8 @@ def milestone_cell(ev: Evidence, r: Reform, q: str) -> str:
     """One reform row's items for one quarter: the cell that answers a 'when/what' question."""
     v = ev.voice
     marker = ev.cite(f"{r.id}-{q.lower()}", numbered(r.milestones[q]), reform_label(r, q))
+    if re.search(r"\d", r.item):
+        marker = ev.cite(f"{r.id}-{q.lower()}", f"改革事項: {r.item}", reform_label(r, q)) + marker
     items = "\n".join(f"  {k}. {v.quote(x)}" for k, x in enumerate(r.milestones[q], start=1))
     return v.say(
         f"{v.district(r.district)}「{v.quote(r.item)}」在{v.quarter(q, vocabulary().periods.get(q))}的安排 {marker}：\n{items}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from assistant.lexicon import find_districts, find_quarters
+from assistant.lexicon import find_districts, find_months, find_quarters
 from assistant.models import ChatMessage
 from assistant.text import detect_language, detect_script, normalize
 
@@ -79,6 +79,7 @@ class Understanding:
     intent: str
     districts: list[str] = field(default_factory=list)
     quarters: list[str] = field(default_factory=list)
+    months: list[int] = field(default_factory=list)
     aggregate: str | None = None
     all_districts: bool = False
     years: list[int] = field(default_factory=list)
@@ -109,8 +110,10 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
     """The intent, from cue words and what entities the question names."""
     if has_any(text, INJECTION_CUES):
         return "refuse"
+    # A unit's own item (「灌云县的…清单什么时候发布」) is not about the document, whose fields name no unit.
     if (has_any(text, METADATA_CUES) and not has_any(text, ("改革", "reform", "养老", "助餐"))
-            and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))):
+            and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))
+            and (not districts or has_any(text, THIS_DOCUMENT))):
         return "metadata"
     if has_any(text, RESPONSIBLE_CUES):
         return "responsible"
@@ -159,6 +162,7 @@ def understand_one(question: str) -> Understanding:
         intent=intent,
         districts=districts,
         quarters=quarters,
+        months=find_months(question),
         aggregate=agg,
         all_districts=has_any(norm, ALL_DISTRICT_CUES) or ALL_UNITS.search(norm) is not None or agg is not None,
         years=years_in(norm),
@@ -227,6 +231,7 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         intent=intent,
         districts=districts,
         quarters=quarters,
+        months=current.months or ([] if current.quarters else base.months),
         aggregate=current.aggregate or (None if current.districts and intent != "aggregate" else base.aggregate),
         all_districts=(base.all_districts and not current.districts) or current.all_districts,
         topic=topic,

@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "tests" / "fixtures" / "plans"
 HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
 HELDOUT2 = ROOT / "tests" / "fixtures" / "heldout2"
+HELDOUT3 = ROOT / "tests" / "fixtures" / "heldout3"
 
 
 def page(name: str) -> Plan:
-    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2) if (f / name).exists())
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -149,8 +150,29 @@ def test_gbk_page_with_deadline_after_the_units_and_month_range_milestones() -> 
     assert "响水县" not in {r.district for r in plan.reforms}
 
 
-@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85)],
-                         ids=["plans", "heldout", "heldout2"])
+def test_timeline_table_one_row_per_checkpoint_and_part_headings() -> None:
+    plan = page("kunshan-town-2025-plain.txt")
+    assert plan.metadata["plan_title"] == "昆山市千灯镇社会事业局2025年民政工作要点"
+    assert plan.metadata["doc_number"] == "千社事〔2025〕6号"
+    assert [s.path[1] for s in plan.sections if len(s.path) == 2][:2] == ["第一部分 总体要求", "第二部分 重点任务"]
+    first = plan.reforms[0]
+    assert (first.district, first.item) == ("炎武社区", "“亭林长者之家”嵌入式养老服务")
+    assert first.milestones["M7"] == ["完成装修改造，设置日间照料床位15张"] and first.milestones["M5"] == []
+    beds = plan.tasks[0]
+    assert (beds.group, beds.content, beds.districts["陶桥村"]) == ("家庭养老床位", "新建家庭养老床位60张", "6张")
+
+
+def test_word_export_with_the_notice_after_the_attachments() -> None:
+    plan = page("lianyungang-2026-word-export.html")
+    assert plan.metadata["doc_number"] == "连民发〔2026〕3号"
+    assert (plan.metadata["issuer"], plan.metadata["signed"]) == ("连云港市民政局", "2026-02-10")
+    assert any(s.id == "sec-closing" and "6月25日前" in s.text for s in plan.sections)
+    assert [p.code for p in plan.periods] == ["M3", "M6", "M9", "M12"]
+    assert plan.tasks[0].districts["徐圩新区"] == "30"
+
+
+@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85)],
+                         ids=["plans", "heldout", "heldout2", "heldout3"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

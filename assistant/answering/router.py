@@ -8,6 +8,7 @@ injection or spam). Every sentence that states a fact carries a citation to a re
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.answering.abstain import abstain
 from assistant.answering.deadlines import answer_deadline
@@ -43,9 +44,22 @@ UNDERSTOOD_CHARS = 300
 
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The intent's handler; the general answer when it has nothing."""
+    u = _checkpoints(u, view)
     handler = ROUTES.get(u.intent)
     result = handler(u, view, ev) if handler else None
     return result if result is not None else answer_general(u, view, ev)
+
+
+def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
+    """「炎武社区7月底前要完成什么」 on a plan that schedules by month: the month is a milestone column, so the
+    unit's milestone for it answers (a plan by quarters keeps reading 9月底前 as a deadline)."""
+    if not u.districts or not u.months or u.quarters or u.intent in ("metadata", "responsible", "refuse"):
+        return u
+    monthly = [p for p in view.plan.periods if p.code.startswith("M")]
+    codes = [p.code for p in monthly if any(p.months[0] <= m <= p.months[1] for m in u.months)]
+    if not codes or not any(r.district in u.districts for r in view.plan.reforms):
+        return u
+    return replace(u, intent="milestone", quarters=codes)
 
 
 class Answerer:

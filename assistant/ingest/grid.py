@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from assistant.errors import ParseError
 from assistant.ingest.columns import Layout, classify, is_place, is_place_kind, parent_kind, period_of, role_of
 from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, split_inline, task_from_cells
-from assistant.models import Lines, Reform, SourceLine, Task
+from assistant.models import Lines, Period, Reform, SourceLine, Task
 
 LABEL_FOLD = str.maketrans("（）", "()")
 UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
@@ -322,9 +322,66 @@ def read_grid_tables(tables: list[Table], table: int) -> TableRead:
         task_rows(body, layout, table, read)
     elif kind == "milestone":
         milestone_rows(body, layout, table, read)
-    elif not transposed_rows(body, layout, table, read):
+    elif not timeline_rows(body, layout, table, read) and not transposed_rows(body, layout, table, read):
         generic_rows(body, layout, read)
     return read
+
+
+CHECKPOINT = re.compile(
+    r"^(?:(\d{4})\s*年)?\s*(1[0-2]|0?[1-9])\s*月(?:\d{1,2}\s*日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)?$")
+
+
+def _checkpoint(text: str) -> Period | None:
+    """The period a timeline cell names: 4月底前 → month 4; a quarter or half as its column would be."""
+    folded = re.sub(r"\s+", "", text)
+    if m := CHECKPOINT.match(folded):
+        month = int(m.group(2))
+        return Period(code=f"M{month}", label=folded, months=(month, month))
+    return period_of(folded)
+
+
+def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
+    """A milestone table in long form, one row per checkpoint (地区 | 项目 | 时间节点 | 推进内容): the rows
+    of one unit's item become one milestone record, each checkpoint a period."""
+    from assistant.ingest.columns import label_role
+
+    at = _unit_column(body, layout)
+    when = next((c for c, label in enumerate(layout.labels) if label_role(label) == "deadline"), None)
+    if at is None or when is None or not body:
+        return False
+    item = next((c for c, r in enumerate(layout.roles) if r in ("item", "group") and c not in (at, when)), None)
+    texts = [c for c, r in enumerate(layout.roles) if c not in (at, when, item) and r in ("content", "target", "extra")]
+    if item is None or not texts:
+        return False
+    rows = [r for r in body if all(c < len(r.cells) and r.cells[c] is not None for c in (at, when, item, texts[0]))]
+    stamps = [_checkpoint(label_of(r.cells[when])) for r in rows]
+    if len(rows) < 2 or sum(p is not None for p in stamps) * 5 < 4 * len(rows):
+        return False
+    periods: dict[str, Period] = {}
+    records: dict[tuple[str, str], Reform] = {}
+    for row, period in zip(rows, stamps, strict=True):
+        if period is None:
+            read.warnings.append((row.line, f"attachment {table}: a checkpoint this reader cannot date; skipped"))
+            continue
+        periods.setdefault(period.code, period)
+        unit, name, content = (row.cells[c] for c in (at, item, texts[0]))
+        assert unit is not None and name is not None and content is not None
+        key = (unit.flat, name.flat)
+        if key not in records:
+            no = len(records) + 1
+            records[key] = Reform(id=f"reform-{no}" if table == 2 else f"reform{table}-{no}", no=no, district=unit.flat,
+                                  item=name.flat, targets=[], milestones={}, lines=(row.line, row.line),
+                                  cell_lines={"item": name.span}, table=table)
+        r = records[key]
+        r.milestones.setdefault(period.code, []).extend(cell_items_of(content))
+        r.cell_lines[period.code] = content.span
+        r.lines = (r.lines[0], max(c.span[1] for c in row.cells if c is not None))
+    ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
+    for r in records.values():
+        r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
+    read.layout.periods = ordered
+    read.reforms = list(records.values())
+    return bool(read.reforms)
 
 
 def _unit_column(body: list[GridRow], layout: Layout) -> int | None:

@@ -207,6 +207,9 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         if title_at is not None and all(not heading_of(x.text) for x in lines[top_end:title_at]):
             plan_title = lines[title_at].text
             body_start = title_at + 1
+        elif above := next((ln for ln in lines[:top_end] if _is_standalone_title(ln.text)
+                            and not heading_of(ln.text) and not parse_header_line(ln.text)), None):
+            plan_title = above.text  # the title printed above the header block
         elif metadata.get("title"):
             plan_title = metadata["title"]
     if plan_title:

@@ -100,7 +100,10 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
     if simple in levels or simple.endswith("本级"):
         forms = levels.get("本级", [])
         return [*aliases, "本级", "本級", *forms], "city level"
-    if suffix and len(stem) >= 2:
+    # A short form that is also the plan's own place (千灯村 in 千灯镇's plan) would read every mention of the
+    # town as the village: such a unit keeps its full name.
+    own = bool(city) and any(to_simplified(c).startswith(stem) for c in city)
+    if suffix and len(stem) >= 2 and not own:
         aliases += [stem, to_traditional(stem)]
     zone = next((z for z in zones if simple.endswith(z)), None)
     if zone is not None:
@@ -120,7 +123,7 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
         return list(dict.fromkeys(a for a in aliases if a)), english_name
     roman = pinyin(stem if suffix else simple)
     english_name = f"{roman} {english}" if english else roman
-    aliases += [roman, english_name]
+    aliases += [english_name] if own else [roman, english_name]
     return list(dict.fromkeys(a for a in aliases if a)), english_name
 
 

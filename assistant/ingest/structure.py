@@ -16,6 +16,7 @@ from assistant.models import Section, SourceLine
 CN_NUMERALS = "一二三四五六七八九十百零〇"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(rf"^第\s*([{CN_NUMERALS}]+)\s*(?:部分|篇|章)[、.．:：\s]*(?=\S)")),
     ("cn", re.compile(rf"^([{CN_NUMERALS}]+)\s*[、.．]\s*(?=\S)")),
     ("paren-cn", re.compile(rf"^[(（]\s*([{CN_NUMERALS}]+)\s*[)）]\s*(?=\S)")),
     # 1. / 1、 — and 1.3月底前…, item 1 that starts with a month (a decimal never counts months).

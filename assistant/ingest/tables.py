@@ -275,9 +275,22 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
                 read.tasks, read.warnings = tasks, read.warnings + warnings
         else:
             read_aligned(body, layout, table, read)
-    else:
+    elif not _units_down_the_rows(body, layout, table, read):
         read.rows = generic_rows(body, layout, table, read.warnings)
     return read
+
+
+def _units_down_the_rows(body: list[SourceLine], layout: Layout, table: int, read: TableRead) -> bool:
+    """A table with a unit column and no unit columns: a timeline (one row per checkpoint) or a figures
+    table (one task per column), read from the lines aligned to the header."""
+    if "unit" not in layout.roles:
+        return False
+    from assistant.ingest.flat_grid import grid_rows
+    from assistant.ingest.grid import timeline_rows, transposed_rows
+
+    rows = grid_rows(body, layout)
+    return bool(rows) and (timeline_rows(rows, layout, table, read)  # type: ignore[arg-type]
+                           or transposed_rows(rows, layout, table, read))  # type: ignore[arg-type]
 
 
 TASK_ORDER = ("seq", "group", "content", "responsible")
