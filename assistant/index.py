@@ -20,10 +20,12 @@ which a warm `assistant ingest` should not pay.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -195,6 +197,17 @@ class _PassageEmbeddings(Embeddings):
         return self.inner.embed_query(query_text(text))
 
 
+MIN_FREE_BYTES = 8 * 1024 * 1024
+
+
+def _require_room(index_dir: Path) -> None:
+    """Refuse to start a vector store on a disk that cannot hold one: Chroma, reopening a store it could not
+    finish on a full disk, blocks instead of failing, so a first build checks the room it needs up front."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(index_dir).free < MIN_FREE_BYTES:
+        raise OSError(errno.ENOSPC, "no room left for the vector index", str(index_dir))
+
+
 def build_index(
     settings: Settings,
     chunks: Sequence[Chunk],
@@ -228,6 +241,8 @@ def build_index(
         stats.seconds = time.perf_counter() - started
         logger.info("vector index unchanged (%d chunks, %s)", len(chunks), model_id)
         return stats
+    if manifest is None and not settings.chroma_url:
+        _require_room(settings.index_dir)
     try:
         _reconcile(settings, chunks, passages, hashes, manifest, embeddings, stats, progress)
     except Exception as exc:

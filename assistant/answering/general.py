@@ -160,6 +160,28 @@ def _is_title(view: PlanView, section_id: str) -> bool:
     return section is not None and len(section.heading) <= 24 and not re.search(r"[，,；;]", section.heading)
 
 
+LOCAL_PLACE = re.compile(r"([\u4e00-\u9fff]{2})(社区|村|街道|镇|乡)")
+COMMON_STEMS = frozenset({"城乡", "农村", "城市", "示范", "重点", "试点", "相关", "所有", "全部", "每个", "各个", "其他", "这个",
+                          "那个", "哪个", "哪些", "多少", "几个", "我们", "你们", "建设", "新建", "改造", "提升", "美丽", "和谐",
+                          "幸福", "智慧", "文明", "绿色", "特色", "全域", "老年", "儿童", "养老", "助餐", "困难", "居家"})
+
+
+def unknown_local_places(text: str, view: PlanView) -> list[str]:
+    """某某社区 / 某某村 / 某某镇 a question names that the page never writes and that is none of its units:
+    the page can give no figure for it (延福社区 asked of a town whose units are other communities)."""
+    from assistant.places import GENERIC_PLACE_CHARS
+
+    aliases = [normalize(a) for names in vocabulary().units.values() for a in names] + list(vocabulary().city)
+    out = []
+    for m in LOCAL_PLACE.finditer(text):
+        name, stem = m.group(0), m.group(1)
+        if set(stem) & GENERIC_PLACE_CHARS or stem in COMMON_STEMS or name in view.document_text:
+            continue
+        if not any(name in a or a in name for a in aliases if len(a) >= 2):
+            out.append(name)
+    return out
+
+
 def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> str:
     """A place a "how many" question names that none of the best passages mentions: the plan gives only
     a figure for the whole city (or another breakdown), so no figure for that place may be answered."""
@@ -170,6 +192,7 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
         places |= {name: [name] for name in english_places_in_text(u.question, view.document_text)}
         places |= {name: [name] for name in view.text_places if name in u.normalized and name not in places}
         places |= {name: [name] for name in view.zones_in(u.normalized) if name not in places}
+        places |= {name: [name] for name in unknown_local_places(u.normalized, view) if name not in places}
         for stem, mention in described_places(u.question):
             # Xiaoshan District: the page's own spelling of it if the text names it, else nothing can match.
             places.setdefault(mention, [x for x in view.text_places if place_key(x) == stem] or [mention])
