@@ -262,14 +262,14 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
             warnings: list[tuple[int, str]] = []
             tasks = parse_task_table(body, layout, table, warnings)
             aligned = TableRead(layout=layout)
-            try:
-                read_aligned(body, layout, table, aligned)
-            except ParseError:
-                aligned.tasks = []
             # The rules expect one 序号 and name per group; on a page that numbers every row they glue rows
             # into one group name. Then the lines aligned to the header are the reading, if they fit.
-            glued = any(len(t.group) > LONG_NAME for t in tasks)
-            if glued and _fit(aligned.tasks, layout) >= _fit(tasks, layout):
+            if any(len(t.group) > LONG_NAME for t in tasks):
+                try:
+                    read_aligned(body, layout, table, aligned)
+                except ParseError:
+                    aligned.tasks = []
+            if aligned.tasks and _fit(aligned.tasks, layout) >= _fit(tasks, layout):
                 read.tasks, read.warnings = aligned.tasks, read.warnings + aligned.warnings
             else:
                 read.tasks, read.warnings = tasks, read.warnings + warnings
