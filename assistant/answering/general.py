@@ -17,7 +17,7 @@ from assistant.lexicon import expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
 from assistant.places import described_places, english_places_in_text, foreign_places, place_key
-from assistant.text import normalize
+from assistant.text import normalize, word_spans
 from assistant.topic import numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any
 
@@ -160,10 +160,15 @@ def _is_title(view: PlanView, section_id: str) -> bool:
     return section is not None and len(section.heading) <= 24 and not re.search(r"[，,；;]", section.heading)
 
 
-LOCAL_PLACE = re.compile(r"([\u4e00-\u9fff]{2})(社区|村|街道|镇|乡)")
+LOCAL_PLACE = re.compile(r"([\u4e00-\u9fff]{2})(社区|村|街道|镇)")
 COMMON_STEMS = frozenset({"城乡", "农村", "城市", "示范", "重点", "试点", "相关", "所有", "全部", "每个", "各个", "其他", "这个",
                           "那个", "哪个", "哪些", "多少", "几个", "我们", "你们", "建设", "新建", "改造", "提升", "美丽", "和谐",
                           "幸福", "智慧", "文明", "绿色", "特色", "全域", "老年", "儿童", "养老", "助餐", "困难", "居家"})
+
+
+def _word_bounds(text: str) -> set[int]:
+    """Offsets where the tokenizer's words start or end."""
+    return {x for _, start, end in word_spans(text) for x in (start, end)}
 
 
 def unknown_local_places(text: str, view: PlanView) -> list[str]:
@@ -172,9 +177,12 @@ def unknown_local_places(text: str, view: PlanView) -> list[str]:
     from assistant.places import GENERIC_PLACE_CHARS
 
     aliases = [normalize(a) for names in vocabulary().units.values() for a in names] + list(vocabulary().city)
+    bounds = _word_bounds(text)
     out = []
     for m in LOCAL_PLACE.finditer(text):
         name, stem = m.group(0), m.group(1)
+        if m.start() not in bounds or m.end() not in bounds:  # 多少个乡村: 少个乡 is no word
+            continue
         if set(stem) & GENERIC_PLACE_CHARS or stem in COMMON_STEMS or name in view.document_text:
             continue
         if not any(name in a or a in name for a in aliases if len(a) >= 2):
