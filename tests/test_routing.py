@@ -112,3 +112,13 @@ def test_local_places_are_whole_words_the_page_never_writes(answerer: Answerer) 
     assert unknown_local_places("全市要改造提升多少个乡村互助养老睦邻点?", view) == []
     assert unknown_local_places("多少个村开展助餐服务?", view) == []
     assert unknown_local_places("北湖区要新建多少张床位?", view) == []
+
+
+def test_two_questions_in_one_message_get_both_answers_and_one_sources_line(answerer: Answerer) -> None:
+    a = ask(answerer, "北湖区要新建多少张家庭养老床位？南塘区呢？")
+    assert a.answerable and "120张" in a.answer and "100张" in a.answer
+    assert a.answer.count("来源：") == 1 and a.answer.splitlines()[-1].startswith("来源：")
+    quotes = [c.text for c in a.citations]
+    assert {"北湖区 120张", "南塘区 100张"} <= set(quotes) and len(quotes) == len(set((c.id, c.text) for c in a.citations))
+    one = ask(answerer, "北湖区要新建多少张家庭养老床位？")
+    assert "100张" not in one.answer

@@ -7,6 +7,7 @@ injection or spam). Every sentence that states a fact carries a citation to a re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -42,6 +43,18 @@ ROUTES: dict[str, Route] = {
 UNDERSTOOD_CHARS = 300
 
 
+QUESTION_END = re.compile(r"(?<=[?？])\s*")
+MIN_PART_CHARS = 4
+
+
+def compound_parts(question: str) -> tuple[str, str] | None:
+    """Two questions asked in one message, each ending in a question mark; None for one question."""
+    parts = [x.strip() for x in QUESTION_END.split(question) if x.strip()]
+    if len(parts) != 2 or not all(x.endswith(("?", "？")) and len(x) > MIN_PART_CHARS for x in parts):
+        return None
+    return parts[0], parts[1]
+
+
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The intent's handler; the general answer when it has nothing."""
     u = _checkpoints(u, view)
@@ -75,6 +88,9 @@ class Answerer:
         if not question or not question.strip():
             raise InputError("the question is empty; ask something about the plan")
         asked = question.strip()[:UNDERSTOOD_CHARS]
+        parts = compound_parts(asked)
+        if parts:
+            return self._both(parts, history)
         u = understand(asked, history)
         voice = Voice.for_question(u.language, u.script)
         if u.intent == "refuse" or is_spam(question):
@@ -90,6 +106,27 @@ class Answerer:
             if retry.answerable:
                 return retry
         return result
+
+    def _both(self, parts: tuple[str, str], history: list[ChatMessage] | None) -> Answer:
+        """Two questions in one message (「一共多少？哪个地区最多？」): each answered in turn, the second read
+        as a follow-up of the first, with one numbering of citations and one sources line."""
+        first_u = understand(parts[0], history)
+        second_u = understand(parts[1], [*(history or []), ChatMessage(role="user", content=parts[0])])
+        if "refuse" in (first_u.intent, second_u.intent) or is_spam(" ".join(parts)):
+            voice = Voice.for_question(first_u.language, first_u.script)
+            return Answer(answer=voice.say(*refusal(self.plan)), answerable=False, route="refused")
+        ev = self._evidence(Voice.for_question(first_u.language, first_u.script))
+        first = self._one(first_u, ev)
+        footer = ev.footer()  # the second answer's sources line lists both answers' citations
+        head = first.answer[: -len(footer)].rstrip("\n") if footer and first.answer.endswith(footer) else first.answer
+        second = self._one(second_u, ev)
+        answered = first if first.answerable or not second.answerable else second
+        return Answer(answer=f"{head}\n\n{second.answer}", answerable=answered.answerable, route=answered.route,
+                      citations=ev.citations, degraded=self.view.degraded)
+
+    def _one(self, u: Understanding, ev: Evidence) -> Answer:
+        reason = out_of_scope(u, self.view)
+        return abstain(u, self.view, ev, reason) if reason else route(u, self.view, ev)
 
     def _evidence(self, voice: Voice) -> Evidence:
         return Evidence(self.view.chunks, voice, self.plan.source_name)
