@@ -206,7 +206,9 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
             places.setdefault(mention, [x for x in view.text_places if place_key(x) == stem] or [mention])
     if not places or not good:
         return ""
-    tokens = tokens_of(u)
+    # The topic without the places being checked: a clause that only names 鼓楼区 does not carry 床位.
+    names = {normalize(a) for aliases in places.values() for a in aliases} | set(places)
+    tokens = {t for t in tokens_of(u) if not any(t in n or n in t for n in names)} or tokens_of(u)
     bar = 0.8 * support(tokens, good[0].text)
     relevant = [h for h in good[:3] if support(tokens, h.text) >= bar]  # the passages an answer would use
     # Of a body passage, only its clauses that carry the topic: 「在鼓楼区…开展试点」 beside

@@ -25,7 +25,7 @@ YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Names and phone numbers: a page that lists contacts (a 联络员名单) can answer contact questions.
 CONTACT_DATA = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(联系人|联络员|姓名)\s*[:：]")
 # Places a sentence lists (在上城区、拱墅区开展…).
-LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])([\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
+LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])((?![在和与及])[\u4e00-\u9fff]{2,3}(?:区|县|市|镇|街道))(?=[、，,。；和与及等])")
 
 
 # Functional zones a page names beside its units (盐南高新区, 南通经济技术开发区): places, but no unit column.
