@@ -10,8 +10,27 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.errors import ParseError
-from assistant.ingest.columns import Layout, classify, is_place, is_place_kind, parent_kind, period_of, role_of
-from assistant.ingest.tables import LOOSE_ITEM, Cell, TableRead, cell_items, numbered, split_inline, task_from_cells
+from assistant.ingest.columns import (
+    Layout,
+    classify,
+    is_place,
+    is_place_kind,
+    label_role,
+    parent_kind,
+    period_of,
+    role_of,
+)
+from assistant.ingest.tables import (
+    LOOSE_ITEM,
+    Cell,
+    TableRead,
+    cell_items,
+    numbered,
+    reform_id,
+    split_inline,
+    task_from_cells,
+    task_id,
+)
 from assistant.models import Lines, Period, Reform, SourceLine, Task
 
 LABEL_FOLD = str.maketrans("（）", "()")
@@ -60,6 +79,11 @@ class GridRow:
 
     line: int
     cells: list[GridCell | None]
+
+    @property
+    def last(self) -> int:
+        """The last source line any of the row's cells reaches."""
+        return max(c.span[1] for c in self.cells if c is not None)
 
 
 def expand(table: Table, where: str) -> list[GridRow]:
@@ -215,9 +239,10 @@ def extras(row: GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Line
             cell = row.cells[i]
             if cell is not None and cell.lines and layout.labels[i]:
                 # Bodies one per line (市财政局<br>市卫生健康委) are a list, not one wrapped name.
-                bodies = role == "cooperating" and len(cell.lines) > 1
-                listed = "、".join(x.text for x in responsible_lines(cell))
-                extra[layout.labels[i]] = listed if bodies else cell_text(cell)
+                if role == "cooperating" and len(cell.lines) > 1:
+                    extra[layout.labels[i]] = "、".join(x.text for x in responsible_lines(cell))
+                else:
+                    extra[layout.labels[i]] = cell_text(cell)
                 spans[layout.labels[i]] = cell.span
     return extra, spans
 
@@ -252,7 +277,7 @@ def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) 
                                cells, layout.units, table)
         task.extra, spans = extras(row, layout)
         task.cell_lines.update(spans)
-        task.lines = (task.lines[0], max(c.span[1] for c in row.cells if c is not None))
+        task.lines = (task.lines[0], row.last)
         read.tasks.append(task)
 
 
@@ -274,7 +299,7 @@ def milestone_rows(rows: list[GridRow], layout: Layout, table: int, read: TableR
             # A 责任科室 beside the unit column: the office that guides the unit's item, kept by its label.
             label = layout.labels[layout.roles.index("responsible")]
             extra[label], spans[label] = cell_text(owner), owner.span
-        rid = f"reform-{no}" if table == 2 else f"reform{table}-{no}"
+        rid = reform_id(table, no)
         if any(r.id == rid for r in read.reforms):
             rid += f"-{len(read.reforms) + 1}"
         read.reforms.append(
@@ -283,7 +308,7 @@ def milestone_rows(rows: list[GridRow], layout: Layout, table: int, read: TableR
                 targets=cell_items_of(target) if target is not None else [],
                 milestones={code: (cell_items_of(c) if c is not None and c is not target else [])
                             for code, c in steps.items()},
-                lines=((no_cell or item).span[0], max(c.span[1] for c in row.cells if c is not None)),
+                lines=((no_cell or item).span[0], row.last),
                 cell_lines={"item": item.span, **({"target": target.span} if target is not None else {}),
                             **{code: c.span for code, c in steps.items() if c is not None}, **spans},
                 extra=extra, table=table,
@@ -298,7 +323,7 @@ def generic_rows(rows: list[GridRow], layout: Layout, read: TableRead) -> None:
             if cell is not None and cell.lines:
                 cells[label or f"列{len(cells) + 1}"] = cell_text(cell)
         if cells:
-            read.rows.append((cells, (row.line, max(c.span[1] for c in row.cells if c is not None))))
+            read.rows.append((cells, (row.line, row.last)))
 
 
 def read_grid_tables(tables: list[Table], table: int) -> TableRead:
@@ -327,24 +352,21 @@ def read_grid_tables(tables: list[Table], table: int) -> TableRead:
     return read
 
 
-CHECKPOINT = re.compile(
-    r"^(?:(\d{4})\s*年)?\s*(1[0-2]|0?[1-9])\s*月(?:\d{1,2}\s*日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)?$")
+# What a timeline cell adds to a month label: a year before it, a day or part of the month after it.
+CHECKPOINT_EXTRAS = re.compile(r"^\d{4}\s*年|(?<=月)\d{1,2}\s*日|(?<=月)(?:中旬|上旬|下旬)|之(?=前$)")
 
 
 def _checkpoint(text: str) -> Period | None:
-    """The period a timeline cell names: 4月底前 → month 4; a quarter or half as its column would be."""
+    """The period a timeline cell names, read as a milestone column label is (4月底前 → month 4; 2025年
+    4月15日前 and 4月中旬 too), labelled as the cell writes it."""
     folded = re.sub(r"\s+", "", text)
-    if m := CHECKPOINT.match(folded):
-        month = int(m.group(2))
-        return Period(code=f"M{month}", label=folded, months=(month, month))
-    return period_of(folded)
+    period = period_of(CHECKPOINT_EXTRAS.sub("", folded))
+    return period.model_copy(update={"label": folded}) if period is not None else None
 
 
 def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
     """A milestone table in long form, one row per checkpoint (地区 | 项目 | 时间节点 | 推进内容): the rows
     of one unit's item become one milestone record, each checkpoint a period."""
-    from assistant.ingest.columns import label_role
-
     at = _unit_column(body, layout)
     when = next((c for c, label in enumerate(layout.labels) if label_role(label) == "deadline"), None)
     if at is None or when is None or not body:
@@ -369,13 +391,13 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
         key = (unit.flat, name.flat)
         if key not in records:
             no = len(records) + 1
-            records[key] = Reform(id=f"reform-{no}" if table == 2 else f"reform{table}-{no}", no=no, district=unit.flat,
-                                  item=name.flat, targets=[], milestones={}, lines=(row.line, row.line),
-                                  cell_lines={"item": name.span}, table=table)
+            records[key] = Reform(id=reform_id(table, no), no=no, district=unit.flat, item=name.flat, targets=[],
+                                  milestones={}, lines=(row.line, row.line), cell_lines={"item": name.span},
+                                  table=table)
         r = records[key]
         r.milestones.setdefault(period.code, []).extend(cell_items_of(content))
         r.cell_lines[period.code] = content.span
-        r.lines = (r.lines[0], max(c.span[1] for c in row.cells if c is not None))
+        r.lines = (r.lines[0], row.last)
     ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
     for r in records.values():
         r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
@@ -414,12 +436,12 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
     if len(units) < 2 or not columns:
         return False
     names = [label_of(r.cells[at]) for r in units]
-    read.layout.units = [n for n in dict.fromkeys(names)]
+    read.layout.units = list(dict.fromkeys(names))
     for k, c in enumerate(columns, start=1):
         label = layout.labels[c]
         cells = {n: r.cells[c] for n, r in zip(names, units, strict=True) if c < len(r.cells)}
         task = Task(
-            id=f"task-{k}-1" if table == 1 else f"task{table}-{k}-1", group_no=k, group=label, seq=1, content=label,
+            id=task_id(table, k, 1), group_no=k, group=label, seq=1, content=label,
             responsible=[], districts={n: (cell_text(x) if x is not None else "") for n, x in cells.items()},
             lines=(units[0].line, (totals or units)[-1].line), cell_lines={"content": (units[0].line, units[0].line)},
             table=table,

@@ -149,13 +149,23 @@ def unit_amounts(text: str, units: list[str]) -> dict[str, str]:
     return out
 
 
+def task_id(table: int, group_no: int, seq: int) -> str:
+    """A task row's record id: task-3-2 in attachment 1, task2-3-2 in another."""
+    return f"task-{group_no}-{seq}" if table == 1 else f"task{table}-{group_no}-{seq}"
+
+
+def reform_id(table: int, no: int) -> str:
+    """A milestone row's record id: reform-5 in attachment 2, reform3-5 in another."""
+    return f"reform-{no}" if table == 2 else f"reform{table}-{no}"
+
+
 def task_from_cells(
     group_no: int, group: str, seq: int, content: SourceLine, units: list[SourceLine], cells: list[Cell],
     unit_names: list[str], table: int = 1,
 ) -> Task:
     """Classify a breakdown: one value per unit column, a city-wide text, or values that cannot be placed."""
     task = Task(
-        id=f"task-{group_no}-{seq}" if table == 1 else f"task{table}-{group_no}-{seq}",
+        id=task_id(table, group_no, seq),
         group_no=group_no,
         group=group,
         seq=seq,
@@ -463,7 +473,7 @@ def parse_milestone_table(
         targets, steps = (data[0], data[1:]) if has_target else (None, data)
         reforms.append(
             Reform(
-                id=f"reform-{no}" if table == 2 else f"reform{table}-{no}",
+                id=reform_id(table, no),
                 no=no,
                 district=unit,
                 item="".join(c.text for c in title_cells),
