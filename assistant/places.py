@@ -156,8 +156,9 @@ def english_places_in_text(question: str, document_text: str) -> list[str]:
 
 def place_key(name: str) -> str:
     """A Chinese place name as its romanised stem, to meet English mentions (江宁区 → jiangning)."""
-    stem = re.sub(r"(街道|新区|园区|區|区|縣|县|市|鎮|镇|乡|鄉)$", "", name) or name
-    return pinyin_of(stem).replace(" ", "").replace("-", "").lower()
+    from assistant.ingest.profile import split_place
+
+    return pinyin_of(split_place(name)[0]).replace(" ", "").replace("-", "").lower()
 
 
 def described_places(question: str) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
-from assistant.answering.view import PlanView, tokens_of
+from assistant.answering.view import BODY_KINDS, PlanView, tokens_of
 from assistant.evidence import Evidence
 from assistant.lookup import DUE_DATE, deadline_items
 from assistant.models import Answer
@@ -17,7 +17,6 @@ from assistant.understand import Understanding, has_any
 
 LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
                       "milestones", "timeline", "schedule")
-BODY_KINDS = ("subsection", "preamble", "notice")
 ROW_DATE_BONUS = 0.05
 
 # A candidate: (score, -rank, hit, what dates it). The last is "" for a row's 完成时限 column, a dated
@@ -28,10 +27,11 @@ Candidate = tuple[float, int, Any, Any]
 def answer_deadline(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
     """The dated record that matches the question best, answered in its own form."""
     best: Candidate | None = None
+    tokens = tokens_of(u)
     for rank_no, hit in enumerate(view.search(u, k=8)):
         if not view.supported(u, hit.text):
             continue
-        candidate = _candidate(u, view, hit, rank_no)
+        candidate = _candidate(u, view, tokens, hit, rank_no)
         if candidate is not None and (best is None or candidate[:2] > best[:2]):
             best = candidate
     if best is None or best[0] == 0:
@@ -46,8 +46,8 @@ def answer_deadline(u: Understanding, view: PlanView, ev: Evidence) -> Answer | 
     return reform_hit_answer(view, ev, hit)
 
 
-def _candidate(u: Understanding, view: PlanView, hit: Any, rank_no: int) -> Candidate | None:
-    tokens = tokens_of(u)
+def _candidate(u: Understanding, view: PlanView, tokens: set[str], hit: Any, rank_no: int) -> Candidate | None:
+    """How well one hit dates what was asked, and what dates it."""
     if hit.kind == "task":
         task = view.tasks[hit.id]
         items = deadline_items(task.citywide or "")

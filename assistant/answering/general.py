@@ -16,7 +16,13 @@ from assistant.evidence import Evidence
 from assistant.lexicon import expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
-from assistant.places import described_places, english_places_in_text, foreign_places, place_key
+from assistant.places import (
+    GENERIC_PLACE_CHARS,
+    described_places,
+    english_places_in_text,
+    foreign_places,
+    place_key,
+)
 from assistant.text import normalize, word_spans
 from assistant.topic import numbers_in, support, topic_tokens
 from assistant.understand import AMOUNT_CUES, Understanding, has_any
@@ -174,9 +180,7 @@ def _word_bounds(text: str) -> set[int]:
 def unknown_local_places(text: str, view: PlanView) -> list[str]:
     """某某社区 / 某某村 / 某某镇 a question names that the page never writes and that is none of its units:
     the page can give no figure for it (延福社区 asked of a town whose units are other communities)."""
-    from assistant.places import GENERIC_PLACE_CHARS
-
-    aliases = [normalize(a) for names in vocabulary().units.values() for a in names] + list(vocabulary().city)
+    aliases = [*view.unit_names, *vocabulary().city]
     bounds = _word_bounds(text)
     out = []
     for m in LOCAL_PLACE.finditer(text):

@@ -6,14 +6,13 @@ import re
 
 from assistant import compose
 from assistant.answering.finish import finish
-from assistant.answering.view import SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
+from assistant.answering.view import BODY_KINDS, SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
 from assistant.models import Answer
 from assistant.topic import support
 from assistant.understand import Understanding
 
 BODY_NAME = re.compile(r"[\u4e00-\u9fff]{1,10}(?:局|常委会|委员会|委|办公室|政府|部门|中心|联合会|总会|协会|法院|检察院)")
-BODY_KINDS = ("subsection", "preamble", "notice")
 
 
 def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:

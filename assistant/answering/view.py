@@ -21,6 +21,8 @@ from assistant.topic import alternatives, numbers_in, support, topic_tokens
 from assistant.understand import Understanding
 
 SUPPORT_THRESHOLD = 0.34
+# Chunks of the body's own sentences (not table rows): where dated and who-does-what sentences are found.
+BODY_KINDS = ("subsection", "preamble", "notice")
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # Names and phone numbers: a page that lists contacts (a 联络员名单) can answer contact questions.
 CONTACT_DATA = re.compile(r"\d{3,4}-\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)|(联系人|联络员|姓名)\s*[:：]")
@@ -82,9 +84,10 @@ class PlanView:
         use_vocabulary(Vocabulary.from_plan(plan))
         self.document_text = normalize(" ".join(c.text for c in chunks))
         self.has_contacts = CONTACT_DATA.search(self.document_text) is not None
+        # Every name of the plan's units, in matching form.
+        self.unit_names = frozenset(normalize(a) for names in vocabulary().units.values() for a in names)
         # Places the text lists that are no unit of the plan's tables.
-        self.text_places = {m.group(1) for m in LISTED_PLACE.finditer(self.document_text)} - {
-            normalize(a) for names in vocabulary().units.values() for a in names}
+        self.text_places = {m.group(1) for m in LISTED_PLACE.finditer(self.document_text)} - self.unit_names
         self.years = plan_years(plan)
 
     @property
@@ -158,7 +161,7 @@ class PlanView:
     def zones_in(self, text: str) -> list[str]:
         """Functional zones the text names that the page names too but that are none of its units: for each
         zone suffix, the longest name ending there that the page also writes."""
-        units = {normalize(a) for names in vocabulary().units.values() for a in names}
+        units = self.unit_names
         found = []
         for m in ZONE_SUFFIX.finditer(text):
             names = [text[start : m.end()] for start in range(max(0, m.start() - 10), m.start() - 1)]
