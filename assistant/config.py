@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(
         300, ge=20, description="Characters of a question the encoder and BM25 see (bounds a long question's cost)."
     )
+    lexical_first: bool = Field(
+        True, description="Answer from BM25 alone when one of its top passages holds every topic term of the "
+        "question; the dense search (the encoder) runs only for the rest. False: always hybrid.",
+    )
     max_encoder_tokens: int = Field(
         48, ge=16, description="About how many tokens of a question the dense encoder sees (a Han character or "
         "a word is about one): its cost grows with the length, and a question's terms come first.",

@@ -20,7 +20,7 @@ from importlib import resources
 
 from assistant.errors import InputError
 from assistant.models import QUARTER_LABELS, QUARTERS, Plan
-from assistant.text import normalize, to_simplified, word_spans
+from assistant.text import STOPWORDS, normalize, to_simplified, word_spans
 
 CITYWIDE = "全市"
 CITYWIDE_FORMS = ("全市", "全区", "全县", "whole city", "entire city", "citywide", "city-wide", "across the city",
@@ -71,8 +71,8 @@ class Vocabulary:
         """The vocabulary of a plan with these units and this stored profile."""
         city = tuple(profile.get("city", []))
         city_level = {u: tuple(profile.get(f"unit:{u}", [u])) for u in profile_units(profile) if u not in units}
-        whole = CITYWIDE_FORMS + tuple(f"全{c}" for c in city[-1:]) + tuple(
-            f"{p} {pinyin_of(c)}" for c in city[-1:] for p in ("all of", "whole of")
+        whole = CITYWIDE_FORMS + tuple(f"全{c}" for c in city[1:2] or city[:1]) + tuple(
+            f"{p} {pinyin_of(c)}" for c in city[1:2] or city[:1] for p in ("all of", "whole of")
         )
         return cls(
             units={u: tuple(profile.get(f"unit:{u}", [u])) for u in units},
@@ -108,7 +108,7 @@ def use_vocabulary(vocabulary: Vocabulary) -> None:
     _active[0] = vocabulary
     add_words(vocabulary.words)
     use_document_forms(vocabulary.forms)
-    for cached in (_matcher, district_aliases, _phrase_index):
+    for cached in (_matcher, district_aliases, _phrase_index, _unit_aliases_ascii):
         cached.cache_clear()
     from assistant import topic
 
@@ -439,6 +439,56 @@ def english_terms(query: str) -> list[str]:
         else:
             i += 1
     return list(dict.fromkeys(found))
+
+
+# Words of an English question that ask rather than name (how many, does, need, thanks).
+ENGLISH_ASKING = frozenset(
+    "how many much does will would should must need needs have has had can could shall any all each every "
+    "number total target targets task tasks plan plans year years this next last new get give given make "
+    "made done due by before after until end complete completed finish finished thank thanks please cheers "
+    "urgent quick question help find out sorry bother just checking colleague ask asks report one more thing "
+    "like know check source cite lot hello hi my our your their what which who whom when where why "
+    "district city county town township street community village area zone quarter q1 q2 q3 q4 first second "
+    "third fourth half responsible charge unit units people person build provide add deliver pass say says set "
+    "run start achieve receive cover covered completing planned being up under through across main date".split()
+)
+
+
+def english_leftovers(query: str) -> list[str]:
+    """The content words of an English question no glossary phrase, unit or body name accounts for.
+
+    When none is left, the Chinese terms the question was translated into are the whole question; when
+    some are (rural, regional, centre), the lexical terms miss part of what is asked.
+    """
+    words = _english_words(query)
+    index = _phrase_index()
+    names = {w for alias in _unit_aliases_ascii() for w in _english_words(alias)}
+    asking = _asking_stems()
+    left: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, _zh in index.get(words[i], []):
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                i += len(phrase)
+                break
+        else:
+            w = words[i]
+            if len(w) > 2 and not w.isdigit() and w not in asking and w not in names:
+                left.append(w)
+            i += 1
+    return left
+
+
+@lru_cache(maxsize=1)
+def _asking_stems() -> frozenset[str]:
+    return frozenset(_stem(w) for w in ENGLISH_ASKING | {w for w in STOPWORDS if w.isascii()})
+
+
+@lru_cache(maxsize=1)
+def _unit_aliases_ascii() -> tuple[str, ...]:
+    vocab = vocabulary()
+    return tuple({a for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names if a.isascii()}
+                 | set(vocab.unit_english.values()))
 
 
 def expand_english(query: str) -> str:

@@ -46,6 +46,8 @@ POOL_LIMIT = 2000
 """Rank every chunk at once (and memoise it) only up to this many chunks; larger plans filter in Chroma."""
 POOL_MEMO = 512
 """Query texts whose full dense ranking is kept in memory (146 pairs each for this plan)."""
+BM25_MEMO = 256
+"""Queries whose full BM25 ranking is kept (a few per question; a conversation repeats its topic)."""
 
 
 def fuse(
@@ -112,14 +114,22 @@ class BM25Index:
 
     def search(self, query: str, limit: int = CANDIDATES, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; chunks sharing no token with the query are left out."""
+        ranked = self._ranked(query)
+        if allowed is None:
+            return list(ranked[:limit])
+        return [pair for pair in ranked if pair[0] in allowed][:limit]
+
+    @lru_cache(maxsize=BM25_MEMO)  # noqa: B019 - one index per loaded plan, dropped with it
+    def _ranked(self, query: str) -> tuple[tuple[str, float], ...]:
+        """Every matching chunk for a query, best first, memoised: one answer searches the same topic
+        several times with different filters (tasks only, milestones only), and only the filter differs."""
         tokens = tokenize(query)
         if not tokens:
-            return []
+            return ()
         scores = self.scores(tokens)
-        pairs = zip(self.ids, scores, strict=True)
-        ranked = [(cid, float(s)) for cid, s in pairs if s > 0 and (allowed is None or cid in allowed)]
+        ranked = [(cid, float(s)) for cid, s in zip(self.ids, scores, strict=True) if s > 0]
         ranked.sort(key=lambda kv: -kv[1])  # stable: equal scores keep document order
-        return ranked[:limit]
+        return tuple(ranked)
 
 
 def prepare_query(query: str) -> str:

@@ -28,14 +28,22 @@ QUESTION_WORDS = {
     "方面", "举措", "措施", "重点", "主要", "有关", "关于", "做什么", "要做", "哪几", "规定", "具体", "需要", "多少家",
     "时候", "何时", "哪天", "之前",
 }
+# What askers wrap a question in (请问…谢谢, 麻烦帮我查一下): never what it is about.
+COURTESY_WORDS = {
+    "谢谢", "多谢", "感谢", "谢谢您", "麻烦", "辛苦", "您好", "你好", "请教", "咨询", "打扰", "帮忙", "帮我", "查一下",
+    "想问", "问下", "问一", "问一下", "了解", "想知道", "知道", "确认", "确认一下", "同事", "领导", "注明", "出处",
+}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# 几户, 多少人, 哪家: a question word with its measure word asks, it does not name a topic.
+COUNT_ASKED = re.compile(r"^(?:几|多少|哪)[\u4e00-\u9fff]?$")
 
 
 @lru_cache(maxsize=1)
 def _skip() -> frozenset[str]:
     entity = {normalize(w) for w in district_aliases()} | {normalize(w) for w in quarter_aliases()}
+    entity |= {normalize(w) for w in vocabulary().city}  # the plan's own place: every passage is about it
     structure = set(vocabulary().structure)
-    return frozenset(entity | structure | QUESTION_WORDS | {normalize(w) for w in question_words()})
+    return frozenset(entity | structure | QUESTION_WORDS | COURTESY_WORDS | {normalize(w) for w in question_words()})
 
 
 @lru_cache(maxsize=1)
@@ -63,7 +71,7 @@ def topic_tokens(question: str, language: str) -> set[str]:
     if language == "en":
         tokens = {t for t in tokens if CJK.search(t)}
     skip = _skip()
-    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip}
+    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip and not COUNT_ASKED.match(t)}
 
 
 def _without_unit_names(question: str) -> str:

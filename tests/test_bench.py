@@ -49,8 +49,10 @@ def test_the_new_question_rows_send_only_questions_no_cache_has_seen(bench_repor
         assert load["requests"] > 0 and load["errors"] == 0 and load["repeated"] == 0, load
     assert new["single"]["clients"] == 1 and new["load"]["clients"] == 8
     assert new["caches"]["answers"]["hits"] == 0
-    answered = new["single"]["requests"] + new["load"]["requests"]
-    assert new["caches"]["vectors"]["misses"] >= answered // 2  # most answers embed their (new) question
+    # Questions whose terms BM25 settles are not embedded at all (lexical_first); the rest embed a vector
+    # no earlier question had: the vector cache serves next to nothing.
+    vectors = new["caches"]["vectors"]
+    assert vectors["misses"] > 0 and vectors["hits"] <= max(5, vectors["misses"] // 10), vectors
     assert new["long"]["chat_ms"]["n"] == new["long"]["search_ms"]["n"] == 5
     assert "new questions only" in markdown
 

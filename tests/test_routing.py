@@ -122,3 +122,41 @@ def test_two_questions_in_one_message_get_both_answers_and_one_sources_line(answ
     assert {"北湖区 120张", "南塘区 100张"} <= set(quotes) and len(quotes) == len(set((c.id, c.text) for c in a.citations))
     one = ask(answerer, "北湖区要新建多少张家庭养老床位？")
     assert "100张" not in one.answer
+
+
+class ModeLog(HybridRetriever):
+    """The real retriever, noting which mode each search ran in."""
+
+    modes: list[str]
+
+    def search(self, query, k=8, district=None, quarter=None, kinds=None, mode="hybrid"):  # type: ignore[no-untyped-def]
+        self.modes.append(mode)
+        return super().search(query, k, district, quarter, kinds, mode)
+
+
+def _logging_answerer(lexical_first: bool) -> tuple[Answerer, ModeLog]:
+    plan = read_plan(PAGE)
+    chunks = build_chunks(plan)
+    settings = get_settings().model_copy(update={"lexical_first": lexical_first})
+    retriever = ModeLog(chunks, BM25Index(chunks), None, settings)
+    retriever.modes = []
+    return Answerer(plan, chunks, retriever), retriever
+
+
+def test_a_question_whose_terms_one_passage_holds_skips_the_dense_half() -> None:
+    answerer, log = _logging_answerer(lexical_first=True)
+    a = ask(answerer, "请问南塘区要新建多少张家庭养老床位? 谢谢")
+    assert "100张" in a.answer
+    assert "hybrid" not in log.modes and "bm25" in log.modes
+
+
+def test_a_question_no_passage_covers_still_gets_the_hybrid_search() -> None:
+    answerer, log = _logging_answerer(lexical_first=True)
+    ask(answerer, "量子计算机的采购预算怎么安排?")
+    assert "hybrid" in log.modes
+
+
+def test_lexical_first_off_always_searches_hybrid() -> None:
+    answerer, log = _logging_answerer(lexical_first=False)
+    ask(answerer, "南塘区要新建多少张家庭养老床位?")
+    assert "hybrid" in log.modes
