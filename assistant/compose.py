@@ -91,6 +91,11 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
         if value is None:
             listed = "、".join(v.district(x) for x in (t.unit_values or {}))
             answerable = False
+            if not listed:
+                lines.append(v.say(f"计划没有给出{v.district(d)}的这项指标：「{name}」没有按单位分解 {marker}。",
+                                   f"The plan gives no figure for {v.district(d)}: “{name}” is not broken down by unit "
+                                   f"{marker}."))
+                continue
             lines.append(
                 v.say(
                     f"计划没有给出{v.district(d)}的这项指标：「{name}」只列出了 {listed} 的数值 {marker}。",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from assistant.lexicon import find_districts, find_months, find_quarters
 from assistant.models import ChatMessage
@@ -37,6 +38,7 @@ RESPONSIBLE_CUES = (
     "主管", "responsible", "in charge", "which department", "which bureau", "which unit", "who leads", "who handles",
     "who is", "who are", "负责", "处室", "科室", "配合单位", "协办", "责任部门", "which section", "which division",
     "which office", "which units", "assisting", "who carries out", "who organises", "who organizes",
+    "股室", "哪个科", "哪个股", "归哪", "归谁", "哪个处", "哪家单位", "哪几个单位", "哪几个部门",
 )
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
@@ -88,8 +90,15 @@ class Understanding:
 
 
 def has_any(text: str, cues: tuple[str, ...]) -> bool:
-    """Whether any cue occurs in the (normalised) text."""
-    return any(c in text for c in cues)
+    """Whether any cue occurs in the (normalised) text; an English cue only at the start of a word (yuan is
+    not in Yuyuan, cost is not in Dacost...)."""
+    return _cue_pattern(cues).search(text) is not None
+
+
+@lru_cache(maxsize=512)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join((r"(?<![a-z])" if c[:1].isascii() and c[:1].isalpha() else "") + re.escape(c)
+                               for c in sorted(cues, key=len, reverse=True)) or r"(?!)")
 
 
 def years_in(text: str) -> list[int]:

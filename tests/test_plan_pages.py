@@ -18,10 +18,11 @@ PLANS = ROOT / "tests" / "fixtures" / "plans"
 HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
 HELDOUT2 = ROOT / "tests" / "fixtures" / "heldout2"
 HELDOUT3 = ROOT / "tests" / "fixtures" / "heldout3"
+HELDOUT4 = ROOT / "tests" / "fixtures" / "heldout4"
 
 
 def page(name: str) -> Plan:
-    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3) if (f / name).exists())
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -171,8 +172,39 @@ def test_word_export_with_the_notice_after_the_attachments() -> None:
     assert plan.tasks[0].districts["徐圩新区"] == "30"
 
 
-@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85)],
-                         ids=["plans", "heldout", "heldout2", "heldout3"])
+def test_tab_separated_rows_in_long_form_one_row_per_unit_and_indicator() -> None:
+    plan = page("yixian-2026-county-long.txt")
+    assert plan.metadata["index_no"] == "003145520/202602-00011"  # 信息索引号, tab-separated fields
+    assert (plan.metadata["doc_number"], plan.metadata["disclosure"]) == ("黟民〔2026〕6号", "主动公开")
+    assert len(plan.units) == 8 and plan.units[-1] == "洪星乡"
+    meals = task_with(plan, "新增老年助餐点")
+    assert meals.districts is not None and (meals.districts["宏村镇"], meals.districts["宏潭乡"]) == ("2个", "--")
+    assert meals.responsible == ["养老服务股"]
+    assert "宏村镇：6月底前" in meals.extra["完成时限"]  # a deadline that differs by unit is kept per unit
+    assert [p.code for p in plan.periods] == ["M1_4", "M5_8", "M9_12"]  # 第一阶段（1—4月）…
+    second = plan.reforms[1]  # its 乡镇 cell was merged with the row above and flattened empty
+    assert (second.district, second.milestones["M9_12"]) == ("碧阳镇", ["10月底前开放运营，日均服务老年人50人次"])
+
+
+def test_nested_layout_tables_with_indicators_by_street_and_half_years() -> None:
+    plan = page("huangpu-2026-nested-layout.html")
+    assert plan.metadata["doc_number"] == "黄民发〔2026〕3号" and plan.metadata["published"] == "2026-02-11"
+    beds = next(t for t in plan.tasks if t.table == 2 and t.content == "新增养老床位")
+    assert beds.districts is not None and beds.districts["五里桥街道"] == "50" and beds.extra["全区"] == "300"
+    assert [p.code for p in plan.periods] == ["H1", "H2"]
+
+
+def test_big5_page_dated_in_chinese_numerals_with_the_doc_number_under_a_repeated_title() -> None:
+    plan = page("jiaxing-2026-big5.html")
+    assert plan.metadata["doc_number"] == "嘉民發〔2026〕5號"
+    assert (plan.metadata["signed"], plan.metadata["published"]) == ("2026-02-10", "2026-02-12")
+    assert plan.tasks[0].districts is not None and plan.tasks[0].districts["海寧市"] == "180張"
+    assert [p.label for p in plan.periods] == ["1—3月", "4—6月", "7—9月", "10—12月"]
+
+
+@pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
+                                               (HELDOUT4, 0.85)],
+                         ids=["plans", "heldout", "heldout2", "heldout3", "heldout4"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

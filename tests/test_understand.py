@@ -68,3 +68,23 @@ def test_a_new_question_is_not_a_follow_up() -> None:
     history = [ChatMessage(role="user", content="北湖区要新建多少张家庭养老床位?")]
     u = understand("新增老年助餐点由哪个单位负责?", history)
     assert not u.followup and u.intent == "responsible"
+
+
+def test_courtesy_and_count_words_are_not_topic() -> None:
+    from assistant.topic import topic_tokens
+
+    tokens = topic_tokens("麻烦问一下，钟楼区适老化改造任务几户? 谢谢", "zh")
+    assert not tokens & {"谢谢", "麻烦", "几户", "问一下"}
+    assert "适老化改造" in tokens
+
+
+def test_a_district_bureaus_plan_is_about_its_district_inside_its_city() -> None:
+    from assistant.ingest.profile import city_of
+    from assistant.models import Plan
+
+    def plan_of(issuer: str) -> Plan:
+        return Plan(metadata={"issuer": issuer}, sections=[], tasks=[], reforms=[])
+
+    assert city_of(plan_of("上海市黄浦区民政局")) == ["黄浦区", "黄浦", "上海市", "上海"]
+    assert city_of(plan_of("黟县民政局")) == ["黟县", "黟"]
+    assert city_of(plan_of("常州市民政局")) == ["常州市", "常州"]

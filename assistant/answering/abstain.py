@@ -58,13 +58,13 @@ def _other_year(view: PlanView, ev: Evidence) -> str:
 
 def only_city(v: Voice, asked: str = "") -> str:
     """「计划没有提到X；计划只涉及某市」 for the loaded plan's place, or a plain sentence when it names none."""
-    from assistant.ingest.profile import pinyin
+    from assistant.ingest.profile import city_stem, pinyin
 
     city = vocabulary().city
     named = v.say(f"计划中没有提到{asked}。", f"The plan does not mention {asked}. ") if asked else ""
     if not city:
         return named or v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
-    return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city[-1])} only. ")
+    return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city_stem(list(city)))} only. ")
 
 
 def coverage(view: PlanView, ev: Evidence) -> list[str]:

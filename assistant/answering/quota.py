@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
 from assistant.answering.view import PlanView, tokens_of
 from assistant.evidence import Evidence
-from assistant.models import Answer
+from assistant.models import Answer, Task
+from assistant.text import normalize
 from assistant.topic import support
 from assistant.understand import Understanding
 
@@ -15,7 +18,7 @@ from assistant.understand import Understanding
 def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
     """A unit's figure for a task row, unless the unit's own reform rows match the question better."""
     tokens = tokens_of(u)
-    task = view.best_task(u)
+    task = _unit_task(u, view)
     reform_hit = None
     if len(u.districts) == 1:
         reform_hit = next((h for h in view.search(u, kinds=["reform_target", "milestone"], k=5)
@@ -29,6 +32,25 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
         return None
     body, ok = compose.quota(view.plan, ev, task, u.districts)
     return finish(view, ev, body, ok, "lookup")
+
+
+def _unit_task(u: Understanding, view: PlanView) -> Task | None:
+    """The best task row, or, when the question names units, the best row that gives a value for them: a plan
+    may state a target once in a task list (新增养老床位300张) and break it down in another table."""
+    ranked = view.ranked_tasks(u)
+    best = next(iter(ranked), None)
+    if best is None or not u.districts or all(d in (best.districts or best.unit_values or {}) for d in u.districts):
+        return best
+    tokens = tokens_of(u)
+    least = support(tokens, view.chunks[best.id].text) - 0.05  # as well supported as the best row, not a near miss
+    return next((t for t in ranked if all(d in (t.districts or t.unit_values or {}) for d in u.districts)
+                 and (support(tokens, view.chunks[t.id].text) >= least or _same_target(t, best))), best)
+
+
+def _same_target(a: Task, b: Task) -> bool:
+    """Two rows that name the same target, figures aside: 新增家庭照护床位 and 新增家庭照护床位400张."""
+    x, y = (re.sub(r"\d+(?:\.\d+)?\s*[\u4e00-\u9fff]?|[，,。；;、\s]", "", normalize(t.content)) for t in (a, b))
+    return min(len(x), len(y)) >= 4 and (x in y or y in x)
 
 
 def answer_aggregate(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:

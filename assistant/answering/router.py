@@ -23,6 +23,7 @@ from assistant.answering.view import PlanView, Searcher, tokens_of
 from assistant.chunks import Chunk
 from assistant.errors import InputError
 from assistant.evidence import Evidence
+from assistant.ingest.columns import PHASE_LABEL, fold_label
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.render import Voice
 from assistant.understand import Understanding, understand
@@ -63,9 +64,30 @@ def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     return result if result is not None else answer_general(u, view, ev)
 
 
+# A phase a question names: 第三阶段, 最后一个阶段, the final phase, phase 2.
+PHASE_ASKED = re.compile(r"第([一二三四五六1-6])个?(?:阶段|期)|(最后一个|最后|最终)(?:阶段|一期)|phase\s*([1-6])|"
+                         r"(first|second|third|fourth|final|last)\s+(?:phase|stage)")
+_ORDINAL = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def _named_phase(u: Understanding, view: PlanView) -> list[str]:
+    """The period codes of a phase the question names, on a plan whose milestone columns are phases
+    (第一阶段（1—4月）…); empty otherwise."""
+    phases = [p for p in view.plan.periods if PHASE_LABEL.match(fold_label(p.label))]
+    m = PHASE_ASKED.search(u.normalized)
+    if not phases or m is None:
+        return []
+    word = next(g for g in m.groups() if g)
+    n = len(phases) if word in ("最后一个", "最后", "最终", "final", "last") else _ORDINAL.get(word) or int(word)
+    return [phases[n - 1].code] if 1 <= n <= len(phases) else []
+
+
 def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
     """「炎武社区7月底前要完成什么」 on a plan that schedules by month: the month is a milestone column, so the
-    unit's milestone for it answers (a plan by quarters keeps reading 9月底前 as a deadline)."""
+    unit's milestone for it answers (a plan by quarters keeps reading 9月底前 as a deadline); 「第三阶段」 on a
+    plan that schedules by phases is that phase's column."""
+    if u.intent not in ("metadata", "responsible", "refuse") and (phase := _named_phase(u, view)):
+        return replace(u, intent="milestone", quarters=phase)
     if not u.districts or not u.months or u.quarters or u.intent in ("metadata", "responsible", "refuse"):
         return u
     monthly = [p for p in view.plan.periods if p.code.startswith("M")]
@@ -79,7 +101,8 @@ class Answerer:
     """Answers one question at a time from one loaded plan."""
 
     def __init__(self, plan: Plan, chunks: list[Chunk], retriever: Searcher) -> None:
-        self.view = PlanView(plan, chunks, retriever)
+        settings = getattr(retriever, "settings", None)
+        self.view = PlanView(plan, chunks, retriever, lexical_first=getattr(settings, "lexical_first", True))
         self.plan = plan
         self.chunks = self.view.chunks
 

@@ -59,7 +59,10 @@ def is_spam(question: str) -> bool:
 def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     """The reason the plan cannot answer (`year:2030`, `city:X`, `person`, `money`…), or None."""
     text = u.normalized
-    other_years = [y for y in u.years if y not in view.years and str(y) not in view.document_text]
+    # A year the plan is not about answers only where the passages that match the question speak of it
+    # (2024年已建成…); a link to last year's plan at the page foot does not.
+    other_years = [y for y in u.years if y not in view.years and (
+        str(y) not in view.document_text or not any(str(y) in h.text and view.supported(u, h.text) for h in view.search(u, k=3)))]
     if other_years:
         return f"year:{other_years[0]}"
     for place, stem in foreign_places(u.question):

@@ -25,6 +25,8 @@ QUARTER_LABEL = re.compile(r"^(?:第)?([一二三四1-4])季度(?:末|底)?$|^q(
 HALF_LABEL = re.compile(r"^(上|下)半年(?:度)?$|^(first|second)half$|^h([12])$")
 MONTH_RANGE = re.compile(rf"^{_NUM}月?(?:份)?[-—–~～至到]{_NUM}月(?:份)?(?:底|末)?$")
 MONTH_LABEL = re.compile(rf"^{_NUM}月(?:份|底|底前|末|前)?$")
+# A phase column that states its months: 第一阶段（1—4月）, 阶段二(5-8月), 第3期（9—12月）.
+PHASE_LABEL = re.compile(r"^(?:第?[一二三四五六1-6](?:阶段|期)|阶段[一二三四五六1-6])\((.+)\)$")
 
 
 def fold_label(label: str) -> str:
@@ -70,6 +72,8 @@ def _month(token: str) -> int:
 def period_of(label: str) -> Period | None:
     """The period a milestone column label names: a quarter, a half, a month range or a month."""
     folded = fold_label(label)
+    if (phase := PHASE_LABEL.match(folded)) and (inner := period_of(phase.group(1))) is not None:
+        return Period(code=inner.code, label=label, months=inner.months)
     if m := QUARTER_LABEL.match(folded):
         raw = next(g for g in m.groups() if g)
         n = "一二三四".index(raw) + 1 if raw in "一二三四" else int(raw)

@@ -299,12 +299,15 @@ def milestone_rows(rows: list[GridRow], layout: Layout, table: int, read: TableR
             # A 责任科室 beside the unit column: the office that guides the unit's item, kept by its label.
             label = layout.labels[layout.roles.index("responsible")]
             extra[label], spans[label] = cell_text(owner), owner.span
+        district = unit.flat if unit is not None else ""
+        if not district and unit is not None and read.reforms:
+            district = read.reforms[-1].district  # a merged unit cell, flattened: the rows under it are empty
         rid = reform_id(table, no)
         if any(r.id == rid for r in read.reforms):
             rid += f"-{len(read.reforms) + 1}"
         read.reforms.append(
             Reform(
-                id=rid, no=no, district=unit.flat if unit is not None else "", item=item.flat,
+                id=rid, no=no, district=district, item=item.flat,
                 targets=cell_items_of(target) if target is not None else [],
                 milestones={code: (cell_items_of(c) if c is not None and c is not target else [])
                             for code, c in steps.items()},
@@ -343,11 +346,13 @@ def read_grid_tables(tables: list[Table], table: int) -> TableRead:
     assert layout is not None
     read = TableRead(layout=layout)
     kind = layout.kind
-    if kind == "task":
+    if kind == "task" and not layout.units and long_rows(body, layout, table, read):
+        pass  # one row per unit and indicator: the indicators are the tasks
+    elif kind == "task":
         task_rows(body, layout, table, read)
     elif kind == "milestone":
         milestone_rows(body, layout, table, read)
-    elif not timeline_rows(body, layout, table, read) and not transposed_rows(body, layout, table, read):
+    elif not any(read_as(body, layout, table, read) for read_as in UNITS_DOWN_THE_ROWS):
         generic_rows(body, layout, read)
     return read
 
@@ -406,6 +411,68 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
     return bool(read.reforms)
 
 
+def long_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
+    """A figures table in long form, one row per unit and indicator (乡镇 | 指标名称 | 目标值 | 完成时限 |
+    责任股室): the rows of one indicator become one task with a value per unit; a column that differs by
+    unit (完成时限) is kept per unit, one that does not (责任股室) once."""
+    at = _unit_column(body, layout)
+    if at is None or not body:
+        return False
+
+    def figures(c: int) -> bool:
+        cells = [label_of(r.cells[c]) for r in body if c < len(r.cells) and r.cells[c] is not None]
+        return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+
+    value = next((c for c, r in enumerate(layout.roles) if r in ("target", "content") and c != at and figures(c)), None)
+    name = next((c for c, r in enumerate(layout.roles) if r in ("content", "item", "group") and c not in (at, value)),
+                None)
+    if name is None or value is None:
+        return False
+    rows = [r for r in body if all(c < len(r.cells) and r.cells[c] is not None for c in (at, name, value))]
+    keys: list[tuple[str, str]] = []
+    for r in rows:  # a merged unit cell, flattened, leaves the rows under it empty: they are the same unit's
+        keys.append((label_of(r.cells[at]) or (keys[-1][0] if keys else ""), label_of(r.cells[name])))
+    names = list(dict.fromkeys(k[1] for k in keys if k[1]))
+    units = list(dict.fromkeys(k[0] for k in keys if k[0]))
+    if len(units) < 2 or len(names) < 2 or len(names) * 2 > len(rows):
+        return False
+    owners = [c for c, r in enumerate(layout.roles) if r == "responsible"]
+    others = [c for c in range(len(layout.labels)) if c not in (at, name, value, *owners) and layout.roles[c] != "seq"]
+    read.layout.units = units
+    by_name: dict[str, list[tuple[str, GridRow]]] = {}
+    for row, (unit, item) in zip(rows, keys, strict=True):
+        if item and unit:
+            by_name.setdefault(item, []).append((unit, row))
+    for k, item in enumerate(names, start=1):
+        group = by_name[item]
+        first = group[0][1]
+        task = Task(
+            id=task_id(table, k, 1), group_no=k, group=item, seq=1, content=item,
+            responsible=list(dict.fromkeys(
+                cell_text(x) for _, r in group for o in owners if (x := _cell(r, o)) is not None and x.lines)),
+            districts={}, lines=(first.line, group[-1][1].last), table=table,
+        )
+        for unit, r in group:
+            cell = _cell(r, value)
+            if cell is not None:
+                task.districts[unit], task.cell_lines[unit] = cell_text(cell), cell.span  # type: ignore[index]
+        head = _cell(first, name)
+        if head is not None:
+            task.cell_lines["content"] = head.span
+        for c in others:
+            per_unit = {unit: cell_text(x) for unit, r in group if (x := _cell(r, c)) is not None and x.lines}
+            if len(set(per_unit.values())) == 1:
+                task.extra[layout.labels[c]] = next(iter(per_unit.values()))
+            elif per_unit:
+                task.extra[layout.labels[c]] = "；".join(f"{u}：{v}" for u, v in per_unit.items())
+        read.tasks.append(task)
+    return True
+
+
+def _cell(row: GridRow, column: int) -> GridCell | None:
+    return row.cells[column] if column < len(row.cells) else None
+
+
 def _unit_column(body: list[GridRow], layout: Layout) -> int | None:
     """The column that lists the units down the rows: its label names a kind of unit (地区), or most of
     its cells are places (海安市, 三星镇)."""
@@ -454,3 +521,7 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
                 task.extra[name], task.cell_lines[name] = cell_text(value), value.span
         read.tasks.append(task)
     return True
+
+
+UNITS_DOWN_THE_ROWS = (timeline_rows, long_rows, transposed_rows)
+"""The readings of a table whose units run down a column, tried in turn (the first that fits wins)."""

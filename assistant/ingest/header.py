@@ -14,7 +14,10 @@ from importlib import resources
 
 from assistant.text import to_simplified, to_traditional
 
-CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CN_DIGITS = "〇○零一二三四五六七八九"
+# 2026年2月10日, and as signatures print it in Chinese numerals: 二〇二六年二月十日 (○ where the charset lacks 〇).
+CN_DATE = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月\s*"
+                     r"(\d{1,2}|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
 ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 SEPARATOR = r"\s*[:：|｜]\s*"
 # Variant characters OpenCC may not map one way or the other (發布 / 發佈, 關于 / 關於).
@@ -51,10 +54,24 @@ def field_key(name: str) -> str:
     return names[to_simplified(re.sub(r"\s+", "", name))]
 
 
+def _numeral(text: str) -> int:
+    """12, 十二, 二十五 or a year digit by digit (二〇二六) as a number."""
+    if text.isdigit() and text.isascii():
+        return int(text)
+    if len(text) == 4 and "十" not in text:
+        return int("".join(str(_CN_DIGITS.index(c) - 2 if c not in "〇○零" else 0) for c in text))
+    tens, _, ones = text.partition("十")
+    if not _:
+        return _CN_DIGITS.index(text) - 2
+    return (_CN_DIGITS.index(tens) - 2 if tens else 1) * 10 + (_CN_DIGITS.index(ones) - 2 if ones else 0)
+
+
 def iso_date(text: str) -> str | None:
-    """2025-3-18, 2025/03/18 or 2025年3月18日 as 2025-03-18."""
+    """2025-3-18, 2025/03/18, 2025年3月18日 or 二〇二五年三月十八日 as 2025-03-18."""
     m = ISO_DATE.search(text) or CN_DATE.search(text)
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+    if not m:
+        return None
+    return f"{_numeral(m.group(1)):04d}-{_numeral(m.group(2)):02d}-{_numeral(m.group(3)):02d}"
 
 
 def parse_header_line(text: str) -> dict[str, str]:
@@ -68,6 +85,8 @@ def parse_header_line(text: str) -> dict[str, str]:
         key = field_key(m.group(1))
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
         value = text[m.end() : end].strip().strip("|｜").strip()  # also NBSP and ideographic spaces
+        # A tab or a wide gap ends a value: what follows is another field (瀏覽次數：) this reader may not know.
+        value = re.split(r"\t|\u3000\u3000|\s{3,}", value)[0].strip()
         if not value or key in out:
             continue
         out[key] = (iso_date(value) or value) if key in date_fields else value

@@ -26,6 +26,8 @@ SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公
 SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
 NOTICE_SEARCH_LINES = 80
 # A document number printed on its own line (under the title of a page with no header block).
+REPEATED_TITLE_LINES = 15
+NOTICE_HEADER_LINES = 8
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,10}[〔\[(（［]\s*\d{4}\s*[〕\])）］]\s*\d{1,4}\s*[号號]$")
 
 
@@ -82,9 +84,14 @@ def _notice_title(text: str) -> str | None:
 
 
 def _read_notice(lines: list[SourceLine], metadata: dict[str, str]) -> None:
-    """Addressees, issuer and signing date from the notice's own lines."""
-    for ln in lines:
-        if (d := CN_DATE.fullmatch(ln.text)) and "signed" not in metadata:
+    """Addressees, issuer, signing date and a 文号 under the title from the notice's own lines."""
+    for k, ln in enumerate(lines):
+        if DOC_NUMBER.match(ln.text.strip()) and "doc_number" not in metadata:
+            metadata["doc_number"] = ln.text.strip()
+        elif k <= NOTICE_HEADER_LINES and (fields := parse_header_line(ln.text)):
+            for key, value in fields.items():  # 发布时间：… printed under the title, above the notice text
+                metadata.setdefault(key, value)
+        elif (d := CN_DATE.fullmatch(ln.text)) and "signed" not in metadata:
             metadata["signed"] = iso_date(d.group(0)) or ""
         elif ln.text.endswith((":", "：")) and "addressees" not in metadata:
             metadata["addressees"] = ln.text.rstrip(":：")
@@ -153,6 +160,12 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
     n = len(lines)
     # The notice: 关于印发《…》的通知, somewhere near the top; header fields and stray page text before it.
     notice_at = next((k for k in range(min(n, NOTICE_SEARCH_LINES)) if _notice_title(lines[k].text)), None)
+    if notice_at is not None:
+        # The page's <title> or breadcrumb may print the notice title first; the notice is the last copy
+        # near it, and the header fields (发布时间, 文号) between the two belong to the header block.
+        first = norm_title(lines[notice_at].text)
+        notice_at = max((k for k in range(notice_at, min(n, notice_at + REPEATED_TITLE_LINES))
+                         if norm_title(lines[k].text) == first), default=notice_at)
     top_end = 0
     zone = notice_at if notice_at is not None else min(n, NOTICE_SEARCH_LINES)
     stray: list[SourceLine] = []

@@ -21,7 +21,8 @@ from importlib import resources
 from assistant.models import Plan
 from assistant.text import to_simplified, to_traditional
 
-ISSUER = re.compile(r"^(.{2,12}?(?:市|区|區|县|縣|州|镇|鎮))(?:民政局|民政和|人民政府|政府|.{0,8}局)")
+ISSUER = re.compile(r"^(.{1,12}?(?:市|区|區|县|縣|州|镇|鎮)(?:市|区|區|县|縣)?)"
+                    r"(?:民政局|民政和|人民政府|政府|.{0,8}局)")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]|《([^》]{2,30})》")
 
 
@@ -77,15 +78,24 @@ def split_place(name: str) -> tuple[str, str, str]:
 
 
 def city_of(plan: Plan) -> list[str]:
-    """The place the plan is about, from its issuer or publisher (某某市民政局 → 某某市, 某某)."""
+    """The place the plan is about, from its issuer or publisher (某某市民政局 → 某某市, 某某), then the
+    places it lies in: 上海市黄浦区民政局 → 黄浦区, 黄浦, 上海市, 上海 (the district's plan, in its city)."""
     for key in ("issuer", "publisher", "title", "plan_title"):
         value = to_simplified(plan.metadata.get(key, ""))
-        m = ISSUER.match(value)
-        if m and not value.startswith(("市", "区", "县")):
-            full = m.group(1)
-            stem = split_place(full)[0]
-            return list(dict.fromkeys([full, stem]))
+        if value.startswith(("市", "区", "县")):
+            continue
+        chain: list[str] = []
+        while (m := ISSUER.match(value)) is not None and len(chain) < 3:
+            chain.append(m.group(1))
+            value = value[m.end(1):]
+        if chain:
+            return list(dict.fromkeys(n for full in reversed(chain) for n in (full, split_place(full)[0])))
     return []
+
+
+def city_stem(city: list[str]) -> str:
+    """The short name of the plan's own place (黄浦 for 黄浦区): `city_of` lists it second."""
+    return city[1] if len(city) > 1 else (city[0] if city else "")
 
 
 def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
@@ -95,8 +105,8 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
     zones = zone_forms()
     levels: dict[str, list[str]] = _places()["city_level"]  # type: ignore[assignment]
     aliases = [name, simple, to_traditional(simple)]
-    city_stem = city[-1] if city else ""
-    city_en = pinyin(city_stem) if city_stem else ""
+    own_stem = city_stem(city)
+    city_en = pinyin(own_stem) if own_stem else ""
     if simple in levels or simple.endswith("本级"):
         forms = levels.get("本级", [])
         return [*aliases, "本级", "本級", *forms], "city level"
@@ -111,8 +121,8 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
         en = next(f for f in names if f.isascii())
         prefix = simple[: -len(zone)]
         aliases += [*names, to_traditional(zone)]
-        if city_stem and not prefix:
-            aliases += [city_stem + simple, city_stem + zone, f"{city_en} {en}"]
+        if own_stem and not prefix:
+            aliases += [own_stem + simple, own_stem + zone, f"{city_en} {en}"]
             aliases += [f"{city_en} {f}" for f in names if f.isascii()]
         roman = pinyin(prefix) if prefix else pinyin(stem)
         english_name = f"{roman} {en}" if prefix else (f"{city_en} {en}" if city_en else en)
@@ -124,7 +134,24 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
     roman = pinyin(stem if suffix else simple)
     english_name = f"{roman} {english}" if english else roman
     aliases += [english_name] if own else [roman, english_name]
+    if english and (road := road_english(stem)):
+        aliases += [road, f"{road} {english}"]  # 南京东路街道: Nanjing East Road Subdistrict
     return list(dict.fromkeys(a for a in aliases if a)), english_name
+
+
+ROAD = re.compile(r"^(.{2,6}?)([东西南北中]|[一二三四五六七八九])?路$")
+_ROAD_WORDS = {"东": "East", "西": "West", "南": "South", "北": "North", "中": "Middle", "一": "No.1", "二": "No.2",
+               "三": "No.3", "四": "No.4", "五": "No.5", "六": "No.6", "七": "No.7", "八": "No.8", "九": "No.9"}
+
+
+def road_english(stem: str) -> str:
+    """A place named after its road, as English writes it: 淮海中路 → Huaihai Middle Road, 瑞金二路 → Ruijin
+    No.2 Road; empty when the name is no road's."""
+    m = ROAD.match(stem)
+    if m is None:
+        return ""
+    words = [pinyin(m.group(1))] + ([_ROAD_WORDS[m.group(2)]] if m.group(2) else []) + ["Road"]
+    return " ".join(words)
 
 
 def body_aliases(name: str, city: list[str]) -> tuple[list[str], str]:

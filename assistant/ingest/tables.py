@@ -227,13 +227,21 @@ def _is_label(text: str) -> bool:
 PIPE = re.compile(r"\s*[|｜]\s*")
 
 
+def row_cells(text: str) -> list[str]:
+    """A one-line table row's cells: split at tabs (a table copied out of Word or a browser keeps them,
+    and two tabs in a row are an empty cell) or at `|`."""
+    if "\t" in text.strip():
+        return [c.strip() for c in text.strip("\n ").split("\t")]
+    return [c.strip() for c in PIPE.split(text.strip().strip("|｜"))]
+
+
 def pipe_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[SourceLine]] | None:
-    """A table scraped as one row per line with `|` between cells: each row's cells, and the lines that
-    are not rows (a 注 under the table); None when the lines are not such a table."""
-    rows = [ln for ln in lines if len(PIPE.split(ln.text.strip().strip("|｜"))) >= 2]
+    """A table scraped as one row per line with `|` or tabs between cells: each row's cells, and the lines
+    that are not rows (a 注 under the table); None when the lines are not such a table."""
+    rows = [ln for ln in lines if len(row_cells(ln.text)) >= 2]
     if len(rows) < 2 or len(rows) * 2 < len(lines):
         return None
-    cells = [[SourceLine(no=ln.no, text=c.strip()) for c in PIPE.split(ln.text.strip().strip("|｜"))] for ln in rows]
+    cells = [[SourceLine(no=ln.no, text=c) for c in row_cells(ln.text)] for ln in rows]
     return cells, [ln for ln in lines if ln not in rows]
 
 
@@ -296,11 +304,10 @@ def _units_down_the_rows(body: list[SourceLine], layout: Layout, table: int, rea
     if "unit" not in layout.roles:
         return False
     from assistant.ingest.flat_grid import grid_rows
-    from assistant.ingest.grid import timeline_rows, transposed_rows
+    from assistant.ingest.grid import UNITS_DOWN_THE_ROWS
 
     rows = grid_rows(body, layout)
-    return bool(rows) and (timeline_rows(rows, layout, table, read)  # type: ignore[arg-type]
-                           or transposed_rows(rows, layout, table, read))  # type: ignore[arg-type]
+    return bool(rows) and any(read_as(rows, layout, table, read) for read_as in UNITS_DOWN_THE_ROWS)  # type: ignore[arg-type]
 
 
 TASK_ORDER = ("seq", "group", "content", "responsible")

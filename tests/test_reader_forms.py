@@ -1,0 +1,48 @@
+"""Small forms the reader and the profile meet on other sites' pages: each on plain strings, no page."""
+
+from __future__ import annotations
+
+from assistant.ingest.columns import period_of
+from assistant.ingest.header import iso_date, parse_header_line
+from assistant.ingest.profile import road_english, unit_aliases
+from assistant.ingest.tables import row_cells
+from assistant.understand import has_any
+
+
+def test_signature_dates_in_chinese_numerals() -> None:
+    assert iso_date("二〇二六年二月十日") == "2026-02-10"
+    assert iso_date("二○二五年十二月三十一日") == "2025-12-31"  # ○: Big5 has no 〇
+    assert iso_date("二〇二六年三月二十五日") == "2026-03-25"
+    assert iso_date("2026年2月10日") == "2026-02-10"
+
+
+def test_a_header_value_ends_at_a_tab_or_a_wide_gap() -> None:
+    fields = parse_header_line("信息索引号：003145520/202602-00011\t发布机构：黟县民政局\t生成日期：2026-02-27")
+    assert fields == {"index_no": "003145520/202602-00011", "publisher": "黟县民政局", "generated": "2026-02-27"}
+    assert parse_header_line("發佈時間：2026-02-12 09:30　　來源：嘉興市民政局　　瀏覽次數：")["publisher"] == "嘉興市民政局"
+    assert parse_header_line("公开方式：主动公开\t公开时限：常年公开")["disclosure"] == "主动公开"
+
+
+def test_tab_separated_cells_keep_empty_cells() -> None:
+    assert row_cells("2\t\t城区社区嵌入式养老服务综合体\t建成综合体1处") == ["2", "", "城区社区嵌入式养老服务综合体", "建成综合体1处"]
+    assert row_cells("| 序号 | 地区 | 目标 |") == ["序号", "地区", "目标"]
+
+
+def test_phase_columns_that_state_their_months() -> None:
+    phase = period_of("第二阶段（5—8月）")
+    assert phase is not None and (phase.code, phase.months, phase.label) == ("M5_8", (5, 8), "第二阶段（5—8月）")
+    assert period_of("第三阶段") is None  # a phase with no months says nothing this reader can date
+
+
+def test_street_units_named_after_roads_get_their_english_road_names() -> None:
+    assert road_english("淮海中路") == "Huaihai Middle Road"
+    assert road_english("瑞金二路") == "Ruijin No.2 Road"
+    assert road_english("新北") == ""
+    aliases, _ = unit_aliases("南京东路街道", ["黄浦区", "黄浦"])
+    assert "Nanjing East Road Subdistrict" in aliases
+
+
+def test_english_cues_match_at_the_start_of_a_word_only() -> None:
+    assert has_any("how much in yuan", ("yuan",))
+    assert not has_any("how many residents in yuyuan subdistrict", ("yuan",))
+    assert has_any("新北区多少元", ("多少元",))
