@@ -158,3 +158,37 @@ def test_generated_questions_are_new_and_distinct() -> None:
     keys = [normalize(r["question"]) for r in out]
     assert len(out) == 3000 and len(set(keys)) == 3000
     assert not set(keys) & {normalize(r["question"]) for r in rows}
+
+
+def test_a_leader_embeds_one_batch_and_returns_while_questions_keep_coming() -> None:
+    """Under a steady stream of questions no thread embeds for others after its own vector is done (the
+    old leader drained for as long as questions arrived and held its own answer for seconds)."""
+    calls: list[int] = []
+
+    def encode(texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        time.sleep(0.02)
+        return [[float(len(t))] for t in texts]
+
+    batcher = QueryBatcher(encode, max_batch=4)
+    stop = threading.Event()
+
+    def stream() -> None:
+        while not stop.is_set():
+            batcher.embed("x" * 3)
+
+    feeders = [threading.Thread(target=stream) for _ in range(6)]
+    for f in feeders:
+        f.start()
+    mine: list[list[float]] = []
+    try:
+        time.sleep(0.1)
+        asker = threading.Thread(target=lambda: mine.append(batcher.embed("第一个问题")))
+        asker.start()
+        asker.join(3.0)  # its turn comes after a few 20 ms calls; a leader that never steps down never returns
+        assert mine == [[5.0]]
+    finally:
+        stop.set()
+        for f in feeders:
+            f.join(5)
+    assert max(calls) <= 4
