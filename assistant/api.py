@@ -8,21 +8,24 @@ if it is missing), so /healthz answers at once and the other routes say 503 "sti
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal, cast
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.admin import add_admin_routes
@@ -107,10 +110,30 @@ def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
         raise InputError(f"{len(messages)} messages sent; the limit is {settings.max_messages}: drop older turns")
 
 
+_ANSWERING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def answering_limiter(threads: int) -> anyio.CapacityLimiter:
+    """The running loop's limit on questions answered at once, waiters served in arrival order.
+
+    Answering is CPU-bound Python: with forty threads at it (the default pool) every answer is stretched
+    by every other and the slow ones wait seconds; a few at a time keep each answer short and the queue
+    fair, for the same throughput.
+    """
+    loop = asyncio.get_running_loop()
+    limiter = _ANSWERING.get(loop)
+    if limiter is None:
+        limiter = _ANSWERING[loop] = anyio.CapacityLimiter(threads)
+    return limiter
+
+
 async def answer_of(assistant: Assistant, messages: list[ChatMessage]) -> Answer:
     """A repeated conversation from the answer cache, on the event loop; anything else in a worker thread."""
     cached = assistant.cached_chat(messages)
-    return cached if cached is not None else await run_in_threadpool(assistant.chat, messages)
+    if cached is not None:
+        return cached
+    limiter = answering_limiter(assistant.settings.answer_threads)
+    return await anyio.to_thread.run_sync(assistant.chat, messages, limiter=limiter)
 
 
 def completion_id() -> str:

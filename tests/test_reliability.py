@@ -515,3 +515,40 @@ def test_sqlite_damage_tells_garbage_from_fine(tmp_path: Path, store) -> None:  
     assert sqlite_damage(store.path) is None and sqlite_damage(tmp_path / "absent.sqlite") is None
     settings_ = Settings(index_dir=tmp_path)
     assert set_aside_damage(settings_) and (tmp_path / "plan.sqlite.corrupt").exists() and not garbage.exists()
+
+
+def test_questions_are_answered_a_few_at_a_time_in_arrival_order() -> None:
+    """`answer_of` runs at most `answer_threads` answers at once and starts the waiting ones first come,
+    first served (forty threads at once stretched every answer and starved some for seconds)."""
+    import asyncio
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from assistant.api import answer_of
+
+    running, peak, started = [0], [0], []
+    lock = threading.Lock()
+
+    def chat(messages):  # type: ignore[no-untyped-def]
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+            started.append(messages[0])
+        time.sleep(0.03)
+        with lock:
+            running[0] -= 1
+        return messages[0]
+
+    assistant = SimpleNamespace(cached_chat=lambda m: None, chat=chat, settings=SimpleNamespace(answer_threads=2))
+
+    async def main() -> list[int]:
+        tasks = []
+        for i in range(8):
+            tasks.append(asyncio.create_task(answer_of(assistant, [i])))  # type: ignore[arg-type, list-item]
+            await asyncio.sleep(0.001)
+        return await asyncio.gather(*tasks)
+
+    assert asyncio.run(main()) == list(range(8))
+    assert peak[0] == 2
+    assert started == list(range(8))
