@@ -244,7 +244,7 @@ class HybridRetriever:
             out["bm25"] = self.bm25.search(prepared, depth, self.allowed(district, quarter, kinds))
         if "dense" in modes and self.vector_index is not None:
             try:
-                encoded = encoder_view(prepared, self.settings.max_encoder_tokens)
+                encoded = self._encoder_text(prepared)
                 out["dense"] = self.dense(encoded, depth, district, quarter, kinds)
                 self.degraded = False
             except BackendUnavailableError as exc:
@@ -252,6 +252,15 @@ class HybridRetriever:
                     logger.warning("dense retrieval unavailable, using BM25 only: %s", exc)
                 self.degraded = True
         return out
+
+    def _encoder_text(self, prepared: str) -> str:
+        """What the encoder reads of a query: about `max_encoder_tokens` by a piece count, then by the
+        model's own tokenizer when it has one (the bundled e5 does)."""
+        assert self.vector_index is not None
+        budget = self.settings.max_encoder_tokens
+        encoded = encoder_view(prepared, budget)
+        fit = getattr(self.vector_index.embeddings, "fit_query", None)
+        return fit(encoded, budget) if fit is not None and len(encoded) > budget else encoded
 
     def _rank_all(self, prepared: str) -> tuple[tuple[str, float], ...]:
         """Every chunk by cosine similarity to the query (exact: see `chroma.open_store`)."""

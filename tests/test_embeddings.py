@@ -289,3 +289,14 @@ def test_factory_builds_the_st_backend_from_settings(minilm_path: Path, tmp_path
     assert isinstance(embeddings.inner, SentenceTransformerEmbeddings)
     assert embeddings.model_id == f"st/{minilm_path}"
     assert len(embeddings.embed_query("hello")) == 384
+
+
+def test_a_long_question_is_cut_to_the_encoders_own_token_budget(e5: E5Embeddings) -> None:
+    """The encoder's time follows its token count, which a character count misjudges (a reversed paste
+    is several tokens a word): the cut is made by the model's tokenizer."""
+    text = ("How many home-care beds does Wujin have to build? " * 20)[::-1]
+    cut = e5.fit_query(text, 40)
+    model = e5._loaded()
+    assert model.token_count(cut, True) <= 40 < model.token_count(cut + text[len(cut)], True)
+    assert text.startswith(cut)
+    assert e5.fit_query(XINBEI_QUERY, 40) == XINBEI_QUERY  # a short question is left whole
