@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -424,21 +425,26 @@ def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
     return index
 
 
-def english_terms(query: str) -> list[str]:
-    """The Chinese glossary and unit terms an English query's phrases stand for (longest phrase first)."""
+def _phrase_walk(query: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    """An English query read left to right: (Chinese terms, "") for each glossary or name phrase it matches
+    (longest phrase first), ((), word) for each word no phrase covers."""
     words = _english_words(query)
     index = _phrase_index()
-    found: list[str] = []
     i = 0
     while i < len(words):
         for phrase, zh in index.get(words[i], []):
             if tuple(words[i:i + len(phrase)]) == phrase:
-                found += zh
+                yield tuple(zh), ""
                 i += len(phrase)
                 break
         else:
+            yield (), words[i]
             i += 1
-    return list(dict.fromkeys(found))
+
+
+def english_terms(query: str) -> list[str]:
+    """The Chinese glossary and unit terms an English query's phrases stand for (longest phrase first)."""
+    return list(dict.fromkeys(term for zh, _ in _phrase_walk(query) for term in zh))
 
 
 # Words of an English question that ask rather than name (how many, does, need, thanks).
@@ -460,23 +466,9 @@ def english_leftovers(query: str) -> list[str]:
     When none is left, the Chinese terms the question was translated into are the whole question; when
     some are (rural, regional, centre), the lexical terms miss part of what is asked.
     """
-    words = _english_words(query)
-    index = _phrase_index()
     names = {w for alias in _unit_aliases_ascii() for w in _english_words(alias)}
     asking = _asking_stems()
-    left: list[str] = []
-    i = 0
-    while i < len(words):
-        for phrase, _zh in index.get(words[i], []):
-            if tuple(words[i:i + len(phrase)]) == phrase:
-                i += len(phrase)
-                break
-        else:
-            w = words[i]
-            if len(w) > 2 and not w.isdigit() and w not in asking and w not in names:
-                left.append(w)
-            i += 1
-    return left
+    return [w for _, w in _phrase_walk(query) if len(w) > 2 and not w.isdigit() and w not in asking | names]
 
 
 @lru_cache(maxsize=1)
