@@ -42,7 +42,8 @@ RESPONSIBLE_CUES = (
 )
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
-    "due", "what date", "by what", "哪个月", "时限", "完成时间", "哪天完成",
+    "due", "what date", "by what", "哪个月", "时限", "完成时间", "哪天完成", "什么时间", "啥时候", "几时", "多久完成",
+    "哪一天", "何日",
 )
 MILESTONE_CUES = (
     "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",

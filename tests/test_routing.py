@@ -160,3 +160,9 @@ def test_lexical_first_off_always_searches_hybrid() -> None:
     answerer, log = _logging_answerer(lexical_first=False)
     ask(answerer, "南塘区要新建多少张家庭养老床位?")
     assert "hybrid" in log.modes
+
+
+def test_what_time_asks_by_when(answerer: Answerer) -> None:
+    a = ask(answerer, "老年助餐点要在什么时间前投入运营?")
+    # The dated sentence alone (the deadline route), not the paragraph and the row around it.
+    assert a.answer.splitlines()[0] == "新增老年助餐点30个，9月底前全部投入运营。 [1]" and "主要内容" not in a.answer

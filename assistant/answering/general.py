@@ -50,6 +50,8 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         bar = 0.8 * support(tokens, top.text)
         top = next((h for h in good if h.kind == "task" and view.tasks[h.id].districts
                     and support(tokens, h.text) >= bar), top)
+    if top.kind != "task" and not u.districts and has_any(u.normalized, PLACES_ASKED):
+        top = _naming_places(view, tokens, good, top)
     unnamed = place_without_figure(u, view, good)
     if unnamed:
         return abstain(u, view, ev, f"unit:{unnamed}", good)
@@ -81,6 +83,27 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
             body = compose.reform_targets(view.plan, ev, [r.district])
         return finish(view, ev, body, True, "retrieval")
     return finish(view, ev, extract_sentences(u, view, ev, good[:4]), True, "retrieval")
+
+
+# 「在哪几个乡镇开展」: the question asks for the places, so the passage that lists them answers.
+PLACES_ASKED = ("哪几个乡镇", "哪些乡镇", "哪几个镇", "哪些镇", "哪些地方", "哪几个地方", "哪些地区", "哪几个地区",
+                "哪几个区", "哪几个县", "哪些街道", "哪几个街道", "哪些社区", "哪几个村", "在哪里", "在哪儿",
+                "which towns", "which places", "where ")
+
+
+def _naming_places(view: PlanView, tokens: set[str], good: list[Hit], top: Hit) -> Hit:
+    """Among the passages as well supported as the best, the one naming most of the plan's units (two at
+    least): a milestone row names one unit, the sentence 「在碧阳镇、渔亭镇开展…试点」 names where."""
+    bar = support(tokens, top.text) - 0.05
+
+    units = [{normalize(a) for a in aliases if not a.isascii()} for aliases in vocabulary().units.values()]
+
+    def named(h: Hit) -> int:
+        text = normalize(h.text)
+        return sum(1 for aliases in units if any(a in text for a in aliases))
+
+    best = max((h for h in good if support(tokens, h.text) >= bar), key=named, default=top)
+    return best if named(best) >= 2 else top
 
 
 def change_answer(u: Understanding, view: PlanView, ev: Evidence, good: list[Hit]) -> str:

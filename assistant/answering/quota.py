@@ -21,8 +21,11 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     task = _unit_task(u, view)
     reform_hit = None
     if len(u.districts) == 1:
-        reform_hit = next((h for h in view.search(u, kinds=["reform_target", "milestone"], k=5)
-                           if h.district == u.districts[0] and view.supported(u, h.text)), None)
+        hits = [h for h in view.search(u, kinds=["reform_target", "milestone"], k=5)
+                if h.district == u.districts[0] and view.supported(u, h.text)]
+        # No quarter asked: the item's annual target answers before any one quarter's step.
+        reform_hit = max(hits, key=lambda h: (round(support(tokens, h.text), 2),
+                                               (h.kind == "reform_target") != bool(u.quarters)), default=None)
     task_support = support(tokens, view.chunks[task.id].text) if task else 0.0
     reform_support = support(tokens, reform_hit.text) if reform_hit is not None else -1.0
     citywide_task = task is not None and not task.districts and not task.unit_values
