@@ -7,7 +7,7 @@ import re
 from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
-from assistant.answering.view import PlanView, tokens_of
+from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
 from assistant.models import Answer, Task
 from assistant.text import normalize
@@ -23,9 +23,12 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     if len(u.districts) == 1:
         hits = [h for h in view.search(u, kinds=["reform_target", "milestone"], k=5)
                 if h.district == u.districts[0] and view.supported(u, h.text)]
-        # No quarter asked: the item's annual target answers before any one quarter's step.
-        reform_hit = max(hits, key=lambda h: (round(support(tokens, h.text), 2),
-                                               (h.kind == "reform_target") != bool(u.quarters)), default=None)
+        # No quarter asked: the item's annual target (when it states one) answers before a quarter's step.
+        def stated_target(h: Hit) -> bool:
+            return h.kind == "reform_target" and bool(view.reforms[view.chunks[h.id].record_id].targets)
+
+        reform_hit = max(hits, key=lambda h: (round(support(tokens, h.text), 2), stated_target(h) != bool(u.quarters)),
+                         default=None)
     task_support = support(tokens, view.chunks[task.id].text) if task else 0.0
     reform_support = support(tokens, reform_hit.text) if reform_hit is not None else -1.0
     citywide_task = task is not None and not task.districts and not task.unit_values
