@@ -109,7 +109,7 @@ def use_vocabulary(vocabulary: Vocabulary) -> None:
     _active[0] = vocabulary
     add_words(vocabulary.words)
     use_document_forms(vocabulary.forms)
-    for cached in (_matcher, district_aliases, _phrase_index, _unit_aliases_ascii):
+    for cached in (_matcher, district_aliases, _phrase_index, english_unit_names, _unit_name_words):
         cached.cache_clear()
     from assistant import topic
 
@@ -466,9 +466,8 @@ def english_leftovers(query: str) -> list[str]:
     When none is left, the Chinese terms the question was translated into are the whole question; when
     some are (rural, regional, centre), the lexical terms miss part of what is asked.
     """
-    names = {w for alias in _unit_aliases_ascii() for w in _english_words(alias)}
-    asking = _asking_stems()
-    return [w for _, w in _phrase_walk(query) if len(w) > 2 and not w.isdigit() and w not in asking | names]
+    known = _asking_stems() | _unit_name_words()
+    return [w for _, w in _phrase_walk(query) if len(w) > 2 and not w.isdigit() and w not in known]
 
 
 @lru_cache(maxsize=1)
@@ -477,10 +476,16 @@ def _asking_stems() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _unit_aliases_ascii() -> tuple[str, ...]:
+def english_unit_names() -> tuple[str, ...]:
+    """The romanised names of the plan's units and scopes (Kunshan, Bacheng Town, whole city), longest first."""
     vocab = vocabulary()
-    return tuple({a for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names if a.isascii()}
-                 | set(vocab.unit_english.values()))
+    names = {a for aliases in (*vocab.units.values(), *vocab.scopes.values()) for a in aliases if a.isascii()}
+    return tuple(sorted(names | set(vocab.unit_english.values()), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _unit_name_words() -> frozenset[str]:
+    return frozenset(w for name in english_unit_names() for w in _english_words(name))
 
 
 def expand_english(query: str) -> str:

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from assistant.lexicon import (
     district_aliases,
+    english_unit_names,
     expand_english,
     glossary,
     quarter_aliases,
@@ -85,10 +86,8 @@ def _without_unit_names(question: str) -> str:
 
 @lru_cache(maxsize=1)
 def _english_unit_names() -> tuple[str, ...]:
-    vocab = vocabulary()
-    names = {a for names in (*vocab.units.values(), *vocab.scopes.values()) for a in names if a.isascii() and " " in a}
-    names |= {n for n in vocab.unit_english.values() if " " in n}
-    return tuple(sorted(names, key=len, reverse=True))
+    """The plan's romanised names of more than one word, longest first."""
+    return tuple(n for n in english_unit_names() if " " in n)
 
 
 @lru_cache(maxsize=8192)

@@ -14,6 +14,7 @@ def test_signature_dates_in_chinese_numerals() -> None:
     assert iso_date("二○二五年十二月三十一日") == "2025-12-31"  # ○: Big5 has no 〇
     assert iso_date("二〇二六年三月二十五日") == "2026-03-25"
     assert iso_date("2026年2月10日") == "2026-02-10"
+    assert iso_date("２０２６年２月１０日") == "2026-02-10"  # full-width digits, as some pages print them
 
 
 def test_a_header_value_ends_at_a_tab_or_a_wide_gap() -> None:

@@ -9,6 +9,7 @@ from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
+from assistant.lookup import district_value
 from assistant.models import Answer, Task
 from assistant.text import normalize
 from assistant.topic import support
@@ -45,11 +46,15 @@ def _unit_task(u: Understanding, view: PlanView) -> Task | None:
     may state a target once in a task list (新增养老床位300张) and break it down in another table."""
     ranked = view.ranked_tasks(u)
     best = next(iter(ranked), None)
-    if best is None or not u.districts or all(d in (best.districts or best.unit_values or {}) for d in u.districts):
+
+    def gives_values(t: Task) -> bool:
+        return all(district_value(t, d) is not None for d in u.districts)
+
+    if best is None or not u.districts or gives_values(best):
         return best
     tokens = tokens_of(u)
     least = support(tokens, view.chunks[best.id].text) - 0.05  # as well supported as the best row, not a near miss
-    return next((t for t in ranked if all(d in (t.districts or t.unit_values or {}) for d in u.districts)
+    return next((t for t in ranked if gives_values(t)
                  and (support(tokens, view.chunks[t.id].text) >= least or _same_target(t, best))), best)
 
 

@@ -82,13 +82,19 @@ def _named_phase(u: Understanding, view: PlanView) -> list[str]:
     return [phases[n - 1].code] if 1 <= n <= len(phases) else []
 
 
+# Questions a named month or phase does not turn into a milestone lookup.
+UNSCHEDULED_INTENTS = ("metadata", "responsible", "refuse")
+
+
 def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
     """「炎武社区7月底前要完成什么」 on a plan that schedules by month: the month is a milestone column, so the
     unit's milestone for it answers (a plan by quarters keeps reading 9月底前 as a deadline); 「第三阶段」 on a
     plan that schedules by phases is that phase's column."""
-    if u.intent not in ("metadata", "responsible", "refuse") and (phase := _named_phase(u, view)):
+    if u.intent in UNSCHEDULED_INTENTS:
+        return u
+    if phase := _named_phase(u, view):
         return replace(u, intent="milestone", quarters=phase)
-    if not u.districts or not u.months or u.quarters or u.intent in ("metadata", "responsible", "refuse"):
+    if not u.districts or not u.months or u.quarters:
         return u
     monthly = [p for p in view.plan.periods if p.code.startswith("M")]
     codes = [p.code for p in monthly if any(p.months[0] <= m <= p.months[1] for m in u.months)]

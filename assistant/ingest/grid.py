@@ -420,8 +420,7 @@ def long_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) 
         return False
 
     def figures(c: int) -> bool:
-        cells = [label_of(r.cells[c]) for r in body if c < len(r.cells) and r.cells[c] is not None]
-        return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+        return mostly_figures([label_of(r.cells[c]) for r in body if c < len(r.cells) and r.cells[c] is not None])
 
     value = next((c for c, r in enumerate(layout.roles) if r in ("target", "content") and c != at and figures(c)), None)
     name = next((c for c, r in enumerate(layout.roles) if r in ("content", "item", "group") and c not in (at, value)),
@@ -469,6 +468,11 @@ def long_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) 
     return True
 
 
+def mostly_figures(cells: list[str]) -> bool:
+    """Whether four in five of a column's cells are figures (120张, 95%, --): a column of values."""
+    return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+
+
 def _cell(row: GridRow, column: int) -> GridCell | None:
     return row.cells[column] if column < len(row.cells) else None
 
@@ -496,8 +500,8 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
     units = [r for r in rows if r not in totals]
 
     def figures(c: int) -> bool:
-        cells = [label_of(r.cells[c]) if c < len(r.cells) and r.cells[c] is not None else "" for r in units]
-        return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+        return mostly_figures([label_of(r.cells[c]) if c < len(r.cells) and r.cells[c] is not None else ""
+                               for r in units])
 
     columns = [c for c in range(len(layout.labels)) if c != at and layout.roles[c] != "seq" and figures(c)]
     if len(units) < 2 or not columns:

@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+from assistant.ingest.structure import cn_number
 from assistant.text import to_simplified, to_traditional
 
-_CN_DIGITS = "〇○零一二三四五六七八九"
 # 2026年2月10日, and as signatures print it in Chinese numerals: 二〇二六年二月十日 (○ where the charset lacks 〇).
 CN_DATE = re.compile(r"(\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月\s*"
                      r"(\d{1,2}|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
@@ -56,14 +56,7 @@ def field_key(name: str) -> str:
 
 def _numeral(text: str) -> int:
     """12, 十二, 二十五 or a year digit by digit (二〇二六) as a number."""
-    if text.isdigit() and text.isascii():
-        return int(text)
-    if len(text) == 4 and "十" not in text:
-        return int("".join(str(_CN_DIGITS.index(c) - 2 if c not in "〇○零" else 0) for c in text))
-    tens, _, ones = text.partition("十")
-    if not _:
-        return _CN_DIGITS.index(text) - 2
-    return (_CN_DIGITS.index(tens) - 2 if tens else 1) * 10 + (_CN_DIGITS.index(ones) - 2 if ones else 0)
+    return int(text) if text.isdigit() else cn_number(text)  # isdigit: ASCII and full-width digits, no 二
 
 
 def iso_date(text: str) -> str | None:

@@ -25,9 +25,11 @@ ATTACHMENT_MARK = re.compile(r"^附\s*件\s*(\d{1,2})?\s*(?:[:：、.．]\s*(?!\
 SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公室|辦公室|厅|廳|中心|处|處|站)$")
 SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
 NOTICE_SEARCH_LINES = 80
-# A document number printed on its own line (under the title of a page with no header block).
+# How far below a page title that repeats the notice title the notice itself may start.
 REPEATED_TITLE_LINES = 15
+# The first lines of a notice that may still be header fields (发布时间：… under the title).
 NOTICE_HEADER_LINES = 8
+# A document number printed on its own line (under the title of a page with no header block).
 DOC_NUMBER = re.compile(r"^[\u4e00-\u9fff]{1,10}[〔\[(（［]\s*\d{4}\s*[〕\])）］]\s*\d{1,4}\s*[号號]$")
 
 

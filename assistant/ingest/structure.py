@@ -29,8 +29,9 @@ MAX_LABEL = 40
 
 
 def cn_number(text: str) -> int:
-    """一..九十九 as an int (十二 = 12, 二十 = 20, 二十三 = 23)."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
+    """一..九十九 as an int (十二 = 12, 二十 = 20, 二十三 = 23), or digit by digit (二〇二六 = 2026; ○ stands
+    for 〇 where a charset lacks it)."""
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "○": 0}
     if "十" not in text:
         return int("".join(str(digits[c]) for c in text)) if all(c in digits for c in text) else 0
     tens, _, ones = text.partition("十")
