@@ -232,12 +232,28 @@ def milestone_cell(ev: Evidence, r: Reform, q: str) -> str:
 def reform_row_targets(ev: Evidence, r: Reform) -> str:
     """One reform row's 改革事項 and 任務目標."""
     v = ev.voice
+    if not r.targets:
+        return v.say(f"{v.district(r.district)}的改革攻坚事项「{v.quote(r.item)}」：\n",
+                     f"{v.district(r.district)} reform item “{r.item}”:\n") + row_schedule(ev, r) + owner_columns(ev, r)
     marker = ev.cite(f"{r.id}-target", f"改革事項: {r.item} · 任務目標: {numbered(r.targets)}", reform_label(r, "任務目標"))
     items = "\n".join(f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1))
     return v.say(
         f"{v.district(r.district)}的改革攻坚事项「{v.quote(r.item)}」{marker}，任务目标：\n{items}",
         f"{v.district(r.district)} reform item “{r.item}” {marker}; targets:\n{items}",
     ) + owner_columns(ev, r)
+
+
+def row_schedule(ev: Evidence, r: Reform) -> str:
+    """Every period of one reform row, each cell cited: what a row with no 任务目标 cell plans."""
+    v = ev.voice
+    lines: list[str] = []
+    for q, items in r.milestones.items():
+        if not items:
+            continue
+        marker = ev.cite(f"{r.id}-{q.lower()}", numbered(items), reform_label(r, q))
+        lines.append(f"  {v.quarter(q, vocabulary().periods.get(q))} {marker}")
+        lines += [f"  {k}. {v.quote(x)}" for k, x in enumerate(items, start=1)]
+    return "\n".join(lines)
 
 
 def owner_columns(ev: Evidence, r: Reform) -> str:
@@ -258,11 +274,15 @@ def reform_targets(plan: Plan, ev: Evidence, districts: list[str]) -> str:
         rows = reforms_of(plan, d)
         blocks.append(v.say(f"{v.district(d)}有 {len(rows)} 项改革攻坚事项：", f"{v.district(d)} has {len(rows)} reform item(s):"))
         for i, r in enumerate(rows, start=1):
-            marker = ev.cite(f"{r.id}-target", f"改革事項: {r.item} · 任務目標: {numbered(r.targets)}",
-                             reform_label(r, "任務目標"))
-            blocks.append(f"{v.ordinal(i)}{v.quote(r.item)} {marker}")
-            blocks.append(v.say("  任务目标：", "  Targets:"))
-            blocks += [f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1)]
+            if not r.targets:  # a table with no target column: the row's schedule says what it aims at
+                blocks.append(f"{v.ordinal(i)}{v.quote(r.item)}")
+                blocks.append(row_schedule(ev, r))
+            else:
+                marker = ev.cite(f"{r.id}-target", f"改革事項: {r.item} · 任務目標: {numbered(r.targets)}",
+                                 reform_label(r, "任務目標"))
+                blocks.append(f"{v.ordinal(i)}{v.quote(r.item)} {marker}")
+                blocks.append(v.say("  任务目标：", "  Targets:"))
+                blocks += [f"  {k}. {v.quote(x)}" for k, x in enumerate(r.targets, start=1)]
             extra = owner_columns(ev, r)
             if extra:
                 blocks.append(extra.lstrip("\n"))

@@ -48,6 +48,8 @@ DEADLINE_CUES = (
 MILESTONE_CUES = (
     "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",
 )
+# A thin follow-up asking for the schedule of what the last turn named (「推进安排如何?」「进度呢?」).
+SCHEDULE_CUES = (*MILESTONE_CUES, "推进", "安排", "进展", "时间节点", "节点", "timeline", "plan for")
 GOAL_CUES = ("目标", "目的", "target", "aim", "goal", "objective")
 TARGET_CUES = ("改革事项", "任务目标", "改革任务", "攻坚事项", "reform item", "reform task", "reform target", "reform goal")
 MAX_CUES = ("最多", "最高", "最大", "最多的", "most", "highest", "largest", "biggest", "greatest")
@@ -232,6 +234,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
             intent = "district_quota"
         if base.intent in ("milestone", "reform_target") and current.quarters:
             intent = "milestone"
+        if intent in ("district_quota", "general") and districts and has_any(current.normalized, SCHEDULE_CUES):
+            intent = "milestone"  # 「豫园街道有哪些项目?」 then 「进度怎么安排?」 asks for that unit's schedule
     return replace(
         base,
         question=question,

@@ -20,6 +20,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     kind, _, detail = reason.partition(":")
     if kind in ("off-topic", "person") or (kind == "no-support" and not tokens_of(u)):
         nearest = coverage(view, ev)
+    elif kind == "no-row":
+        nearest = units_with_rows(view, ev)
     else:
         if hits is None:
             hits = view.search(u, k=3)
@@ -33,6 +35,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
         "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
         "city": only_city(v, detail),
+        "no-row": v.say(f"计划的改革（项目）推进表中没有{detail}的事项。",
+                        f"The plan's schedule table has no item for {', '.join(v.district(d) for d in detail.split('、'))}. "),
         "unit": v.say(f"计划没有给出{detail}的这项数字。", f"The plan gives no figure for {detail} on this. "),
     }.get(kind, "")
     if kind == "year":
@@ -40,6 +44,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     head = why + v.say("计划中没有写明这个问题的答案。", "The plan does not say.")
     if nearest:
         lead = (v.say("计划涵盖以下内容：", "What the plan covers:") if kind in ("off-topic", "person")
+                else v.say("表中列出事项的单位：", "Units the table does list:") if kind == "no-row"
                 else v.say("计划中最接近的内容：", "Nearest things the plan does say:"))
         head += "\n" + lead + "\n" + "\n".join(nearest)
     text = "\n".join(x for x in (head, ev.footer()) if x)
@@ -65,6 +70,18 @@ def only_city(v: Voice, asked: str = "") -> str:
     if not city:
         return named or v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
     return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city_stem(list(city)))} only. ")
+
+
+def units_with_rows(view: PlanView, ev: Evidence) -> list[str]:
+    """Each unit the milestone table does have rows for, with its items, each cited to its row."""
+    v = ev.voice
+    lines: list[str] = []
+    for unit in dict.fromkeys(r.district for r in view.plan.reforms if r.district):
+        rows = [r for r in view.plan.reforms if r.district == unit]
+        items = "、".join(f"{v.quote(r.item)} {ev.cite(f'{r.id}-target', r.item, view.label_for(view.chunks[f'{r.id}-target']))}"
+                         for r in rows)
+        lines.append(f"- {v.district(unit)}：{items}")
+    return lines
 
 
 def coverage(view: PlanView, ev: Evidence) -> list[str]:

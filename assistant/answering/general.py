@@ -69,6 +69,10 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         task = view.best_task(u)
         if task is not None and support(tokens, view.chunks[task.id].text) >= support(tokens, top.text):
             top = next((h for h in view.search(u, kinds=["task"], k=10, use_district=False) if h.id == task.id), top)
+    if not amount and has_any(u.normalized, POLICY_ASKED):
+        said = policy_answer(u, view, ev, good, top)
+        if said:
+            return finish(view, ev, said, True, "retrieval")
     if top.kind == "subsection" and heading_support(u, view, top.id) >= 0.6 and not amount:
         return finish(view, ev, paragraph(view, ev, top.id), True, "retrieval")
     if top.kind == "task":
@@ -265,6 +269,42 @@ def paragraph(view: PlanView, ev: Evidence, section_id: str) -> str:
         for child in view.children(chunk):
             out.append(f"  {ev.voice.quote(child.body)} {ev.cite(child.id, child.body, view.label_for(child))}")
     return "\n".join(out)
+
+
+# 「…有什么要求」 "what does the plan say about …": the passage that says it, whole, not three sentences of it.
+POLICY_ASKED = ("什么要求", "哪些要求", "怎么说", "怎么规定", "如何规定", "哪些措施", "什么措施", "哪些举措", "什么举措",
+                "包括哪些", "包括什么", "包含哪些", "哪些内容", "什么内容", "提到了什么", "怎么部署", "有何部署",
+                "what does the plan say", "what does it say", "plan say about", "what does the plan require",
+                "what measures", "what steps", "what does the plan do")
+POLICY_BAR = 0.1
+LONG_PASSAGE = 160
+# Where an item begins inside a running paragraph: 一是… 二是…, （1）, ①, 1.
+ITEM_START = re.compile(r"[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]{1,2}[)）]|[①-⑳]|(?<![\d.．])\d{1,2}[.、．](?!\d)")
+
+
+def policy_answer(u: Understanding, view: PlanView, ev: Evidence, good: list[Hit], top: Hit) -> str:
+    """The body passage that answers a "what does the plan say about" question: an item under a lead-in
+    (具体要求：) is answered by the lead-in and all its items; a long paragraph of 一是…二是… items by the
+    item that matches."""
+    tokens = tokens_of(u)
+    bar = support(tokens, top.text) - POLICY_BAR
+    hit = next((h for h in good[:6] if h.kind in PASSAGE_KINDS and support(tokens, h.text) >= bar), None)
+    if hit is None:
+        return ""
+    chunk = view.chunks[hit.id]
+    parent = view.parent(chunk)
+    if parent is not None and parent.body.rstrip().endswith(("：", ":")):
+        return paragraph(view, ev, parent.id)
+    body = chunk.body
+    if len(body) > LONG_PASSAGE:
+        starts = [m.start() for m in ITEM_START.finditer(body)]
+        if len(starts) >= 2:
+            cuts = [0, *starts, len(body)]
+            items = [body[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False) if body[a:b].strip()]
+            item = max(items, key=lambda x: support(tokens, x))
+            if support(tokens, item) > 0:
+                return f"{ev.voice.quote(item)} {ev.cite(chunk.id, item, view.label_for(chunk))}"
+    return paragraph(view, ev, chunk.id)
 
 
 def extract_sentences(u: Understanding, view: PlanView, ev: Evidence, hits: list[Hit]) -> str:

@@ -10,7 +10,7 @@ from assistant.evidence import Evidence
 from assistant.models import Answer
 from assistant.understand import Understanding
 
-NO_ROW = "no-support: the milestone table has no row for this unit"
+NO_ROW = "no-row"
 
 
 def answer_milestone(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
@@ -26,7 +26,7 @@ def answer_milestone(u: Understanding, view: PlanView, ev: Evidence) -> Answer |
         else:
             districts = [view.reforms[view.chunks[hits[0].id].record_id].district]
     if not any(r.district in districts for r in view.plan.reforms):
-        return abstain(u, view, ev, NO_ROW)
+        return abstain(u, view, ev, f"{NO_ROW}:{'、'.join(districts)}")
     return finish(view, ev, compose.milestones(view.plan, ev, districts, u.quarters), True, "lookup")
 
 
@@ -39,7 +39,7 @@ def answer_reform_target(u: Understanding, view: PlanView, ev: Evidence) -> Answ
             return None
         districts = [view.reforms[view.chunks[hits[0].id].record_id].district]
     if not any(r.district in districts for r in view.plan.reforms):
-        return abstain(u, view, ev, NO_ROW)
+        return abstain(u, view, ev, f"{NO_ROW}:{'、'.join(districts)}")
     return finish(view, ev, compose.reform_targets(view.plan, ev, districts), True, "lookup")
 
 

@@ -26,7 +26,7 @@ from assistant.evidence import Evidence
 from assistant.ingest.columns import PHASE_LABEL, fold_label
 from assistant.models import Answer, ChatMessage, Plan
 from assistant.render import Voice
-from assistant.understand import Understanding, understand
+from assistant.understand import AMOUNT_CUES, Understanding, has_any, understand
 
 Route = Callable[[Understanding, PlanView, Evidence], Answer | None]
 
@@ -58,7 +58,7 @@ def compound_parts(question: str) -> tuple[str, str] | None:
 
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The intent's handler; the general answer when it has nothing."""
-    u = _checkpoints(u, view)
+    u = _checkpoints(_items_asked(u, view), view)
     handler = ROUTES.get(u.intent)
     result = handler(u, view, ev) if handler else None
     return result if result is not None else answer_general(u, view, ev)
@@ -84,6 +84,19 @@ def _named_phase(u: Understanding, view: PlanView) -> list[str]:
 
 # Questions a named month or phase does not turn into a milestone lookup.
 UNSCHEDULED_INTENTS = ("metadata", "responsible", "refuse")
+
+
+# 「有哪些…」「…是什么」: the question asks for the rows themselves.
+LISTING_ASKED = re.compile(r"哪些|哪几|什么|啥|是哪|清单|列表")
+
+
+def _items_asked(u: Understanding, view: PlanView) -> Understanding:
+    """「豫园街道今年有哪些民生项目?」 names a unit and what the milestone table calls its rows (its title's
+    民生项目, its column's 特色项目): the unit's rows and their schedule answer, not a quota cell."""
+    if (u.intent == "district_quota" and u.districts and not has_any(u.normalized, AMOUNT_CUES)
+            and LISTING_ASKED.search(u.normalized) and any(n in u.normalized for n in view.reform_nouns)):
+        return replace(u, intent="milestone")
+    return u
 
 
 def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
@@ -149,6 +162,9 @@ class Answerer:
         footer = ev.footer()  # the second answer's sources line lists both answers' citations
         head = first.answer[: -len(footer)].rstrip("\n") if footer and first.answer.endswith(footer) else first.answer
         second = self._one(second_u, ev)
+        second_head = second.answer[: -len(ev.footer())].rstrip("\n") if ev.footer() else second.answer
+        if second_head == head:  # both halves found the same rows (「有哪些项目?进度怎么安排?」): say it once
+            return first
         answered = first if first.answerable or not second.answerable else second
         return Answer(answer=f"{head}\n\n{second.answer}", answerable=answered.answerable, route=answered.route,
                       citations=ev.citations, degraded=self.view.degraded)

@@ -180,6 +180,14 @@ class PlanView:
         return [c for c in self.chunks.values() if c.kind == "subsection" and c.section_path[:depth]
                 == chunk.section_path and len(c.section_path) - depth in levels]
 
+    def parent(self, chunk: Chunk) -> Chunk | None:
+        """The body passage one level above a passage, if the page has one."""
+        path = chunk.section_path[:-1]
+        if not path:
+            return None
+        return next((c for c in self.chunks.values() if c.kind in ("subsection", "chapter")
+                     and c.section_path == path), None)
+
     def label_for(self, chunk: Chunk) -> str:
         """The citation label of a chunk's record."""
         if chunk.kind == "task":
@@ -205,6 +213,18 @@ class PlanView:
         return found
 
     @cached_property
+    def reform_nouns(self) -> tuple[str, ...]:
+        """What the milestone table calls its rows, in matching form: the noun ending in 项目/事项 of its title
+        (民生项目, 改革创新项目) and of its item column (特色项目, 改革事项) — 「X有哪些民生项目」 asks for them."""
+        found: set[str] = set()
+        for t in self.plan.tables:
+            if t.kind != "milestone":
+                continue
+            for text in (t.title, *t.columns):
+                found |= {m.group(0) for m in ITEM_NOUN.finditer(normalize(text)) if len(m.group(0)) >= 4}
+        return tuple(sorted(found, key=len, reverse=True))
+
+    @cached_property
     def row_labels(self) -> set[str]:
         """The column labels of the page's tables of other kinds, in matching form (with their words)."""
         labels = {normalize(c) for t in self.plan.tables for c in t.columns if t.rows}
@@ -218,6 +238,10 @@ class PlanView:
     def row_cells(self) -> dict[str, list[str]]:
         """Each generic row's cell values in matching form."""
         return {r.id: [normalize(v) for v in r.cells.values()] for t in self.plan.tables for r in t.rows}
+
+
+# The noun a milestone table names its rows with: two to four characters before 项目/事项 (民生项目, 特色项目).
+ITEM_NOUN = re.compile(r"(?:[\u4e00-\u9fff]{2}(?:创新|重点)?)?(?:项目|事项)")
 
 
 def expanded_query(u: Understanding) -> str:
