@@ -42,6 +42,7 @@ class Vocabulary:
     body_english: dict[str, str]
     scopes: dict[str, tuple[str, ...]]
     city: tuple[str, ...] = ()
+    issuer: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     periods: dict[str, str] = field(default_factory=dict)
     forms: dict[str, str] = field(default_factory=dict)
@@ -82,6 +83,7 @@ class Vocabulary:
             body_english={k[8:]: v[0] for k, v in profile.items() if k.startswith("body_en:") and v},
             scopes={**city_level, CITYWIDE: whole},
             city=city,
+            issuer=tuple(profile.get("issuer", [])),
             words=tuple(profile.get("words", [])),
             forms=dict(f.split("\t", 1) for f in profile.get("forms", []) if "\t" in f),
         )
@@ -109,7 +111,7 @@ def use_vocabulary(vocabulary: Vocabulary) -> None:
     _active[0] = vocabulary
     add_words(vocabulary.words)
     use_document_forms(vocabulary.forms)
-    for cached in (_matcher, district_aliases, _phrase_index, english_unit_names, _unit_name_words):
+    for cached in (_matcher, district_aliases, _phrase_index, english_unit_names, _unit_name_words, _pinyin_names):
         cached.cache_clear()
     from assistant import topic
 
@@ -156,6 +158,8 @@ _MONTH_RE = [
     rf"(?<![\d{_CN_DIGITS}第])(?P<m>{_CN_MONTH})\s*月(?!\s*[-~至到])",
     rf"{_LB}(?P<em>{_MON_NO_MAY}){_RB}",
     rf"{_LB}(?:in|by|of|before|until|till|from|during|end)\s+(?P<may>may){_RB}",
+    r"(?P<mid>年中|年中前|mid-year|midyear|middle of the year)",
+    r"(?P<end>年底|年末|end of the year|year-end|year end|end of year)",
 ]
 
 
@@ -163,6 +167,10 @@ def _month(token: str) -> int:
     """1..12 from 3, 03, 三, 十二, mar, March."""
     if token.isdigit():
         return int(token)
+    if token in ("年中", "年中前", "mid-year", "midyear", "middle of the year"):
+        return 6
+    if token in ("年底", "年末", "end of the year", "year-end", "year end", "end of year"):
+        return 12
     return _CN_NUMBER.get(token) or _MONTHS_EN[token]
 
 
@@ -425,13 +433,48 @@ def _phrase_index() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
     return index
 
 
+PINYIN_NAME_CHARS = (2, 6)
+MIN_PINYIN_LETTERS = 6
+MAX_PINYIN_WORDS = 4
+
+
+@lru_cache(maxsize=1)
+def _pinyin_names() -> dict[str, str]:
+    """The plan's short names (“平安通”, “时间银行”) by their pinyin run together (pingantong): an English
+    question writes a programme's name romanised, as Ping'an Tong or Pingantong."""
+    vocab = vocabulary()
+    skip = set(vocab.units) | set(vocab.bodies)
+    low, high = PINYIN_NAME_CHARS
+    out: dict[str, str] = {}
+    for word in vocab.words:
+        if word in skip or not low <= len(word) <= high or not re.fullmatch(r"[\u4e00-\u9fff]+", word):
+            continue
+        key = pinyin_of(word).lower()
+        if len(key) >= MIN_PINYIN_LETTERS:
+            out.setdefault(key, word)
+    return out
+
+
+def _raw_words(text: str) -> list[str]:
+    """The words `_english_words` finds, unstemmed, in the same order."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"'s(?![a-z0-9])", "", normalize(text)))
+
+
 def _phrase_walk(query: str) -> Iterator[tuple[tuple[str, ...], str]]:
     """An English query read left to right: (Chinese terms, "") for each glossary or name phrase it matches
     (longest phrase first), ((), word) for each word no phrase covers."""
     words = _english_words(query)
+    raw = _raw_words(query)
+    names = _pinyin_names() if len(raw) == len(words) else {}
     index = _phrase_index()
     i = 0
     while i < len(words):
+        joined = next(((n, names["".join(raw[i:i + n])]) for n in range(MAX_PINYIN_WORDS, 0, -1)
+                       if i + n <= len(raw) and "".join(raw[i:i + n]) in names), None)
+        if joined:
+            yield (joined[1],), ""
+            i += joined[0]
+            continue
         for phrase, zh in index.get(words[i], []):
             if tuple(words[i:i + len(phrase)]) == phrase:
                 yield tuple(zh), ""

@@ -16,7 +16,7 @@ from assistant.models import Plan, Reform, Task
 QUANTITY = re.compile(r"^(\d+(?:\.\d+)?)(萬)?([^\d\s]*?)(以上)?$")
 # A due date as sentences and cells write it: 6月底前, 9月30日前, 年底前, 年内.
 DUE_DATE = re.compile(r"\d{1,2}\s*月(?:\d{1,2}\s*日|底|中旬|上旬|下旬)?前|年底前|年内|\d{1,2}\s*月底")
-DEADLINE = re.compile(r"(\d{1,2})月(?:底|份|中旬|上旬|下旬)?(?:之)?前|年底前|(\d{1,2})-(\d{1,2})月份?")
+DEADLINE = re.compile(r"(\d{1,2})月(?:\d{1,2}日|底|份|中旬|上旬|下旬)?(?:之)?前|年底前|(\d{1,2})-(\d{1,2})月份?")
 
 
 @dataclass(frozen=True)

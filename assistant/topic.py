@@ -27,7 +27,7 @@ QUESTION_WORDS = {
     "负责", "责任", "单位", "部门", "项目", "最多", "最少", "最高", "最低", "一共", "合计", "加起来", "总共", "分别", "各区",
     "哪个区", "多少个", "多少户", "多少张", "多少名", "截止", "时间", "什么时候", "完成", "进度", "改革", "季度",
     "方面", "举措", "措施", "重点", "主要", "有关", "关于", "做什么", "要做", "哪几", "规定", "具体", "需要", "多少家",
-    "时候", "何时", "哪天", "之前",
+    "时候", "何时", "哪天", "之前", "任务分解", "分解", "分配",
 }
 # What askers wrap a question in (请问…谢谢, 麻烦帮我查一下): never what it is about.
 COURTESY_WORDS = {
@@ -61,6 +61,7 @@ def _related() -> dict[str, frozenset[str]]:
 def clear_caches() -> None:
     """Forget what depends on the loaded plan's names (called when another plan's vocabulary is used)."""
     _skip.cache_clear()
+    _place_names.cache_clear()
     _english_unit_names.cache_clear()
     alternatives.cache_clear()
 
@@ -72,7 +73,19 @@ def topic_tokens(question: str, language: str) -> set[str]:
     if language == "en":
         tokens = {t for t in tokens if CJK.search(t)}
     skip = _skip()
-    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip and not COUNT_ASKED.match(t)}
+    named = [a for a in _place_names() if a in normalize(text)] if language != "en" else []
+    # 惠安县 tokenised also as 安县: a piece of a place the question names is no topic word either.
+    return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip and not COUNT_ASKED.match(t)
+            and not any(t in a for a in named)}
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[str, ...]:
+    """The plan's unit, city and issuer names in Chinese, normalised, of three characters or more."""
+    vocab = vocabulary()
+    names = {normalize(w) for w in district_aliases() if CJK.search(w)} | {normalize(w) for w in vocab.city}
+    names |= {normalize(w) for w in vocab.issuer}
+    return tuple(n for n in names if len(n) >= 3)
 
 
 def _without_unit_names(question: str) -> str:

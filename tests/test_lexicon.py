@@ -286,3 +286,10 @@ def test_expand_english_adds_scope() -> None:
 def test_question_words_are_separable_from_topic_terms() -> None:
     assert {"多少", "哪个区", "最多", "最少", "一共"} <= question_words()
     assert "助餐点" not in question_words()
+
+
+def test_a_quoted_programme_name_is_found_by_its_pinyin() -> None:
+    """“冬暖夏凉” written romanised, as two words or run together, stands for the page's own name."""
+    assert "冬暖夏凉" in english_terms("What is the Dongnuan Xialiang project?")
+    assert "冬暖夏凉" in english_terms("who runs the dongnuanxialiang power programme")
+    assert "冬暖夏凉" not in english_terms("warm in winter")

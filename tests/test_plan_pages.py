@@ -19,10 +19,11 @@ HELDOUT = ROOT / "tests" / "fixtures" / "heldout"
 HELDOUT2 = ROOT / "tests" / "fixtures" / "heldout2"
 HELDOUT3 = ROOT / "tests" / "fixtures" / "heldout3"
 HELDOUT4 = ROOT / "tests" / "fixtures" / "heldout4"
+HELDOUT5 = ROOT / "tests" / "fixtures" / "heldout5"
 
 
 def page(name: str) -> Plan:
-    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4) if (f / name).exists())
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -202,9 +203,49 @@ def test_big5_page_dated_in_chinese_numerals_with_the_doc_number_under_a_repeate
     assert [p.label for p in plan.periods] == ["1—3月", "4—6月", "7—9月", "10—12月"]
 
 
+def test_markdown_scrape_reads_units_from_the_row_under_the_rule() -> None:
+    """A reader-mode Markdown page: `## 一、` headings, `**label：**` header lines, a `|`-table whose unit
+    names sit in the first row under `|---|` and whose other labels are written once, above."""
+    plan = page("mianyang-2026-markdown.txt")
+    assert plan.units == ["涪城区", "游仙区", "安州区", "江油市", "三台县", "盐亭县", "梓潼县", "北川县", "平武县"]
+    assert (plan.metadata["doc_number"], plan.metadata["publisher"]) == ("绵民发〔2026〕8号", "绵阳市民政局")
+    beds = task_with(plan, "新建家庭养老床位1200张")
+    assert beds.responsible == ["养老服务科"] and beds.districts is not None and beds.districts["江油市"] == "200"
+    assert beds.extra["合计"] == "1200" and beds.extra["完成时限"] == "11月底前"
+    annual = task_with(plan, "社会组织年检参检率")
+    assert annual.citywide == "各县（市、区）民政局于6月20日前将年检初审结果报市民政局"
+    assert [p.label for p in plan.periods] == ["第1季度", "第2季度", "第3季度", "第4季度"]
+    item = next(s for s in plan.sections if s.id == "sec-2-1-1")  # `1\.` unescaped: an item under （一）
+    assert item.path[-1].startswith("1.城市低保标准提高到每人每月815元")
+
+
+def test_three_row_header_names_units_by_stem_and_kind_and_a_label_row_over_values() -> None:
+    """任务分解 › 街道 | 镇 › 新华 | 狮岭: the kind completes the stem; a header table of names over values;
+    a table inside the body titled by the line above it."""
+    plan = page("huadu-2026-gb2312-district.html")
+    assert plan.units[:5] == ["新华街道", "新雅街道", "秀全街道", "花城街道", "花山镇"] and len(plan.units) == 10
+    assert plan.metadata["doc_number"] == "花民〔2026〕7号"
+    assert (plan.metadata["signed"], plan.metadata["published"]) == ("2026-02-12", "2026-02-16")
+    beds = task_with(plan, "新建家庭养老床位400张")
+    assert beds.districts is not None and beds.districts["狮岭镇"] == "55" and beds.extra["完成时限"] == "12月31日前"
+    funds = next(t for t in plan.tables if t.attachment == 3)
+    assert funds.title == "2026年镇（街道）民政专项资金安排表"
+    assert task_with(plan, "小计").districts == {**task_with(plan, "小计").districts, "狮岭镇": "96"}  # type: ignore[dict-item]
+
+
+def test_one_cell_per_line_page_with_a_shared_unit_cell_and_bare_figure_targets() -> None:
+    plan = page("quanzhou-2027-hant-cells.txt")
+    beds = plan.tasks[0]
+    assert (beds.group, beds.content) == ("新建家庭養老床位", "新建家庭養老床位1600張")
+    assert beds.districts is not None and beds.districts["晉江市"] == "300張" and beds.extra["完成時限"] == "11月底前"
+    assert len(plan.tasks) == 8  # the 注 under the table is a note, not a row
+    shared = [r for r in plan.reforms if r.item == "古城“嵌入式”養老服務聯合體"]
+    assert [r.district for r in shared] == ["鯉城區", "豐澤區"] and len({r.id for r in plan.reforms}) == len(plan.reforms)
+
+
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
-                                               (HELDOUT4, 0.85)],
-                         ids=["plans", "heldout", "heldout2", "heldout3", "heldout4"])
+                                               (HELDOUT4, 0.85), (HELDOUT5, 0.85)],
+                         ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.ingest.columns import period_of
-from assistant.ingest.header import iso_date, parse_header_line
+from assistant.ingest.header import iso_date, label_row, paired_row, parse_header_line
+from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.profile import road_english, unit_aliases
 from assistant.ingest.tables import row_cells
 from assistant.understand import has_any
@@ -47,3 +48,31 @@ def test_english_cues_match_at_the_start_of_a_word_only() -> None:
     assert has_any("how much in yuan", ("yuan",))
     assert not has_any("how many residents in yuyuan subdistrict", ("yuan",))
     assert has_any("新北区多少元", ("多少元",))
+
+
+def test_markdown_marks_come_off_line_for_line() -> None:
+    page = ("[首页](http://x.gov.cn/) > [计划总结](http://x.gov.cn/jhzj/)\n"
+            "**发布时间：**2026-03-02　**来源：**绵阳市民政局\n"
+            "## 一、坚持党建引领\n"
+            "1\\. 城市低保标准提高到每人每月815元\n"
+            "| 序号 | 地区 |\n|:---:|---|\n| 1 | 涪城区<br>游仙区 |\n"
+            "![logo](http://x.gov.cn/logo.png)[打印](javascript:window.print\\(\\))")
+    assert is_markdown(page)
+    assert from_markdown(page).split("\n") == [
+        "首页 > 计划总结", "发布时间：2026-03-02　来源：绵阳市民政局", "一、坚持党建引领",
+        "1. 城市低保标准提高到每人每月815元", "| 序号 | 地区 |", "", "| 1 | 涪城区、游仙区 |", "打印"]
+    assert not is_markdown("一、总体要求\n（一）加强组织领导。\n附件1")
+
+
+def test_a_row_of_field_names_over_a_row_of_values() -> None:
+    labels = label_row("索引号 发布机构 文号 成文日期 发布日期")
+    assert labels == ["索引号", "发布机构", "文号", "成文日期", "发布日期"]
+    assert paired_row(labels, "11440114007502194E/2026-00011 广州市花都区民政局 花民〔2026〕7号 2026-02-12 2026-02-16") == {
+        "index_no": "11440114007502194E/2026-00011", "publisher": "广州市花都区民政局", "doc_number": "花民〔2026〕7号",
+        "signed": "2026-02-12", "published": "2026-02-16"}
+    assert paired_row(labels, "只有 三个 值") == {}
+    assert label_row("索引号：123 文号：花民〔2026〕7号") == []
+
+
+def test_a_header_value_ends_where_an_unknown_field_begins() -> None:
+    assert parse_header_line("来源：绵阳市民政局　浏览次数：1167")["publisher"] == "绵阳市民政局"

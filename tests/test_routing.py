@@ -65,6 +65,20 @@ def test_a_unit_without_a_milestone_row_is_not_answered(answerer: Answerer) -> N
     assert not a.answerable and a.route == "abstain"
 
 
+def test_a_units_items_are_its_milestone_rows_with_their_schedule(answerer: Answerer) -> None:
+    """「有哪些改革项目」 names what the milestone table calls its rows (its title's 改革项目)."""
+    a = ask(answerer, "南塘区今年有哪些改革项目?")
+    assert a.route == "lookup" and "助餐服务提质" in a.answer and "推行刷脸就餐" in a.answer
+    assert [c.id for c in a.citations] == ["reform-2-q1", "reform-2-q2", "reform-2-q3", "reform-2-q4"]
+
+
+def test_a_unit_with_no_row_asked_in_two_parts_abstains_once_naming_the_units_listed(answerer: Answerer) -> None:
+    a = ask(answerer, "西岭区今年有哪些改革项目?进度怎么安排?")
+    assert a.route == "abstain" and not a.answerable
+    assert "北湖区" in a.answer and "南塘区" in a.answer and a.answer.count("西岭区") == 1
+    assert {c.id for c in a.citations} == {"reform-1-target", "reform-2-target"}
+
+
 def test_responsible_names_the_row_s_bodies(answerer: Answerer) -> None:
     a = ask(answerer, "新增老年助餐点由哪个单位负责?")
     assert a.route == "lookup" and "市民政局" in a.answer and [c.id for c in a.citations] == ["task-2-1"]

@@ -25,6 +25,11 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     else:
         if hits is None:
             hits = view.search(u, k=3)
+        if u.districts and not any(view.supported(u, h.text) for h in hits[:2]):
+            # Nothing of the named unit's says it (江油市's share of the charity target): what the plan says
+            # anywhere — the city-wide figure — is the nearest thing.
+            wider = [h for h in view.search(u, k=5, use_district=False) if view.supported(u, h.text)]
+            hits = wider + [h for h in hits if h.id not in {x.id for x in wider}]
         nearest = []
         for hit in hits[:2]:
             chunk = view.chunks[hit.id]

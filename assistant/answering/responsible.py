@@ -8,9 +8,9 @@ from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.view import BODY_KINDS, SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
-from assistant.models import Answer
+from assistant.models import Answer, Reform
 from assistant.topic import support
-from assistant.understand import Understanding
+from assistant.understand import Understanding, has_any
 
 BODY_NAME = re.compile(r"[\u4e00-\u9fff]{1,10}(?:局|常委会|委员会|委|办公室|政府|部门|中心|联合会|总会|协会|法院|检察院)")
 
@@ -20,6 +20,9 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
     tokens = tokens_of(u)
     hits = [h for h in view.search(u, kinds=["task", "reform_target"], k=8, use_district=False)
             if view.supported(u, h.text)]
+    owned = _unit_reform(u, view, tokens, hits)
+    if owned is not None:
+        return finish(view, ev, compose.reform_owner(ev, owned), True, "lookup")
     if not hits:
         return responsible_in_text(u, view, ev)
     rank = {h.id: i for i, h in enumerate(hits)}
@@ -39,6 +42,25 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
         return finish(view, ev, compose.responsible(ev, view.tasks[hit.id]), True, "lookup")
     reform = view.reforms[view.chunks[hit.id].record_id]
     return finish(view, ev, compose.reform_owner(ev, reform), True, "lookup")
+
+
+REFORM_WORDS = ("改革", "项目", "事项", "试点", "reform", "project", "pilot", "initiative")
+
+
+def _unit_reform(u: Understanding, view: PlanView, tokens: set[str], hits: list[Hit]) -> Reform | None:
+    """「宝应县改革项目的市级责任处室是哪个」: a unit named with its reform item asks for that row's owner
+    column — the row of the unit that matches best, unless a task row matches clearly better."""
+    if not u.districts or not has_any(u.normalized, (*REFORM_WORDS, *view.reform_nouns)):
+        return None
+    rows = [r for r in view.plan.reforms if r.district in u.districts]
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: support(tokens, view.chunks[f"{r.id}-target"].text))
+    mine = support(tokens, view.chunks[f"{best.id}-target"].text)
+    tasks = max((support(tokens, h.text) for h in hits if h.kind == "task"), default=0.0)
+    if tokens and (mine == 0 and len(rows) > 1 or tasks > mine + 0.1):
+        return None
+    return best
 
 
 def responsible_in_text(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:

@@ -49,7 +49,9 @@ def _vocabulary() -> dict[str, object]:
 def role_of(label: str) -> str | None:
     """The role a column label names (seq, content, responsible …), or None for an unknown label."""
     roles: dict[str, str] = _vocabulary()["roles"]  # type: ignore[assignment]
-    return roles.get(fold_label(label))
+    folded = fold_label(label)
+    # 责任科室（单位）: a known label with a note in brackets after it is that label.
+    return roles.get(folded) or roles.get(re.sub(r"[(（][^)）]{1,8}[)）]$", "", folded))
 
 
 BREAKDOWN_LABEL = re.compile(r"(任务|任務|指标|指標|目标|目標)?(分解|分配)$")

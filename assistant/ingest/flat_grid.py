@@ -80,14 +80,23 @@ def _score_name(lines: list[SourceLine]) -> float | None:
     return None if score is None else score - 0.2 * (len(lines) - 1)
 
 
-def _score_text(lines: list[SourceLine]) -> float | None:
+def _score_text(lines: list[SourceLine], bare_value: float = -1.5) -> float | None:
     if len(lines) > MAX_TEXT_LINES or NUMBER.match(lines[0].text):
         return None
     text = _text(lines)
     score = 1.0 + (1.0 if SENTENCE_END.search(text) or len(text) >= 12 else 0.0) - 0.4 * (len(lines) - 1)
     if len(lines) == 1 and VALUE.match(text):
-        score -= 1.5  # a bare value is a unit cell, not a sentence
+        score += bare_value  # a bare value is a unit cell, not a sentence
     return score
+
+
+def _score_goal(lines: list[SourceLine]) -> float | None:
+    """A 目标任务/指标 cell: a sentence, or a bare figure (1600张) that is the row's whole target."""
+    return _score_text(lines, bare_value=-0.3)
+
+
+# A content column whose label says it holds the target: its cell may be a bare figure.
+GOAL_LABEL = re.compile(r"目标|目標|指标|指標")
 
 
 ITEM_NO = re.compile(r"^(\d{1,2})\s*[.．、]")
@@ -144,6 +153,8 @@ def scorer_for(role: str, label: str) -> Callable[[list[SourceLine]], float | No
     """How well lines fit a column of this role; an unknown column by what its label suggests."""
     if role in ("extra", "note"):
         return _score_value if NUMERIC_LABEL.search(label) else _score_plain
+    if role in ("content", "target") and GOAL_LABEL.search(label):
+        return _score_goal
     return SCORERS.get(role, _score_text)
 
 

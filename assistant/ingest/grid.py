@@ -13,6 +13,7 @@ from assistant.errors import ParseError
 from assistant.ingest.columns import (
     Layout,
     classify,
+    fold_label,
     is_place,
     is_place_kind,
     label_role,
@@ -189,18 +190,44 @@ def layout_of(grid: list[GridRow]) -> tuple[Layout, int] | None:
         k = 1
     if not k:
         return None
+    stems = k < MAX_HEADER_ROWS and _stem_row(grid, k)
+    k += stems
     width = len(grid[0].cells)
     labels, parents = [], []
     for col in range(width):
         leaf = grid[k - 1].cells[col]
+        if not label_of(leaf):  # a `|`-table writes a label once, in its top row, and leaves the cells under it empty
+            leaf = next((grid[r].cells[col] for r in range(k - 2, -1, -1) if label_of(grid[r].cells[col])), leaf)
         parent = next(
             (grid[r].cells[col] for r in range(k - 1)
              if grid[r].cells[col] is not None and grid[r].cells[col] is not leaf),
             None,
         )
-        labels.append(label_of(leaf))
+        label = label_of(leaf)
+        kind = grid[k - 2].cells[col] if stems else None
+        if kind is not None and kind is not leaf:
+            label += fold_label(label_of(kind))  # 新华 under 街道 → 新华街道
+        labels.append(label)
         parents.append(label_of(parent) if parent is not None else None)
     return classify(labels, parents), k
+
+
+# The kind of place a header cell groups its columns under (街道 over 新华 | 新雅 …).
+PLACE_SUFFIXES = ("街道", "镇", "乡", "社区", "村", "县", "市", "区")
+PLACE_STEM = re.compile(r"[\u4e00-\u9fff]{1,5}")
+
+
+def _stem_row(grid: list[GridRow], k: int) -> bool:
+    """A header row of bare place names (新华 | 新雅 | 花山) under cells naming their kind (街道 | 镇): the
+    third header row of a 任务分解 › 街道/镇 › names table, which the kind completes."""
+    if k < 2 or k >= len(grid):
+        return False
+    row, above = grid[k].cells, grid[k - 1].cells
+    own = [col for col, c in enumerate(row) if c is not None and c is not above[col]]
+    if len(own) < 2:
+        return False
+    return all(PLACE_STEM.fullmatch(label_of(row[col])) and above[col] is not None
+               and fold_label(label_of(above[col])) in PLACE_SUFFIXES for col in own)
 
 
 def _plain_header(grid: list[GridRow]) -> bool:
@@ -247,11 +274,17 @@ def extras(row: GridRow, layout: Layout) -> tuple[dict[str, str], dict[str, Line
     return extra, spans
 
 
+# A target cell that is only a figure: 1600张, ≥30个, 不少于15家.
+BARE_FIGURE = re.compile(r"^(?:[≥≤>＞<＜]|不少于|不低于|不超过|达到)?\s*\d[\d.,]*\s*"
+                         r"[\u4e00-\u9fff%‰]{0,3}(?:以上|以内)?$")
+
+
 def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) -> None:
     group_no, group, seq = 0, "", 0
     unit_cols = layout.columns("units")
+    has_content = "content" in layout.roles
     for row in rows:
-        content = cell_of(row, layout, "content") or cell_of(row, layout, "group")
+        content = cell_of(row, layout, "content") or (None if has_content else cell_of(row, layout, "group"))
         if content is None or not content.lines:
             read.warnings.append((row.line, f"attachment {table}: a row with no 主要内容 cell; skipped"))
             continue
@@ -272,7 +305,10 @@ def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) 
         seq += 1
         breakdown = distinct([row.cells[c] for c in unit_cols if c < len(row.cells)])
         cells = [Cell(cell_text(c), *c.span) for c in breakdown if c.lines]
-        head = SourceLine(no=content.span[0], text=cell_text(content))
+        text = cell_text(content)
+        if title and BARE_FIGURE.match(text) and not text.startswith(title):
+            text = title + text  # 工作任务 新建家庭养老床位 | 目标任务 1600张: the row's content names both
+        head = SourceLine(no=content.span[0], text=text)
         task = task_from_cells(group_no, group, seq, head, responsible_lines(cell_of(row, layout, "responsible")),
                                cells, layout.units, table)
         task.extra, spans = extras(row, layout)

@@ -79,7 +79,7 @@ def parse_header_line(text: str) -> dict[str, str]:
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
         value = text[m.end() : end].strip().strip("|｜").strip()  # also NBSP and ideographic spaces
         # A tab or a wide gap ends a value: what follows is another field (瀏覽次數：) this reader may not know.
-        value = re.split(r"\t|\u3000\u3000|\s{3,}", value)[0].strip()
+        value = re.split(r"\t|\u3000\u3000|\s{3,}|\s+(?=[\u4e00-\u9fff]{2,6}[:：])", value)[0].strip()
         if not value or key in out:
             continue
         out[key] = (iso_date(value) or value) if key in date_fields else value
@@ -96,3 +96,27 @@ def is_field_name(text: str) -> bool:
     `<dt>`/`<dd>` list or a two-cell table row prints it."""
     m = field_pattern().match(text.strip() + " ")
     return m is not None and m.start() == 0 and not text.strip()[m.end() - 1 :].strip(" :：|｜")
+
+
+CELL_GAP = re.compile(r"\s*[|｜\t]\s*|\s+")
+
+
+def label_row(text: str) -> list[str]:
+    """The field names of a line made of nothing else (索引号 发布机构 文号 成文日期): a header table whose
+    first row labels the columns and whose second row holds the values; empty for any other line."""
+    names = [x for x in CELL_GAP.split(text.strip()) if x]
+    if len(names) < 2:
+        return []
+    for name in names:
+        m = field_pattern().match(name + " ")
+        if m is None or m.end() - 1 != len(name):
+            return []
+    return names
+
+
+def paired_row(labels: list[str], text: str) -> dict[str, str]:
+    """The fields of a value row under a label row, one value per column; empty unless the counts agree."""
+    values = [x for x in CELL_GAP.split(text.strip()) if x]
+    if len(values) != len(labels) or label_row(text):
+        return {}
+    return parse_header_line("  ".join(f"{name}：{value}" for name, value in zip(labels, values, strict=True)))

@@ -208,6 +208,21 @@ def _is_data_table(table: Table) -> bool:
     return known >= 2 and is_header_row(first)
 
 
+# A table's title line: …安排表, …清单, …一览表, with the unit note (单位：万元) it often carries after it.
+TABLE_TITLE = re.compile(r"^(?P<title>[^。；;，,]{4,40}?(?:表|清单|一览|明细))(?:\s*[（(]?单位[:：][^）)]*[）)]?)?\s*$")
+TITLE_LINES_ABOVE = 3
+
+
+def _title_above(lines: list[SourceLine], at: int) -> str:
+    """The title printed just above a table that sits in the body, outside any attachment (资金安排表)."""
+    above = [ln for ln in lines if ln.no < at][-TITLE_LINES_ABOVE:]
+    for ln in reversed(above):
+        m = TABLE_TITLE.match(ln.text.strip())
+        if m:
+            return m.group("title").strip()
+    return ""
+
+
 def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, list[str]] | None = None) -> Plan:
     """The reconstructed plan of an HTML page: same cleaning, body parser and cell rules as the text path."""
     parser = _PageParser()
@@ -217,13 +232,19 @@ def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, lis
     body = parse_body(lines)
     marked = {b.no for b in body.attachments}
     numbers: list[int] = []
+    unmarked: dict[int, str] = {}
     for t in parser.tables:
         if t.attachment is None or t.attachment not in marked:
-            t.attachment = max([*marked, *numbers, 0]) + 1 if t.attachment is None else t.attachment
+            if t.attachment is None:
+                t.attachment = max([*marked, *numbers, 0]) + 1
+                unmarked.setdefault(t.attachment, _title_above(lines, t.line))
         if t.attachment not in numbers:
             numbers.append(t.attachment)
     assembly = Assembly()
-    titles = {b.no: b.title for b in body.attachments}
+    titles = {**{no: title for no, title in unmarked.items() if title}, **{b.no: b.title for b in body.attachments}}
+    for no, title in unmarked.items():
+        if title:
+            body.metadata.setdefault(f"attachment_{no}_title", title)
     for no in numbers:
         tables = [t for t in parser.tables if t.attachment == no]
         try:

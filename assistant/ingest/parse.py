@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.ingest.header import CN_DATE, is_field_name, iso_date, parse_header_line
+from assistant.ingest.header import CN_DATE, is_field_name, iso_date, label_row, paired_row, parse_header_line
 from assistant.ingest.structure import heading_of, section_tree
 from assistant.models import ReaderWarning, Section, SourceLine
 from assistant.text import to_simplified
@@ -175,9 +175,14 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
     for k in range(zone):
         if k in joined:
             continue
-        fields = parse_header_line(lines[k].text)
+        labels = label_row(lines[k].text)
+        fields = {} if labels else parse_header_line(lines[k].text)
         if not fields and k + 1 < zone and is_field_name(lines[k].text) and not is_field_name(lines[k + 1].text):
             fields = parse_header_line(f"{lines[k].text.strip()} {lines[k + 1].text}")
+            if fields:
+                joined.add(k + 1)
+        if labels and k + 1 < zone:
+            fields = paired_row(labels, lines[k + 1].text)  # a row of field names over a row of values
             if fields:
                 joined.add(k + 1)
         if fields:

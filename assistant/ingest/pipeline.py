@@ -16,11 +16,22 @@ from pathlib import Path
 from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
 from assistant.ingest.clean import clean
-from assistant.ingest.columns import Layout
+from assistant.ingest.columns import Layout, is_place
+from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
 from assistant.ingest.profile import build_profile
 from assistant.ingest.tables import TableRead, read_text_table
-from assistant.models import CleanReport, GenericRow, Period, Plan, ReaderWarning, Section, SourceLine, TableInfo
+from assistant.models import (
+    CleanReport,
+    GenericRow,
+    Period,
+    Plan,
+    ReaderWarning,
+    Reform,
+    Section,
+    SourceLine,
+    TableInfo,
+)
 
 
 @dataclass
@@ -84,10 +95,10 @@ def assemble(
 ) -> Plan:
     """The Plan from a parsed body and its read tables: units and periods come from the tables."""
     tasks = [t for _, _, r, _ in assembly.read for t in r.tasks]
-    reforms = [x for _, _, r, _ in assembly.read for x in r.reforms]
     units: list[str] = []
     for _, _, r, _ in assembly.read:
         units += [u for u in r.layout.units if u not in units]
+    reforms = shared_rows_split([x for _, _, r, _ in assembly.read for x in r.reforms], units)
     units += list(dict.fromkeys(x.district for x in reforms if x.district and x.district not in units))
     periods: list[Period] = []
     for _, _, r, _ in assembly.read:
@@ -111,9 +122,26 @@ def assemble(
     return plan
 
 
+UNIT_LIST = re.compile(r"\s*[、，,/和及]\s*")
+
+
+def shared_rows_split(reforms: list[Reform], units: list[str]) -> list[Reform]:
+    """A milestone row whose unit cell names two units (鯉城區、豐澤區) is each unit's row: one record per
+    unit, the same cells, so 「豐澤區的改革項目」 finds it."""
+    out: list[Reform] = []
+    for r in reforms:
+        parts = [x for x in UNIT_LIST.split(r.district) if x] if r.district else []
+        if len(parts) < 2 or not all(x in units or is_place(x) for x in parts):
+            out.append(r)
+            continue
+        out += [r.model_copy(update={"id": r.id if k == 0 else f"{r.id}-u{k + 1}", "district": x})
+                for k, x in enumerate(parts)]
+    return out
+
+
 def build_plan(raw: str, source_name: str = "", aliases: dict[str, list[str]] | None = None) -> Plan:
-    """The reconstructed plan of a flattened-text page."""
-    cleaned = clean(raw)
+    """The reconstructed plan of a flattened-text page (a Markdown scrape read without its marks)."""
+    cleaned = clean(from_markdown(raw) if is_markdown(raw) else raw)
     if not cleaned.lines:
         raise ParseError("the page is empty once site chrome is removed; nothing reads as a plan")
     body = parse_body(cleaned.lines)

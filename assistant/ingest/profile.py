@@ -220,10 +220,30 @@ def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None)
         if key.startswith(("unit:", "body:")):
             words += [to_simplified(v) for v in values if not v.isascii() and len(v) >= 2]
     profile["words"] = list(dict.fromkeys(words + [to_simplified(c) for c in city]))
+    profile["issuer"] = issuer_forms(plan, city)
     forms = document_forms(plan)
     if forms:
         profile["forms"] = [f"{variant}\t{published}" for variant, published in forms.items()]
     return profile
+
+
+ISSUER_BREAK = "市区县镇"
+
+
+def issuer_forms(plan: Plan, city: list[str]) -> list[str]:
+    """The plan's own issuer as a question writes it: 绵阳市民政局, 市民政局, 民政局 — "which section of the
+    市民政局 handles it" names the document's author, not what is asked about."""
+    full = to_simplified(plan.metadata.get("publisher") or plan.metadata.get("issuer") or "")
+    if len(full) < 3:
+        return []
+    stems = {to_simplified(c) for c in city}
+    forms = [full]
+    for i in range(1, len(full) - 2):
+        if full[i - 1] in ISSUER_BREAK or full[:i] in stems:
+            forms.append(full[i:])
+            if full[i - 1] in ISSUER_BREAK:
+                forms.append(full[i - 1:])
+    return list(dict.fromkeys(x for x in forms if len(x) >= 3))
 
 
 def document_forms(plan: Plan) -> dict[str, str]:

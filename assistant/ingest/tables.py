@@ -245,6 +245,9 @@ def pipe_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[Sou
     return cells, [ln for ln in lines if ln not in rows]
 
 
+NOTE_LINE = re.compile(r"^\s*(?:注|注释|注釋|說明|说明|备注|備註)\s*[:：]|^\s*注\s*\d\s*[.、．:：]")
+
+
 def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     """One attachment's flattened table, read by the layout its header names."""
     piped = pipe_rows(lines)
@@ -259,7 +262,9 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     labels, parents, start = split_header(lines)
     layout = classify(labels, parents)
     body = lines[start:]
-    read = TableRead(layout=layout)
+    notes = [ln for ln in body if NOTE_LINE.match(ln.text)]  # 注：“--”表示… under the table is no row
+    body = [ln for ln in body if ln not in notes]
+    read = TableRead(layout=layout, notes=notes)
     if not labels or not body:
         raise ParseError(f"attachment {table}: no column header found (expected label lines such as 序号 | 主要内容)")
     if layout.kind == "milestone":
