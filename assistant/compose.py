@@ -364,13 +364,17 @@ def deadlines(ev: Evidence, t: Task, best: str | None = None) -> str | None:
     items = deadline_items(t.citywide or "")
     if not items:
         return None
+    named = ev.cite(t.id, t.content, task_label(t))  # the row's figures (不少于8名) are cited with its name
     marker = ev.cite(t.id, breakdown_quote(t), task_label(t))
     name = v.quote(t.content.rstrip("。"))
+    if best and items == [best]:
+        return v.say(f"「{name}」{named}的时间节点：{v.quote(best)} {marker}", f"“{name}” {named}: {best} {marker}")
     body = "\n".join(f"  {v.quote(x)}" for x in items)
     lead = ""
     if best:
         lead = v.say(f"最相关的时间节点：{v.quote(best)} {marker}\n", f"Closest match: {best} {marker}\n")
-    return lead + v.say(f"「{name}」的全部时间节点 {marker}：\n{body}", f"All deadlines for “{name}” {marker}:\n{body}")
+    return lead + v.say(f"「{name}」{named}的全部时间节点 {marker}：\n{body}",
+                        f"All deadlines for “{name}” {named} {marker}:\n{body}")
 
 
 def due_column(ev: Evidence, t: Task) -> str:

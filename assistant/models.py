@@ -36,10 +36,12 @@ class CleanReport(BaseModel):
 
 
 class SourceLine(BaseModel):
-    """A kept raw line with its 1-based number."""
+    """A kept raw line with its 1-based number (`raw`: the line as the page wrote it, indentation and all,
+    for tables laid out in columns of spaces; empty where no such line exists)."""
 
     no: int
     text: str
+    raw: str = ""
 
 
 class ReaderWarning(BaseModel):

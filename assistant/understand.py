@@ -29,7 +29,7 @@ METADATA_CUES = (
     "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written", "document written",
     "issuing body", "issuing authority", "which body issued", "agency issued", "which agency", "issuing agency", "when was it issued",
     "was signed", "signed and issued", "posted online", "went up on", "on the website", "document itself",
-    "date of the document", "document's date", "document dated",
+    "date of the document", "document's date", "document dated", "posted", "website", "put online", "uploaded",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")
@@ -220,7 +220,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         return current
     base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
     districts = current.districts or base.districts
-    quarters = current.quarters or base.quarters
+    # 「那到年底呢?」 names a month instead of the period it asks about: the earlier period is not kept.
+    quarters = current.quarters or ([] if current.months else base.quarters)
     if own_topic and not thin and not merge:
         topic = current.normalized
         intent = classify(current.normalized, districts, quarters, current.aggregate)

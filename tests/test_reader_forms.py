@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from assistant.ingest.columns import period_of
+from assistant.ingest.fixed_width import fixed_width_rows, width
 from assistant.ingest.header import iso_date, label_row, paired_row, parse_header_line
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.profile import road_english, unit_aliases
 from assistant.ingest.tables import row_cells
+from assistant.models import SourceLine
 from assistant.understand import has_any
 
 
@@ -76,3 +78,21 @@ def test_a_row_of_field_names_over_a_row_of_values() -> None:
 
 def test_a_header_value_ends_where_an_unknown_field_begins() -> None:
     assert parse_header_line("来源：绵阳市民政局　浏览次数：1167")["publisher"] == "绵阳市民政局"
+
+
+def test_space_aligned_rows_join_their_wrapped_cells_by_display_column() -> None:
+    raw = ["序号  地区      改革事项          一季度",
+           "1     平江县    殡葬改革“厚养薄葬”  达到30%",
+           "                试点",
+           "2     汨罗市    婚俗改革实验区    制定方案",
+           "注：“--”表示无此项任务。"]
+    assert width("平江县") == 6 and width("1a") == 2
+    lines = [SourceLine(no=k, text=x.strip(), raw=x) for k, x in enumerate(raw, start=1)]
+    found = fixed_width_rows(lines)
+    assert found is not None
+    rows, notes = found
+    assert [[c.text for c in r] for r in rows] == [["序号", "地区", "改革事项", "一季度"],
+                                                 ["1", "平江县", "殡葬改革“厚养薄葬”试点", "达到30%"],
+                                                 ["2", "汨罗市", "婚俗改革实验区", "制定方案"]]
+    assert [n.no for n in notes] == [5]
+    assert fixed_width_rows([SourceLine(no=1, text="一、总体要求")]) is None

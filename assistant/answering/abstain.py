@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant import compose
 from assistant.answering.view import PlanView, tokens_of
 from assistant.chunks import Chunk
 from assistant.evidence import Evidence
@@ -34,7 +35,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         for hit in hits[:2]:
             chunk = view.chunks[hit.id]
             quote = nearest_quote(view, chunk, u)
-            nearest.append(f"- {v.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}")
+            line = f"- {v.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}"
+            nearest.append(line + row_total(view, ev, chunk))
     why = {
         "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
@@ -108,6 +110,18 @@ def coverage(view: PlanView, ev: Evidence) -> list[str]:
         if title and first:
             lines.append(f"- {ev.voice.quote(title)} {ev.cite(first.id, title, view.label_for(first))}")
     return lines
+
+
+def row_total(view: PlanView, ev: Evidence, chunk: Chunk) -> str:
+    """「（全区: 300）」 after a task row with no figure in its content: the row's own total column."""
+    if chunk.kind != "task" or re.search(r"\d", view.tasks[chunk.id].content):
+        return ""
+    t = view.tasks[chunk.id]
+    for label, value in compose.columns_of(t.extra, ("total",)):
+        quote = f"{label}: {value}"
+        if quote in chunk.text:
+            return f"（{ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}）"
+    return ""
 
 
 def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:

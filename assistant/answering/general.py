@@ -13,7 +13,7 @@ from assistant.answering.rows import row_aggregate, row_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.chunks import is_heading_only
 from assistant.evidence import Evidence
-from assistant.lexicon import expand_english, vocabulary
+from assistant.lexicon import CITYWIDE_FORMS, expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
 from assistant.places import (
@@ -45,6 +45,12 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         return abstain(u, view, ev, "no-support", hits)
     tokens = tokens_of(u)
     top = _prefer_heading_match(u, view, good)
+    if not u.districts and top.kind in ("milestone", "reform_target") and has_any(u.normalized, CITYWIDE_FORMS):
+        # 「全县慈善募集资金的目标」: the whole county's figure is the body's, not one unit's reform row.
+        bar = support(tokens, top.text) - 0.1
+        passage = next((h for h in good if h.kind in PASSAGE_KINDS and support(tokens, h.text) >= bar), None)
+        if passage is not None:
+            top, good = passage, [passage, *(h for h in good if h is not passage)]
     if u.all_districts and top.kind != "task":
         # 「哪些镇街没有…任务」, 「各区分别…」: a breakdown across the units answers it, not one unit's row.
         bar = 0.8 * support(tokens, top.text)
@@ -69,7 +75,7 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         task = view.best_task(u)
         if task is not None and support(tokens, view.chunks[task.id].text) >= support(tokens, top.text):
             top = next((h for h in view.search(u, kinds=["task"], k=10, use_district=False) if h.id == task.id), top)
-    if not amount and has_any(u.normalized, POLICY_ASKED):
+    if not amount and top.kind != "task" and has_any(u.normalized, POLICY_ASKED):  # a task row states its own
         said = policy_answer(u, view, ev, good, top)
         if said:
             return finish(view, ev, said, True, "retrieval")

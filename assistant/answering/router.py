@@ -109,7 +109,9 @@ def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
         return replace(u, intent="milestone", quarters=phase)
     if not u.districts or not u.months or u.quarters:
         return u
-    monthly = [p for p in view.plan.periods if p.code.startswith("M")]
+    # A follow-up on a unit's schedule (「那年底呢?」 after 上半年) reads the month as the period holding it.
+    schedule_followup = u.followup and u.intent in ("milestone", "reform_target")
+    monthly = [p for p in view.plan.periods if p.code.startswith("M") or schedule_followup]
     codes = [p.code for p in monthly if any(p.months[0] <= m <= p.months[1] for m in u.months)]
     if not codes or not any(r.district in u.districts for r in view.plan.reforms):
         return u

@@ -34,7 +34,7 @@ LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])((?![在和与及])[\u4e00
 
 
 # Functional zones a page names beside its units (盐南高新区, 南通经济技术开发区): places, but no unit column.
-ZONE_SUFFIX = re.compile(r"(?:开发区|高新区|新区|园区|度假区|示范区|风景名胜区|景区|港区|保税区|试验区|合作区)")
+ZONE_SUFFIX = re.compile(r"(?:开发区|高新区|新区|园区|度假区|示范区|风景名胜区|景区|港区|保税区|试验区|合作区|管理区|农场)")
 
 
 class Hit(Protocol):

@@ -172,6 +172,7 @@ def clean(raw: str) -> CleanResult:
     """Split raw text into numbered lines (blank lines carry nothing), then clean them."""
     raw_lines = raw.splitlines()
     report = CleanReport()
-    numbered = [SourceLine(no=no, text=line.strip()) for no, line in enumerate(raw_lines, start=1) if line.strip()]
+    numbered = [SourceLine(no=no, text=line.strip(), raw=line.rstrip())
+                for no, line in enumerate(raw_lines, start=1) if line.strip()]
     kept = clean_lines(numbered, document_is_traditional(raw_lines), report)
     return CleanResult(lines=kept, report=report)

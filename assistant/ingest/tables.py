@@ -250,7 +250,9 @@ NOTE_LINE = re.compile(r"^\s*(?:注|注释|注釋|說明|说明|备注|備註)\s
 
 def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     """One attachment's flattened table, read by the layout its header names."""
-    piped = pipe_rows(lines)
+    from assistant.ingest.fixed_width import fixed_width_rows
+
+    piped = pipe_rows(lines) or fixed_width_rows(lines)
     if piped is not None:
         from assistant.ingest.grid import GridCell, Row, Table, read_grid_tables
 
