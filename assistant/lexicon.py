@@ -163,14 +163,14 @@ _MONTH_RE = [
 ]
 
 
+# 年中 / 年底 name a month by where it falls in the year.
+YEAR_POINTS = {"mid": 6, "end": 12}
+
+
 def _month(token: str) -> int:
     """1..12 from 3, 03, 三, 十二, mar, March."""
     if token.isdigit():
         return int(token)
-    if token in ("年中", "年中前", "mid-year", "midyear", "middle of the year"):
-        return 6
-    if token in ("年底", "年末", "end of the year", "year-end", "year end", "end of year"):
-        return 12
     return _CN_NUMBER.get(token) or _MONTHS_EN[token]
 
 
@@ -238,8 +238,8 @@ def find_months(question: str) -> list[int]:
             first, last = (g["r1"], g["r2"]) if "r1" in g else (g["e1"], g["e2"])
             found += list(range(_month(first), _month(last) + 1))
         else:
-            (value,) = g.values()
-            found.append(_month(value))
+            ((group, value),) = g.items()
+            found.append(YEAR_POINTS.get(group) or _month(value))
     return list(dict.fromkeys(found))
 
 
@@ -411,8 +411,7 @@ def _stem(word: str) -> str:
 
 def _english_words(text: str) -> list[str]:
     """Lower-case, stemmed words of English text; possessive 's dropped, hyphens split."""
-    text = re.sub(r"'s(?![a-z0-9])", "", normalize(text))
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text)]
+    return [_stem(w) for w in _raw_words(text)]
 
 
 @lru_cache(maxsize=1)
@@ -465,7 +464,7 @@ def _phrase_walk(query: str) -> Iterator[tuple[tuple[str, ...], str]]:
     (longest phrase first), ((), word) for each word no phrase covers."""
     words = _english_words(query)
     raw = _raw_words(query)
-    names = _pinyin_names() if len(raw) == len(words) else {}
+    names = _pinyin_names()
     index = _phrase_index()
     i = 0
     while i < len(words):

@@ -28,8 +28,8 @@ METADATA_CUES = (
     "publication date", "issue date", "addressed to", "title of the", "attachment", "annex", "落款", "签发",
     "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written", "document written",
     "issuing body", "issuing authority", "which body issued", "agency issued", "which agency", "issuing agency", "when was it issued",
-    "was signed", "signed and issued", "posted online", "went up on", "on the website", "document itself",
-    "date of the document", "document's date", "document dated", "posted", "website", "put online", "uploaded",
+    "was signed", "signed and issued", "went up on", "document itself", "date of the document", "document's date",
+    "document dated", "posted", "website", "put online", "uploaded",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")

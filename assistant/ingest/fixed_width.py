@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.ingest.tables import NOTE_LINE
 from assistant.models import SourceLine
 
-GAP = re.compile(r"\S+(?:\s\S+)*")  # runs of text separated by two spaces or more
 MIN_COLUMNS = 4
 MAX_LABEL = 14
 ROW_NUMBER = re.compile(r"^\d{1,3}[.、．]?$")
-NOTE_LINE = re.compile(r"^\s*(?:注|注释|注釋|說明|说明|备注|備註)\s*[:：]")
 TOLERANCE = 1
 
 

@@ -237,14 +237,14 @@ def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, lis
         if t.attachment is None or t.attachment not in marked:
             if t.attachment is None:
                 t.attachment = max([*marked, *numbers, 0]) + 1
-                unmarked.setdefault(t.attachment, _title_above(lines, t.line))
+                if t.attachment not in unmarked and (title := _title_above(lines, t.line)):
+                    unmarked[t.attachment] = title
         if t.attachment not in numbers:
             numbers.append(t.attachment)
     assembly = Assembly()
-    titles = {**{no: title for no, title in unmarked.items() if title}, **{b.no: b.title for b in body.attachments}}
+    titles = {**unmarked, **{b.no: b.title for b in body.attachments}}
     for no, title in unmarked.items():
-        if title:
-            body.metadata.setdefault(f"attachment_{no}_title", title)
+        body.metadata.setdefault(f"attachment_{no}_title", title)
     for no in numbers:
         tables = [t for t in parser.tables if t.attachment == no]
         try:
