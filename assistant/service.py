@@ -163,8 +163,9 @@ class BuildReport:
 def page_lines(path: Path) -> list[str]:
     """The raw lines of a page as the reader numbers them (decoded the way `read_plan` decodes it)."""
     from assistant.ingest.pipeline import decode
+    from assistant.text import split_lines
 
-    return decode(path.read_bytes(), path, html=path.suffix.lower() in (".html", ".htm")).splitlines()
+    return split_lines(decode(path.read_bytes(), path, html=path.suffix.lower() in (".html", ".htm")))
 
 
 def build(settings: Settings, source: Path | None = None, progress: Progress | None = None) -> BuildReport:

@@ -34,6 +34,17 @@ _TYPOGRAPHIC = str.maketrans({
 })
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WHITESPACE = re.compile(r"\s+")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(raw: str) -> list[str]:
+    """A page's lines as an editor numbers them: only newlines end a line.
+
+    `str.splitlines` also breaks at form feeds and other separators, and a PDF converted to text puts a
+    form feed between pages, which would shift every line number after the first page.
+    """
+    lines = _LINE_BREAK.split(raw)
+    return lines[:-1] if lines and lines[-1] == "" else lines
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")

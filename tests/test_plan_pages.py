@@ -6,6 +6,7 @@ pages' gold questions answered from real indexes (SQLite + Chroma) with a floor 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ HELDOUT3 = ROOT / "tests" / "fixtures" / "heldout3"
 HELDOUT4 = ROOT / "tests" / "fixtures" / "heldout4"
 HELDOUT5 = ROOT / "tests" / "fixtures" / "heldout5"
 HELDOUT6 = ROOT / "tests" / "fixtures" / "heldout6"
+HELDOUT7 = ROOT / "tests" / "fixtures" / "heldout7"
 
 
 def page(name: str) -> Plan:
-    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6) if (f / name).exists())
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -258,9 +260,38 @@ def test_space_aligned_columns_with_wrapped_cells() -> None:
     assert [r.district for r in plan.reforms].count("平江县") == 2 and plan.reforms[0].milestones["Q3"] == ["累计建成3个"]
 
 
+def test_a_pdf_converted_with_layout_keeps_its_table_across_the_page_break() -> None:
+    plan = page("gaochun-2026-pdf-layout.txt")
+    assert plan.units[-1] == "高淳经济开发区" and len(plan.units) == 9  # 高淳经济 over 开发区 on two header lines
+    assert len(plan.tasks) == 8  # rows 5–8 after the page footer, running header and repeated header
+    visits = next(t for t in plan.tasks if "走访" in t.content)
+    assert visits.districts is not None and visits.districts["淳溪街道"] == "360"
+    homes = next(t for t in plan.tasks if "适老化" in t.content)
+    assert homes.responsible == ["养老服务科", "区残联"] and homes.group == "特殊困难老年人家庭适老化改造"
+    assert [r.district for r in plan.reforms].count("砖墙镇") == 2 and plan.reforms[4].milestones["M6"] == ["累计5个"]
+    assert not any(re.search(r"— \d+ —", s.text) for s in plan.sections)  # page numbers are no text
+
+
+def test_communities_and_villages_are_unit_columns() -> None:
+    plan = page("yandun-2026-community-html.html")
+    assert plan.units[-5:] == ["卫王村", "鲍岗村", "南河村", "新街村", "保兴村"] and len(plan.units) == 11
+    beds = next(t for t in plan.tasks if "家庭养老床位" in t.content)
+    assert beds.districts is not None and beds.districts["鲍岗村"] == "11"
+
+
+def test_a_flattened_two_row_header_puts_the_spans_own_labels_after_its_units() -> None:
+    plan = page("wuhu-2027-chapter-parts.txt")
+    beds = plan.tasks[0]
+    assert beds.districts is not None and beds.districts["弋江区"] == "140" and beds.districts["无为市"] == "210"
+    assert beds.extra == {"合计": "1100", "备注": "10月底前完成"}
+    assert next(t for t in plan.tables if t.attachment == 3).kind == "generic"
+
+
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
-                                               (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85)],
-                         ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6"])
+                                               (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85),
+                                               (HELDOUT7, 0.85)],
+                         ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
+                              "heldout7"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

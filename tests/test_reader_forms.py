@@ -96,3 +96,43 @@ def test_space_aligned_rows_join_their_wrapped_cells_by_display_column() -> None
                                                  ["2", "汨罗市", "婚俗改革实验区", "制定方案"]]
     assert [n.no for n in notes] == [5]
     assert fixed_width_rows([SourceLine(no=1, text="一、总体要求")]) is None
+
+
+def test_page_numbers_and_running_headers_of_a_pdf_are_furniture() -> None:
+    from assistant.ingest.clean import clean
+
+    raw = ("某某区2026年民政工作要点\n\n一、总体要求\n全年走访困难群众2400户次，\n\n    — 1 —\n"
+           "\f    某某区2026年民政工作要点\n对走访中发现的问题建立台账。\n    — 2 —\n\f    某某区2026年民政工作要点\n附件1\n")
+    result = clean(raw)
+    reasons = {r.line: r.reason for r in result.report.removed}
+    assert reasons == {6: "page: page number", 7: "page: running header or footer", 9: "page: page number",
+                       10: "page: running header or footer"}
+    assert [ln.no for ln in result.lines] == [1, 3, 4, 8, 11]  # a form feed starts no line of its own
+
+
+def test_a_flattened_two_row_header_lists_the_spans_own_labels_first() -> None:
+    from assistant.ingest.tables import split_header
+
+    labels = ["序号", "工作任务", "目标任务", "责任单位", "任务分解", "合计", "备注", "甲区", "乙区", "丙县", "1"]
+    found, parents, start = split_header([SourceLine(no=k, text=x) for k, x in enumerate(labels, start=1)])
+    assert found == ["序号", "工作任务", "目标任务", "责任单位", "甲区", "乙区", "丙县", "合计", "备注"]
+    assert parents == [None, None, None, None, "任务分解", "任务分解", "任务分解", None, None] and start == 10
+
+
+def test_a_street_offices_issuer_names_the_street_inside_its_district() -> None:
+    from assistant.ingest.profile import city_of
+    from assistant.models import Plan
+
+    plan = Plan(metadata={"issuer": "包河区人民政府烟墩街道办事处"}, sections=[], tasks=[], reforms=[])
+    assert city_of(plan) == ["烟墩街道", "烟墩", "包河区", "包河"]
+
+
+def test_a_zone_named_after_the_plans_own_place_keeps_its_full_english_name() -> None:
+    aliases, english = unit_aliases("高淳经济开发区", ["高淳区", "高淳", "南京市", "南京"])
+    assert english == "Gaochun Economic Development Zone" and "Gaochun" not in aliases
+
+
+def test_named_addressees_are_places_and_kinds_of_addressee_are_not() -> None:
+    from assistant.answering.view import addressee_places
+
+    assert addressee_places("各社区居委会、村委会，云谷社区筹备组，街道各办（中心、所）") == {"云谷社区筹备组", "村委会"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.models import CleanReport, RemovedLine, SourceLine, SuspectText
+from assistant.text import split_lines
 
 # Site chrome, matched on the Simplified form of a line so both scripts are caught.
 CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -168,11 +169,43 @@ def clean_lines(lines: list[SourceLine], traditional: bool, report: CleanReport)
     return kept
 
 
+# A printed page's number, as a PDF converted to text keeps it: — 3 —, - 3 -, 第3页, 第3页 共8页.
+PAGE_NUMBER = re.compile(r"^(?:[—–\-－]\s*\d{1,3}\s*[—–\-－]|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?)$")
+MAX_RUNNING_LINE = 40
+
+
+def page_furniture(lines: list[SourceLine], raw_lines: list[str]) -> dict[int, str]:
+    """Page numbers and the running header or footer printed on every page, by line number.
+
+    A running line is one that stands next to a page break (a page number or a form feed) on at least
+    two pages with the same words: the plan's own lines never repeat like that.
+    """
+    found = {ln.no: "page: page number" for ln in lines if PAGE_NUMBER.match(ln.text)}
+    feeds = {no for no, line in enumerate(raw_lines, start=1) if "\f" in line}
+    beside: dict[str, list[int]] = {}
+    for k, ln in enumerate(lines):
+        if ln.no in found or len(ln.text) > MAX_RUNNING_LINE:
+            continue
+        before = lines[k - 1].no if k else 0
+        after = lines[k + 1].no if k + 1 < len(lines) else 0
+        page_top = ln.no in feeds or any(no in feeds for no in range(before + 1, ln.no)) or before in found
+        if page_top or after in found:
+            beside.setdefault(ln.text, []).append(ln.no)
+    for numbers in beside.values():
+        if len(numbers) >= 2:
+            found.update((no, "page: running header or footer") for no in numbers)
+    return found
+
+
 def clean(raw: str) -> CleanResult:
     """Split raw text into numbered lines (blank lines carry nothing), then clean them."""
-    raw_lines = raw.splitlines()
+    raw_lines = split_lines(raw)
     report = CleanReport()
-    numbered = [SourceLine(no=no, text=line.strip(), raw=line.rstrip())
+    numbered = [SourceLine(no=no, text=line.strip(), raw=line.rstrip().lstrip("\f"))
                 for no, line in enumerate(raw_lines, start=1) if line.strip()]
+    furniture = page_furniture(numbered, raw_lines)
+    report.removed += [RemovedLine(line=ln.no, text=ln.text, reason=furniture[ln.no])
+                       for ln in numbered if ln.no in furniture]
+    numbered = [ln for ln in numbered if ln.no not in furniture]
     kept = clean_lines(numbered, document_is_traditional(raw_lines), report)
     return CleanResult(lines=kept, report=report)

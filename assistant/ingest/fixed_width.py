@@ -19,6 +19,7 @@ MIN_COLUMNS = 4
 MAX_LABEL = 14
 ROW_NUMBER = re.compile(r"^\d{1,3}[.、．]?$")
 TOLERANCE = 1
+MAX_HEADER_LINES = 3  # a label wrapped over at most three printed lines
 
 
 def width(text: str) -> int:
@@ -39,6 +40,21 @@ def _join(a: str, b: str) -> str:
     return f"{a} {b}" if a and a[-1].isascii() and a[-1].isalnum() and b[:1].isascii() and b[:1].isalnum() else a + b
 
 
+def _label_line(line: SourceLine, starts: list[int]) -> list[tuple[int, str]] | None:
+    """A header's second line (`号` under `序`, `街道` under `淳溪`): short pieces, each where a column starts;
+    None for the first row or anything else."""
+    pieces = segments(line.raw)
+    if not pieces or ROW_NUMBER.match(pieces[0][1]) or any(len(text) > MAX_LABEL for _, text in pieces):
+        return None
+    out = []
+    for col, text in pieces:
+        column = next((i for i, s in enumerate(starts) if abs(s - col) <= TOLERANCE), None)
+        if column is None:
+            return None
+        out.append((column, text))
+    return out
+
+
 def fixed_width_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[SourceLine]] | None:
     """The header and body rows of a space-aligned table, one SourceLine per cell, and the lines that are
     no rows (a 注 under it); None when the lines are not such a table."""
@@ -51,10 +67,22 @@ def fixed_width_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], l
     if any(len(text) > MAX_LABEL for _, text in header):
         return None
     starts = [col for col, _ in header]
+    labels = [text for _, text in header]
+    body_at = head_at + 1
+    while body_at < len(lines) and body_at - head_at < MAX_HEADER_LINES:
+        more = _label_line(lines[body_at], starts)
+        if more is None:
+            break
+        for i, text in more:
+            labels[i] = _join(labels[i], text)
+        body_at += 1
+    header_texts = {ln.text for ln in lines[head_at:body_at]}
     rows: list[list[str]] = []
     row_lines: list[int] = []
     notes: list[SourceLine] = []
-    for ln in lines[head_at + 1 :]:
+    for ln in lines[body_at:]:
+        if ln.text in header_texts and not notes:
+            continue  # the header printed again at the top of the next page
         if notes or NOTE_LINE.match(ln.text):
             notes.append(ln)
             continue
@@ -70,6 +98,6 @@ def fixed_width_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], l
             rows[-1][i] = _join(rows[-1][i], text)
     if len(rows) < 2 or sum(1 for r in rows for c in r if c) * 2 < len(rows) * len(starts):
         return None
-    out = [[SourceLine(no=lines[head_at].no, text=text) for _, text in header]]
+    out = [[SourceLine(no=lines[head_at].no, text=text) for text in labels]]
     out += [[SourceLine(no=no, text=c) for c in r] for no, r in zip(row_lines, rows, strict=True)]
     return out, notes

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import split_lines
+
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 RULE_ROW = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 THEMATIC_BREAK = re.compile(r"^\s*(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
@@ -25,7 +27,7 @@ MIN_MARKS = 3
 
 def is_markdown(raw: str) -> bool:
     """A page in Markdown: a table rule row, or several headings, bold labels or links."""
-    lines = raw.splitlines()
+    lines = split_lines(raw)
     if any(RULE_ROW.match(x) and "|" in x for x in lines):
         return True
     marks = sum(1 for x in lines if HEADING.match(x) or STRONG.search(x) or LINK.search(x))
@@ -48,4 +50,4 @@ def plain_line(line: str) -> str:
 
 def from_markdown(raw: str) -> str:
     """The page's text without Markdown marks, one line per input line."""
-    return "\n".join(plain_line(x) for x in raw.splitlines())
+    return "\n".join(plain_line(x) for x in split_lines(raw))

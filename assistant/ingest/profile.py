@@ -21,8 +21,9 @@ from importlib import resources
 from assistant.models import Plan
 from assistant.text import to_simplified, to_traditional
 
-ISSUER = re.compile(r"^(.{1,12}?(?:市|区|區|县|縣|州|镇|鎮)(?:市|区|區|县|縣)?)"
-                    r"(?:民政局|民政和|人民政府|政府|.{0,8}局)")
+ISSUER = re.compile(r"^(.{1,12}?(?:市|区|區|县|縣|州|镇|鎮|乡|鄉|街道)(?:市|区|區|县|縣)?)"
+                    r"(?:民政局|民政和|人民政府|政府|办事处|辦事處|.{0,8}局)")
+GOVERNMENT = re.compile(r"^(?:人民政府|政府)")
 QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,16})[”\"」』]|《([^》]{2,30})》")
 
 
@@ -87,7 +88,8 @@ def city_of(plan: Plan) -> list[str]:
         chain: list[str] = []
         while (m := ISSUER.match(value)) is not None and len(chain) < 3:
             chain.append(m.group(1))
-            value = value[m.end(1):]
+            # 包河区人民政府烟墩街道办事处: the street lies in the district.
+            value = GOVERNMENT.sub("", value[m.end(1):])
         if chain:
             return list(dict.fromkeys(n for full in reversed(chain) for n in (full, split_place(full)[0])))
     return []
@@ -127,7 +129,8 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
         roman = pinyin(prefix) if prefix else pinyin(stem)
         english_name = f"{roman} {en}" if prefix else (f"{city_en} {en}" if city_en else en)
         if prefix:
-            aliases += [roman, english_name]
+            # 高淳经济开发区 in 高淳区's plan: bare "Gaochun" is the plan's own place, not the zone.
+            aliases += ([] if prefix in city else [roman]) + [english_name]
         else:
             aliases += [roman, f"{roman} District"]
         return list(dict.fromkeys(a for a in aliases if a)), english_name

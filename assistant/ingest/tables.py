@@ -20,7 +20,7 @@ from assistant.models import Lines, Period, Reform, SourceLine, Task
 
 UNIT_START = re.compile(r"^(市|区|區|县|縣|省|镇|鎮|各|街道|全市|全区|全區)")
 UNIT_SUFFIXES = ("局", "會", "会", "委", "聯", "联", "隊", "队", "位", "處", "处", "站", "部", "院", "室", "辦", "办",
-                 "所", "中心", "政府", "街道", "協會", "协会", "總會", "总会")
+                 "所", "科", "股", "组", "中心", "政府", "街道", "協會", "协会", "總會", "总会")
 CJK_NAME = re.compile(r"[\u4e00-\u9fff（）()]{1,14}")
 CJK_FRAGMENT = re.compile(r"[\u4e00-\u9fff]{1,4}")
 SHORT_TAIL = re.compile(r"[\u4e00-\u9fff]{1,3}")
@@ -215,7 +215,33 @@ def split_header(lines: list[SourceLine]) -> tuple[list[str], list[str | None], 
             continue
         labels.append(ln.text)
         parents.append(parent)
-    return labels, parents, end
+    return *_spanned_last(labels, parents), end
+
+
+SPAN_SIDE_ROLES = ("total", "note", "deadline", "responsible", "cooperating")
+
+
+def _spanned_last(labels: list[str], parents: list[str | None]) -> tuple[list[str], list[str | None]]:
+    """Put a parent's own labels where its span sits.
+
+    A two-row header flattened row by row lists the first row whole (… 任务分解 合计 备注) and then the
+    labels under 任务分解 (镜湖区 弋江区 …), while every body row has its cells in column order (units, then
+    合计, 备注). So labels with a role of their own that follow a breakdown parent before its first unit
+    label stand to the right of the span: they go after its units.
+    """
+    first = next((k for k, p in enumerate(parents) if p is not None and parent_kind(p) == "breakdown"), None)
+    if first is None:
+        return labels, parents
+    side = first
+    while side < len(labels) and parents[side] == parents[first] and role_of(labels[side]) in SPAN_SIDE_ROLES:
+        side += 1
+    units = side
+    while units < len(labels) and parents[units] == parents[first] and role_of(labels[units]) is None:
+        units += 1
+    if side == first or units - side < 2:
+        return labels, parents
+    order = [*range(first), *range(side, units), *range(first, side), *range(units, len(labels))]
+    return [labels[k] for k in order], [parents[k] if not first <= k < side else None for k in order]
 
 
 def _is_label(text: str) -> bool:
