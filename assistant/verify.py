@@ -15,7 +15,9 @@ LIST_MARKER = re.compile(r"(?m)^\s*\d+\s*[.、)]\s*")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 SUM_EXPR = re.compile(r"((?:\d+(?:\.\d+)?\s*[+＋]\s*)+\d+(?:\.\d+)?)\s*=\s*(\d+(?:\.\d+)?)")
 DIFF_EXPR = re.compile(r"(\d+(?:\.\d+)?)\s*[−-]\s*(\d+(?:\.\d+)?)\s*=\s*(\d+(?:\.\d+)?)")
-COUNT = re.compile(r"\d+\s*(?=项|項|items?\b|actions?\b|values?\b|reform items?\b|scheduled)")
+COMPARE_EXPR = re.compile(r"(\d+(?:\.\d+)?)\s*(>|≥|<|≤)\s*(\d+(?:\.\d+)?)")
+RATIO_EXPR = re.compile(r"(\d+(?:\.\d+)?)\s*÷\s*(\d+(?:\.\d+)?)\s*=\s*(\d+(?:\.\d+)?)\s*%")
+COUNT = re.compile(r"\d+\s*(?=项|項|个单位|個單位|items?\b|actions?\b|values?\b|units?\b|reform items?\b|scheduled)")
 QUARTER_CODE = re.compile(r"\bQ[1-4]\b")
 SOURCES = re.compile(r"(?m)^(来源|來源|Sources)[:：].*$")
 
@@ -66,7 +68,25 @@ def computed_numbers(text: str, known: set[Decimal]) -> set[Decimal]:
         a, b, result = (_dec(m.group(i)) for i in (1, 2, 3))
         if a in known and b in known and result is not None and a is not None and b is not None and a - b == result:
             derived.add(result)
+    # A threshold the answer tests a known value against (353 > 200): the comparison is shown and true.
+    for m in COMPARE_EXPR.finditer(text):
+        a, b = _dec(m.group(1)), _dec(m.group(3))
+        if a is not None and b is not None and a in known and _holds(a, m.group(2), b):
+            derived.add(b)
+    # A share: both operands known or summed above, the percentage right to the shown decimals.
+    for m in RATIO_EXPR.finditer(text):
+        a, b, result = (_dec(m.group(i)) for i in (1, 2, 3))
+        if a is None or b is None or result is None or not b or not {a, b} <= known | derived:
+            continue
+        exponent = result.as_tuple().exponent
+        step = Decimal(1).scaleb(exponent) if isinstance(exponent, int) else Decimal(1)
+        if abs(a / b * 100 - result) <= step / 2:
+            derived.add(result)
     return derived
+
+
+def _holds(a: Decimal, symbol: str, b: Decimal) -> bool:
+    return {">": a > b, "≥": a >= b, "<": a < b, "≤": a <= b}[symbol]
 
 
 def unsupported_numbers(answer: Answer) -> list[str]:

@@ -8,6 +8,7 @@ from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.milestones import reform_hit_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
+from assistant.computed import computed
 from assistant.evidence import Evidence
 from assistant.lookup import district_value
 from assistant.models import Answer, Task
@@ -69,5 +70,8 @@ def answer_aggregate(u: Understanding, view: PlanView, ev: Evidence) -> Answer |
     task = view.best_task(u, numeric_only=True)
     if task is None:
         return None
-    body, ok = compose.aggregate(ev, task, u.aggregate or "rank", u.districts)
+    if u.criterion is not None:
+        body, ok = computed(ev, task, u.criterion, u.districts)
+    else:
+        body, ok = compose.aggregate(ev, task, u.aggregate or "rank", u.districts)
     return finish(view, ev, body, ok, "lookup") if body else None
