@@ -24,8 +24,9 @@ from assistant.models import QUARTER_LABELS, QUARTERS, Plan
 from assistant.text import STOPWORDS, normalize, to_simplified, word_spans
 
 CITYWIDE = "全市"
-CITYWIDE_FORMS = ("全市", "全区", "全县", "whole city", "entire city", "citywide", "city-wide", "across the city",
-                  "whole district", "district-wide")
+CITYWIDE_FORMS = ("全市", "全区", "全县", "全镇", "全乡", "全街道", "whole city", "entire city", "citywide", "city-wide",
+                  "across the city", "whole district", "district-wide", "whole county", "countywide", "county-wide",
+                  "whole town", "whole subdistrict")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from assistant.lexicon import pinyin_of, vocabulary
 from assistant.text import fold_width, normalize
 
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
-PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区")
+PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区", "社区", "村")
 MAJOR_PLACE_FREQ = 2000
 MAX_PLACE_CHARS = 200
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
@@ -56,7 +56,7 @@ def chinese_places(question: str, known: set[str] | frozenset[str] = frozenset()
         if flag == "ns" and (word.endswith(PLACE_SUFFIX) or word_freq >= MAJOR_PLACE_FREQ):
             out.append(word)
         elif len(word) >= 3 and word.endswith(PLACE_SUFFIX) and (tag == "ns" or word_freq < 50):
-            stem = word[:-2] if word.endswith("街道") else word[:-1]
+            stem = word[:-2] if word.endswith(("街道", "社区")) else word[:-1]
             stem_freq, stem_tag = freq.get(stem, (0, ""))
             if len(stem) >= 2 and not (stem_tag not in ("ns", "nr") and stem_freq >= 200):
                 out.append(word)  # 某某区 the dictionary does not know as a common noun (功能区 and 示范区 it does)

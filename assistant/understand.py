@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from assistant.criteria import Criterion, criterion_of, without_threshold
 from assistant.lexicon import find_districts, find_months, find_quarters
 from assistant.models import ChatMessage
 from assistant.text import detect_language, detect_script, normalize
@@ -29,7 +30,8 @@ METADATA_CUES = (
     "notice signed", "was the notice", "signed by", "signature", "date of writing", "was it written", "was written", "document written",
     "issuing body", "issuing authority", "which body issued", "agency issued", "which agency", "issuing agency", "when was it issued",
     "was signed", "signed and issued", "went up on", "document itself", "date of the document", "document's date",
-    "document dated", "posted", "website", "put online", "uploaded",
+    "document dated", "posted", "website", "put online", "uploaded", "sign the", "signed on", "signing date",
+    "date of signing",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")
@@ -42,6 +44,16 @@ RESPONSIBLE_CUES = (
     "which office", "which units", "assisting", "who carries out", "who organises", "who organizes",
     "股室", "哪个科", "哪个股", "归哪", "归谁", "哪个处", "哪家单位", "哪几个单位", "哪几个部门",
 )
+# 「附件3里老年助餐补贴多少」/"in Annex 3 for …" ask what an attachment says, not which attachments there are.
+ATTACHMENT_REF = re.compile(r"附件\s*[0-9一二三四五六]|\b(?:annex|attachment|appendix|table)\s*\d")
+ATTACHMENT_NAME_CUES = ("名称", "标题", "叫什么", "是什么表", "title", "called", "name of")
+# Words of a date the tokenizer keeps as topic words (12月底 → 月底): a turn naming them names a period.
+PERIOD_WORDS = frozenset({"月底", "月初", "月中", "月末", "年底", "年中", "年初", "年末", "底前", "月份", "季度"})
+# Asking which unit does something is a responsibility question, unless it asks which unit has the most…
+WHICH_UNIT_CUES = ("which unit", "which units", "哪个单位", "哪些单位", "哪几个单位", "哪家单位")
+# The words that ask for a date (not "due for renovation", which a figure answers).
+WHEN_CUES = ("什么时候", "何时", "截止", "期限", "deadline", "by when", "when ", "when?", "what date", "哪个月", "哪天",
+             "几月", "什么时间", "啥时候", "几时", "哪一天", "何日")
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
     "due", "what date", "by what", "哪个月", "时限", "完成时间", "哪天完成", "什么时间", "啥时候", "几时", "多久完成",
@@ -88,6 +100,7 @@ class Understanding:
     quarters: list[str] = field(default_factory=list)
     months: list[int] = field(default_factory=list)
     aggregate: str | None = None
+    criterion: Criterion | None = None
     all_districts: bool = False
     years: list[int] = field(default_factory=list)
     topic: str = ""
@@ -126,10 +139,13 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
         return "refuse"
     # A unit's own item (「灌云县的…清单什么时候发布」) is not about the document, whose fields name no unit.
     if (has_any(text, METADATA_CUES) and not has_any(text, ("改革", "reform", "养老", "助餐"))
+            and not (ATTACHMENT_REF.search(text) and not has_any(text, ATTACHMENT_NAME_CUES))
             and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))
             and (not districts or has_any(text, THIS_DOCUMENT))):
         return "metadata"
-    if has_any(text, RESPONSIBLE_CUES):
+    only_which_unit = aggregate is not None and not has_any(
+        text, tuple(c for c in RESPONSIBLE_CUES if c not in WHICH_UNIT_CUES))
+    if has_any(text, RESPONSIBLE_CUES) and not only_which_unit:
         return "responsible"
     if aggregate is not None:
         return "aggregate"
@@ -140,6 +156,8 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
         return "reform_target"
     if districts and has_any(text, MILESTONE_CUES):
         return "milestone"
+    if districts and has_any(text, AMOUNT_CUES) and not has_any(text, WHEN_CUES):
+        return "district_quota"  # 「how many homes … are due for renovation」 asks for a unit's figure
     if has_any(text, DEADLINE_CUES):
         return "deadline"
     if districts:
@@ -166,7 +184,8 @@ def understand_one(question: str) -> Understanding:
     norm = normalize(question)
     districts = find_districts(question)
     quarters = find_quarters(question)
-    agg = aggregate_of(norm)
+    criterion = criterion_of(norm, len(districts))
+    agg = criterion.op if criterion is not None else aggregate_of(norm)
     intent = classify(norm, districts, quarters, agg)
     return Understanding(
         question=question,
@@ -178,9 +197,10 @@ def understand_one(question: str) -> Understanding:
         quarters=quarters,
         months=find_months(question),
         aggregate=agg,
+        criterion=criterion,
         all_districts=has_any(norm, ALL_DISTRICT_CUES) or ALL_UNITS.search(norm) is not None or agg is not None,
         years=years_in(norm),
-        topic=norm,
+        topic=without_threshold(norm) if criterion is not None and criterion.op == "filter" else norm,
     )
 
 
@@ -191,6 +211,17 @@ def is_elliptical(u: Understanding) -> bool:
     cue = has_any(u.normalized, FOLLOWUP_CUES)
     only_question_word = u.intent in ("responsible", "deadline") and len(rest) <= 8
     return bool((short and (cue or u.districts or u.quarters)) or (cue and only_question_word))
+
+
+def _asks_again(current: Understanding, own_topic: set[str], previous: str) -> bool:
+    """「那到12月底累计要服务多少人次?」: a follow-up cue, a new unit or period, and no topic word the last
+    question did not have — the last question again, for what the turn names."""
+    from assistant.topic import topic_tokens
+
+    if not has_any(current.normalized[:4], FOLLOWUP_CUES) or not (current.districts or current.quarters or current.months):
+        return False
+    before = understand_one(previous)
+    return own_topic - PERIOD_WORDS <= topic_tokens(before.normalized, before.language)
 
 
 def understand(question: str, history: list[ChatMessage] | None = None, merge: bool = False) -> Understanding:
@@ -207,7 +238,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
     if not previous_questions or current.intent == "refuse":
         return current
     own_topic = topic_tokens(residue(current.normalized, current.districts, current.quarters), current.language)
-    elliptical = is_elliptical(current)
+    again = _asks_again(current, own_topic, previous_questions[-1])
+    elliptical = is_elliptical(current) or again
     # 「那儿童福利处呢?」: a short swapped-in name asks the last question again about it.
     swapped = SWAP_FORM.match(current.normalized) is not None and len(own_topic) <= 3
     thin = (len(own_topic) <= 2 or swapped) and not (current.districts and current.quarters)
@@ -222,7 +254,7 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
     districts = current.districts or base.districts
     # 「那到年底呢?」 names a month instead of the period it asks about: the earlier period is not kept.
     quarters = current.quarters or ([] if current.months else base.quarters)
-    if own_topic and not thin and not merge:
+    if own_topic and not thin and not merge and not again:
         topic = current.normalized
         intent = classify(current.normalized, districts, quarters, current.aggregate)
         if elliptical and intent == "general" and base.intent in ("responsible", "deadline"):
@@ -233,7 +265,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         if current.districts and has_any(current.normalized, AMOUNT_CUES) and base.intent in ("responsible", "deadline",
                                                                                              "general"):
             intent = "district_quota"
-        if base.intent == "aggregate" and current.districts and not current.aggregate:
+        share_again = base.criterion is not None and base.criterion.op == "share" and len(current.districts) == 1
+        if base.intent == "aggregate" and current.districts and not current.aggregate and not share_again:
             intent = "district_quota"
         if base.intent in ("milestone", "reform_target") and current.quarters:
             intent = "milestone"
@@ -250,6 +283,8 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         quarters=quarters,
         months=current.months or ([] if current.quarters else base.months),
         aggregate=current.aggregate or (None if current.districts and intent != "aggregate" else base.aggregate),
+        criterion=current.criterion if current.aggregate else (None if current.districts and intent != "aggregate"
+                                                               else base.criterion),
         all_districts=(base.all_districts and not current.districts) or current.all_districts,
         topic=topic,
         followup=True,

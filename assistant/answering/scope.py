@@ -21,8 +21,12 @@ OFF_TOPIC_CUES = (
     "天气", "气温", "下雨", "weather", "temperature", "工资", "薪水", "薪资", "待遇", "salary", "wage", "股票", "stock price",
     "电影", "movie", "足球", "football", "菜谱", "recipe", "彩票中奖", "中奖号码", "winning number", "房价", "house price",
 )
-PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "叫什么名字", "名字", "姓名", "who is the director",
-               "who is the mayor", "name of the", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
+PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "姓名", "who is the director",
+               "who is the mayor", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
+# 「叫什么名字」 asks a person's name only about a person: a programme or an attachment has a name too.
+NAME_CUES = ("叫什么名字", "名字", "name of the", "what is the name", "called")
+PERSON_WORDS = ("局长", "科长", "处长", "主任", "负责人", "联系人", "书记", "领导", "director", "head of", "chief",
+                "contact person", "official", "mayor", "leader", "person")
 UNIT_ASKED = ("哪个单位", "哪个部门", "which unit", "which department", "which bureau")
 # Money asked for: a phrase that asks an amount, or a money word with an amount question (资金 … 多少).
 MONEY_ASKS = ("多少钱", "多少元", "几元", "花多少", "投入多少", "补贴标准", "补贴多少", "发多少", "how much money",
@@ -74,7 +78,8 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return f"city:{others[0]}"
     if has_any(text, OFF_TOPIC_CUES):
         return "off-topic"
-    if has_any(text, PERSON_CUES) and not view.has_contacts and not has_any(text, UNIT_ASKED):
+    person = has_any(text, PERSON_CUES) or has_any(text, NAME_CUES) and has_any(text, PERSON_WORDS)
+    if person and not view.has_contacts and not has_any(text, UNIT_ASKED):
         return "person"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"

@@ -34,7 +34,15 @@ LISTED_PLACE = re.compile(r"(?<=[、，,在和与及])((?![在和与及])[\u4e00
 
 
 # Functional zones a page names beside its units (盐南高新区, 南通经济技术开发区): places, but no unit column.
-ZONE_SUFFIX = re.compile(r"(?:开发区|高新区|新区|园区|度假区|示范区|风景名胜区|景区|港区|保税区|试验区|合作区|管理区|农场)")
+ZONE_SUFFIX = re.compile(r"(?:开发区|高新区|新区|园区|产业园|度假区|示范区|风景名胜区|景区|港区|保税区|试验区|合作区|管理区|农场)")
+# A named addressee of the notice (云谷社区筹备组): not 各社区居委会 or 街道各办（中心、所）, which name kinds.
+ADDRESSEE_NAME = re.compile(r"^[\u4e00-\u9fff]{3,16}$")
+
+
+def addressee_places(addressees: str) -> set[str]:
+    """Bodies the notice is sent to by name: a question about one asks about no unit of the tables."""
+    parts = re.split(r"[、，,；;（）()]", normalize(addressees))
+    return {p for p in parts if ADDRESSEE_NAME.match(p) and "各" not in p}
 
 
 class Hit(Protocol):
@@ -92,7 +100,8 @@ class PlanView:
         # Every name of the plan's units, in matching form.
         self.unit_names = frozenset(normalize(a) for names in vocabulary().units.values() for a in names)
         # Places the text lists that are no unit of the plan's tables.
-        self.text_places = {m.group(1) for m in LISTED_PLACE.finditer(self.document_text)} - self.unit_names
+        self.text_places = ({m.group(1) for m in LISTED_PLACE.finditer(self.document_text)}
+                            | addressee_places(plan.metadata.get("addressees", ""))) - self.unit_names
         self.years = plan_years(plan)
 
     @property
