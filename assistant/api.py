@@ -17,6 +17,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated, Any, Literal, cast
 
 import anyio
@@ -37,6 +38,8 @@ from assistant.api_models import (
     ChatRequest,
     CompletionChoice,
     CompletionMessage,
+    DeadlineRow,
+    DeadlinesResponse,
     ErrorResponse,
     Health,
     ModelCard,
@@ -367,6 +370,47 @@ def add_plan_routes(app: FastAPI) -> None:
                 r = r.model_copy(update={"milestones": {code: r.milestones[code]}})
             rows.append(r)
         return ReformsResponse(district=name, quarter=code, reforms=rows)
+
+    @app.get("/api/deadlines", response_model=DeadlinesResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    def deadlines(
+        assistant: AssistantDep,
+        unit: Annotated[str | None, Query(description="Only this unit's obligations and the whole plan's.")] = None,
+        start: Annotated[date | None, Query(alias="from", description="Due on or after (YYYY-MM-DD).")] = None,
+        end: Annotated[date | None, Query(alias="to", description="Due on or before (YYYY-MM-DD).")] = None,
+        as_of: Annotated[date | None, Query(description="The day statuses are judged on (default: today).")] = None,
+        status: Annotated[Literal["all", "overdue", "due", "upcoming"], Query(
+            description="overdue: due before as_of; due: in as_of's month; upcoming: later.")] = "all",
+        format: Annotated[Literal["json", "csv"], Query(description="json, or csv for a spreadsheet.")] = "json",
+    ) -> Any:
+        """Every dated obligation of the plan (完成时限 cells, dated steps, milestones, dated body sentences)."""
+        from assistant.deadline_export import rows, to_csv
+        from assistant.obligations import select
+
+        name = resolve_district(unit, assistant.plan.units) if unit else None
+        today = as_of or date.today()
+        found = select(assistant.obligations(), name, start, end, status, today)
+        if format == "csv":
+            return Response(to_csv(found, today), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="deadlines.csv"'})
+        return DeadlinesResponse(as_of=today.isoformat(), unit=name, count=len(found),
+                                 deadlines=[DeadlineRow(**r) for r in rows(found, today)])
+
+    @app.get("/api/deadlines.ics", tags=["plan"], response_class=Response,
+             responses={**ERROR_RESPONSES,
+                        200: {"content": {"text/calendar": {}}, "description": "An iCalendar feed."}})
+    def deadlines_ics(
+        assistant: AssistantDep,
+        unit: Annotated[str | None, Query(description="Only this unit's obligations and the whole plan's.")] = None,
+    ) -> Response:
+        """The obligations as an iCalendar feed to subscribe to (one all-day event per due date)."""
+        from assistant.deadline_export import to_ics
+        from assistant.obligations import select
+
+        name = resolve_district(unit, assistant.plan.units) if unit else None
+        plan = assistant.plan
+        body = to_ics(select(assistant.obligations(), name), plan.metadata.get("plan_title", ""), plan.source_name)
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="deadlines.ics"'})
 
     @app.get("/api/audit", response_model=AuditResponse, tags=["plan"], responses=ERROR_RESPONSES)
     def audit(assistant: AssistantDep) -> AuditResponse:

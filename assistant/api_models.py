@@ -52,6 +52,30 @@ class SearchResponse(BaseModel):
     degraded: bool
 
 
+class DeadlineRow(BaseModel):
+    """One dated obligation: due date, status against `as_of`, the unit it binds (none: the whole plan),
+    its kind (column, step, milestone, body), the date words, what is due, and the source to cite."""
+
+    due: str
+    status: Literal["overdue", "due", "upcoming"]
+    unit: str | None
+    kind: str
+    when: str
+    text: str
+    source: str
+    label: str
+    lines: str
+
+
+class DeadlinesResponse(BaseModel):
+    """The plan's dated obligations in due order, narrowed by unit, date range and status."""
+
+    as_of: str
+    unit: str | None
+    count: int
+    deadlines: list[DeadlineRow]
+
+
 class PlanCounts(BaseModel):
     """How many records the reconstructed plan holds."""
 

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import sys
 import time
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -112,6 +113,64 @@ def audit(as_json: Annotated[bool, typer.Option("--json", help="Print findings a
         typer.echo(f"[{f.status}] {f.kind}: {f.message}")
         for ev in f.evidence:
             typer.echo(f"    「{ev}」")
+
+
+class DeadlineFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    ics = "ics"
+    json = "json"
+
+
+def _day(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option, or a clear error naming the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is no date; write YYYY-MM-DD", param_hint=option) from None
+
+
+@app.command()
+def deadlines(
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit's (and the whole plan's).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Due on or after YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Due on or before YYYY-MM-DD.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Judge overdue/due on this day (default today).")] = None,
+    status: Annotated[str, typer.Option("--status", help="all, overdue, due (this month) or upcoming.")] = "all",
+    fmt: Annotated[DeadlineFormat, typer.Option("--format", help="table, csv, ics or json.")] = DeadlineFormat.table,
+) -> None:
+    """List the plan's dated obligations (完成时限, dated steps, milestones, dated body sentences)."""
+    from assistant.api import resolve_district
+    from assistant.chunks import build_chunks
+    from assistant.deadline_export import rows, to_csv, to_ics
+    from assistant.lexicon import Vocabulary, use_vocabulary
+    from assistant.obligations import obligations, select, status_of
+    from assistant.store import PlanStore
+
+    if status not in ("all", "overdue", "due", "upcoming"):
+        raise typer.BadParameter(f"{status!r}; use all, overdue, due or upcoming", param_hint="--status")
+    try:
+        plan = PlanStore(get_settings().sqlite_path).load_plan()
+        use_vocabulary(Vocabulary.from_plan(plan))
+        name = resolve_district(unit, plan.units) if unit else None
+    except AssistantError as exc:
+        fail(exc)
+        return
+    today = _day(as_of, "--as-of") or date.today()
+    found = select(obligations(plan, {c.id: c for c in build_chunks(plan)}), name,
+                   _day(start, "--from"), _day(end, "--to"), status, today)
+    if fmt == DeadlineFormat.csv:
+        typer.echo(to_csv(found, today), nl=False)
+    elif fmt == DeadlineFormat.ics:
+        sys.stdout.buffer.write(to_ics(found, plan.metadata.get("plan_title", ""), plan.source_name))
+    elif fmt == DeadlineFormat.json:
+        typer.echo(json.dumps(rows(found, today), ensure_ascii=False, indent=2))
+    else:
+        for o in found:
+            typer.echo(f"{o.due}  {status_of(o, today):8}  {o.unit or '—':8}  {o.when}  {o.text[:60]}  [{o.label}]")
+        typer.echo(f"{len(found)} obligations", err=True)
 
 
 class ExportFormat(StrEnum):

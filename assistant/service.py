@@ -18,6 +18,7 @@ from assistant.index import IndexStats, build_index, read_manifest
 from assistant.lexicon import Vocabulary, use_vocabulary
 from assistant.llm import LLMRewriter
 from assistant.models import Answer, ChatMessage, Plan
+from assistant.obligations import Obligation
 from assistant.repair import index_damage, set_aside_damage
 from assistant.store import PlanStore
 from assistant.text import strip_controls
@@ -127,6 +128,10 @@ class Assistant:
         if messages[-1].role != "user":
             raise InputError("the last message must have role 'user'")
         return self.ask(messages[-1].content, messages[:-1])
+
+    def obligations(self) -> list[Obligation]:
+        """The plan's dated obligations (`obligations.py`), read once per loaded plan."""
+        return self.answerer.view.obligations
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         """A chunk by id (citations name chunk ids)."""

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from assistant.answering.abstain import abstain
 from assistant.answering.deadlines import answer_deadline
+from assistant.answering.due_by import answer_due_by
 from assistant.answering.general import answer_general
 from assistant.answering.metadata import answer_metadata
 from assistant.answering.milestones import answer_milestone, answer_reform_target
@@ -59,8 +60,12 @@ def compound_parts(question: str) -> tuple[str, str] | None:
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The intent's handler; the general answer when it has nothing."""
     u = _checkpoints(_items_asked(u, view), view)
-    handler = ROUTES.get(u.intent)
-    result = handler(u, view, ev) if handler else None
+    result = answer_due_by(u, view, ev)  # 「六月底前要完成什么」: a window of dates, whatever the intent read
+    if result is None:
+        handler = ROUTES.get(u.intent)
+        result = handler(u, view, ev) if handler else None
+    if result is not None and not result.answer.strip():
+        result = None  # a route that composed nothing has no answer: the general one gets its turn
     return result if result is not None else answer_general(u, view, ev)
 
 

@@ -16,6 +16,8 @@ from assistant.chunks import Chunk
 from assistant.lexicon import Vocabulary, english_leftovers, use_vocabulary, vocabulary
 from assistant.lookup import numeric_tasks
 from assistant.models import Plan, Section, Task
+from assistant.obligations import Obligation
+from assistant.obligations import obligations as obligations_of
 from assistant.text import normalize, tokenize
 from assistant.topic import alternatives, numbers_in, support, topic_tokens
 from assistant.understand import Understanding
@@ -220,6 +222,11 @@ class PlanView:
             if name and not any(name in a or a in name for a in units):
                 found.append(name)
         return found
+
+    @cached_property
+    def obligations(self) -> list[Obligation]:
+        """The plan's dated obligations (`obligations.py`), in due order; read once per plan."""
+        return obligations_of(self.plan, self.chunks)
 
     @cached_property
     def reform_nouns(self) -> tuple[str, ...]:
