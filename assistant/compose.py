@@ -20,6 +20,7 @@ from assistant.lookup import (
 )
 from assistant.models import QUARTER_LABELS, Plan, Reform, Task
 from assistant.render import Voice
+from assistant.roles import Role
 
 
 def short(text: str, limit: int = 26) -> str:
@@ -303,6 +304,19 @@ def responsible(ev: Evidence, t: Task) -> str:
         out += v.say(f"{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
                      f" {label} ({english_role(label)}): {one_line(value)} {marker}.")
     return out
+
+
+def roles_in_text(ev: Evidence, record: str, sentence: str, label: str, roles: list[Role]) -> str:
+    """The bodies a cell's or a sentence's own words name as leading (由…牵头) or working jointly (联合…,
+    会同…), cited to that sentence."""
+    v = ev.voice
+    marker = ev.cite(record, sentence, label)
+    lead = "、".join(v.quote(r.body) for r in roles if r.role == "lead")
+    joint = "、".join(v.quote(r.body) for r in roles if r.role == "jointly")
+    parts = ([v.say(f"由{lead}牵头", f"led by {lead}")] if lead else []) + (
+        [v.say(f"联合{joint}", f"jointly with {joint}")] if joint else [])
+    said = v.say("，".join(parts), "; ".join(parts))
+    return v.say(f"「{v.quote(sentence.strip())}」：{said} {marker}。", f"“{sentence.strip()}”: {said} {marker}.")
 
 
 def reform_owner(ev: Evidence, r: Reform) -> str:

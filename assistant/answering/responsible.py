@@ -8,7 +8,8 @@ from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.view import BODY_KINDS, SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
-from assistant.models import Answer, Reform
+from assistant.models import Answer, Reform, Task
+from assistant.roles import Role, text_roles
 from assistant.topic import support
 from assistant.understand import Understanding, has_any
 
@@ -20,9 +21,20 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
     tokens = tokens_of(u)
     hits = [h for h in view.search(u, kinds=["task", "reform_target"], k=8, use_district=False)
             if view.supported(u, h.text)]
+    named = _named_anywhere(u, view, tokens)
+    # A row with no 责任单位 of its own (a transposed table names tasks only) says nothing about who.
+    best_row = max((support(tokens, h.text) for h in hits if _names_owner(view, h)), default=0.0)
+    if named is not None and named[0] > best_row + NAMED_MARGIN and (
+            not u.districts or view.chunks[named[1]].district in (None, *u.districts)):
+        # 「“警护民安”救助引导点是跟哪个部门合作的」: a milestone or sentence says 联合公安部门 in words.
+        _, chunk_id, sentence, roles = named
+        chunk = view.chunks[chunk_id]
+        return finish(view, ev, compose.roles_in_text(ev, chunk_id, sentence, view.label_for(chunk), roles), True,
+                      "lookup")
     owned = _unit_reform(u, view, tokens, hits)
     if owned is not None:
         return finish(view, ev, compose.reform_owner(ev, owned), True, "lookup")
+    hits = [h for h in hits if _names_owner(view, h)]
     if not hits:
         return responsible_in_text(u, view, ev)
     rank = {h.id: i for i, h in enumerate(hits)}
@@ -39,9 +51,54 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
 
     hit = max(hits, key=fit)
     if hit.kind == "task":
-        return finish(view, ev, compose.responsible(ev, view.tasks[hit.id]), True, "lookup")
+        task = view.tasks[hit.id]
+        step = _named_in_step(tokens, view, task)
+        # The step asked about names its own bodies: they answer first, the row's column after.
+        lead = compose.roles_in_text(ev, task.id, step[0], compose.task_label(task), step[1]) if step else ""
+        body = "\n".join(x for x in (lead, compose.responsible(ev, task)) if x)
+        return finish(view, ev, body, True, "lookup")
     reform = view.reforms[view.chunks[hit.id].record_id]
     return finish(view, ev, compose.reform_owner(ev, reform), True, "lookup")
+
+
+NAMED_MARGIN = 0.1
+
+
+def _names_owner(view: PlanView, hit: Hit) -> bool:
+    """Whether a row says who is responsible: a task's 责任单位 or owner columns; a reform row its unit."""
+    if hit.kind != "task":
+        return True
+    task = view.tasks[hit.id]
+    return bool(task.responsible or compose.owner_cells(task.extra))
+ITEM_SPLIT = re.compile(r"\n|(?<=[;；。])|\s(?=\d{1,2}\.\s)")
+
+
+def _named_anywhere(u: Understanding, view: PlanView, tokens: set[str]) -> tuple[float, str, str, list[Role]] | None:
+    """The best-matching sentence of any passage (a milestone item, a body sentence, a cell's step) that
+    names in words who leads or joins the work, with its support and roles."""
+    best: tuple[float, str, str, list[Role]] | None = None
+    for hit in view.search(u, k=8, use_district=False):
+        chunk = view.chunks[hit.id]
+        body = chunk.body or (view.tasks[hit.id].citywide or "" if hit.kind == "task" and hit.id in view.tasks else "")
+        pieces = view.sentences(hit.id) if hit.kind in BODY_KINDS else [x.strip() for x in ITEM_SPLIT.split(body)]
+        for piece in pieces:
+            roles = text_roles(piece) if piece and piece in chunk.text else []
+            if roles:
+                score = support(tokens, piece)
+                if score >= SUPPORT_THRESHOLD and (best is None or score > best[0]):
+                    best = (score, hit.id, piece, roles)
+    return best
+
+
+def _named_in_step(tokens: set[str], view: PlanView, task: Task) -> tuple[str, list[Role]] | None:
+    """The step of a row's cell that the question is about, when it names who leads or joins it in words
+    (由市殡葬协会和市消费者协会牵头…) and matches the question better than the row's own task does."""
+    steps = [x.strip() for x in re.split(r"\n|(?<=[;；。])", task.citywide or "") if x.strip()]
+    own = support(tokens, task.content)
+    best = max(((support(tokens, x), x) for x in steps if text_roles(x)), default=None)
+    if best is None or best[0] < SUPPORT_THRESHOLD or best[0] <= own:
+        return None
+    return best[1], text_roles(best[1])
 
 
 REFORM_WORDS = ("改革", "项目", "事项", "试点", "reform", "project", "pilot", "initiative")

@@ -1,0 +1,41 @@
+"""Bodies named in a cell's or a sentence's own words (由…牵头, 联合…, 会同…) as typed, cited roles."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.roles import Role, text_roles
+from assistant.service import Assistant
+from assistant.verify import unsupported_numbers
+
+
+@pytest.mark.parametrize(("text", "roles"), [
+    ("由市殯葬協會和市消費者協會牽頭舉辦培訓班", [Role("市殯葬協會", "lead"), Role("市消費者協會", "lead")]),
+    ("会同市公安局、市市场监管局开展联合检查", [Role("市公安局", "jointly"), Role("市市场监管局", "jointly")]),
+    ("联合公安、市监等部门开展整治", [Role("公安、市监等部门", "jointly")]),
+    ("聯合發改、衛健部門申報省級銀發經濟特色園區", [Role("發改、衛健部門", "jointly")]),
+    ("由区民政局牵头，各街道配合", [Role("区民政局", "lead")]),
+    ("完成全市养老机构消防安全达标", []),
+])
+def test_roles_are_read_in_the_texts_own_script(text: str, roles: list[Role]) -> None:
+    assert text_roles(text) == roles
+
+
+@pytest.fixture(scope="module")
+def assistant(settings: Settings, retriever) -> Assistant:  # type: ignore[no-untyped-def]
+    return Assistant.load(settings, build_if_missing=False)
+
+
+def test_a_step_that_names_its_leads_answers_before_the_column(assistant: Assistant) -> None:
+    answer = assistant.ask("殡葬服务机构从业人员培训班由谁牵头举办?")
+    first, second = answer.answer.split("\n")[:2]
+    assert "由市殡葬协会、市消费者协会牵头" in first and "联合市场监管部门" in first
+    assert "责任单位是：市民政局" in second and unsupported_numbers(answer) == []
+    assert [c.id for c in answer.citations] == ["task-8-1", "task-8-1"]
+
+
+def test_a_row_asked_about_as_a_whole_keeps_its_column(assistant: Assistant) -> None:
+    answer = assistant.ask("冬暖夏凉送电项目谁负责?")
+    assert "牵头" not in answer.answer.split("\n")[0]
+    assert "市慈善总会" in answer.answer and answer.citations[0].id == "task-4-3"
