@@ -50,6 +50,7 @@ NOT_APPLICABLE = re.compile(
 # is not one: plans set 占比 targets of their own (护理型床位占比达到60%).
 SHARE = re.compile(r"占(?:全市|全县|全区|全省|全镇|全街道|总数|总量|合计|总任务|全部|总体|整体)[^,，。?？]{0,10}?"
                    r"(?:比例|比重|百分之几|百分比|几成|多少|份额|%|几)"
+                   r"|占(?:多大|多少|几)(?:的)?(?:比例|比重|成)|占百分之几"
                    r"|\bwhat (?:share|percentage|percent|proportion|fraction) of (?:the )?"
                    r"(?:city|county|district|total|whole)"
                    r"|\b(?:share|percentage|proportion) of the (?:city|county|district|whole|total)")

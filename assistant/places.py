@@ -16,8 +16,9 @@ from assistant.text import fold_width, normalize
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
 PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区", "社区", "村")
 MAJOR_PLACE_FREQ = 2000
+SHORT_ROMAN_FREQ = 400
 MAX_PLACE_CHARS = 200
-CAPITALISED = re.compile(r"\b[A-Z][a-z]{4,}\b")
+CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 # An English place by its descriptor: Xiaoshan District, Jiangning District, Changle Town.
 DESCRIBED = re.compile(r"\b([A-Z][a-z]{2,}(?:[ -][A-Z][a-z]+)?)\s+(District|County|Town|Township|Subdistrict|Street"
                        r"|New Area|Development Zone|Economic Development Zone)\b")
@@ -107,7 +108,8 @@ def romanised_places() -> dict[str, tuple[str, ...]]:
         if tag == "ns" and 2 <= len(word) <= 3 and freq >= 100:
             stem = word[:-1] if len(word) == 3 and word.endswith(("市", "省", "县")) else word
             roman = pinyin_of(stem).replace(" ", "").lower()
-            if len(roman) >= 5 and roman.isascii():
+            # Four letters (wuxi) collide with ordinary words more often: only for well-known places.
+            if roman.isascii() and (len(roman) >= 5 or len(roman) == 4 and freq >= SHORT_ROMAN_FREQ):
                 out.setdefault(roman, set()).add(stem)
     return {roman: tuple(sorted(names)) for roman, names in out.items()}
 
@@ -123,7 +125,7 @@ def _english_mentions(question: str) -> list[str]:
         if word.lower() not in places:
             continue
         before, after = text[: m.start()].rstrip().lower(), text[m.end():]
-        if (re.search(r"\b(in|of|for|at|about|does|do|will|must|has)$", before)
+        if (re.search(r"\b(in|of|for|at|about|does|do|will|must|has|is|are|was|did)$", before)
                 or re.match(r"(?:'s\b|\s+(?:City|District|County|Town|Province|Subdistrict)\b)", after)):
             out.append(word)
     return out

@@ -43,6 +43,9 @@ RESPONSIBLE_CUES = (
     "who is", "who are", "负责", "处室", "科室", "配合单位", "协办", "责任部门", "which section", "which division",
     "which office", "which units", "assisting", "who carries out", "who organises", "who organizes",
     "股室", "哪个科", "哪个股", "归哪", "归谁", "哪个处", "哪家单位", "哪几个单位", "哪几个部门",
+    "跟哪", "和哪个部门", "和哪些部门", "跟谁", "联合哪", "联合了哪", "会同哪", "team up", "teams up", "partner with",
+    "partners with", "work together with", "cooperate with", "cooperates with", "collaborate with", "working with",
+    "works with",
 )
 # 「附件3里老年助餐补贴多少」/"in Annex 3 for …" ask what an attachment says, not which attachments there are.
 ATTACHMENT_REF = re.compile(r"附件\s*[0-9一二三四五六]|\b(?:annex|attachment|appendix|table)\s*\d")
@@ -71,7 +74,8 @@ MIN_CUES = ("最少", "最低", "最小", "fewest", "least", "lowest", "smallest
 SUM_CUES = ("一共", "总共", "合计", "加起来", "总计", "总数", "总和", "共计", "in total", "total", "sum", "altogether", "combined")
 RANK_CUES = ("排名", "排序", "排行", "排前", "前三", "前几", "top 3", "top three", "从高到低", "从多到少", "rank", "ranking", "order by", "sorted")
 COMPARE_CUES = ("比较", "对比", "多几", "少几", "相差", "差多少", "差几", "比,", "比，", "相比较", "哪个多", "谁多", "谁的", "相比", "更多", "更少", "多还是", "少还是", "compare", "versus", " vs",
-                "more than", "fewer than", "less than")
+                "more than", "fewer than", "less than", "多出", "多多少", "高多少", "少多少", "低多少", "高出", "低出",
+                "how many more", "how much more", "how many fewer", "how much less", "difference between")
 ALL_DISTRICT_CUES = ("各区", "各辖市", "各地", "每个区", "哪个区", "哪些区", "哪些地区", "哪个地区", "哪些辖市", "哪个辖市", "分别", "各个区", "all districts",
                      "each district", "every district", "which district", "which districts", "by district", "per district")
 # 各镇、哪些镇街、每个区县 …: every unit of the plan, whatever kind of unit it has.
@@ -143,7 +147,8 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
             and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))
             and (not districts or has_any(text, THIS_DOCUMENT))):
         return "metadata"
-    only_which_unit = aggregate is not None and not has_any(
+    # "What share … is Wujin responsible for" asks a computation; so does "which unit has the smallest…".
+    only_which_unit = aggregate in ("share", "filter", "nth") or aggregate is not None and not has_any(
         text, tuple(c for c in RESPONSIBLE_CUES if c not in WHICH_UNIT_CUES))
     if has_any(text, RESPONSIBLE_CUES) and not only_which_unit:
         return "responsible"
@@ -213,6 +218,32 @@ def is_elliptical(u: Understanding) -> bool:
     return bool((short and (cue or u.districts or u.quarters)) or (cue and only_question_word))
 
 
+NEXT_PERIOD = re.compile(r"下(?:一)?个?季度|下一个|下个阶段|下一阶段|\bnext (?:quarter|one|period|stage)\b|\bthe quarter after\b"
+                         r"|\bthe following quarter\b")
+PREVIOUS_PERIOD = re.compile(r"上(?:一)?个?季度|上一个|上个阶段|上一阶段|前一个季度|\bprevious (?:quarter|one|period|stage)\b"
+                             r"|\bthe quarter before\b|\bthe one before\b|\bthe preceding quarter\b")
+OTHER_UNITS = re.compile(r"其他(?:的)?(?:区|县|市|镇|街道|乡|单位|地区|地方)|其余(?:的)?(?:区|县|市|镇|街道|单位)?|别的(?:区|县|镇|地方)"
+                         r"|\b(?:the )?other (?:districts|counties|towns|units|places)\b|\bthe rest\b|\bthe others\b")
+
+
+def _relative(current: Understanding, base: Understanding) -> tuple[list[str], list[str]] | None:
+    """「下个季度呢?」「那上一个季度呢?」「其他区呢?」: the quarters or units relative to the last turn's,
+    or None when the turn names none relatively."""
+    from assistant.lexicon import vocabulary
+
+    text = current.normalized
+    codes = ["Q1", "Q2", "Q3", "Q4"]
+    if base.quarters and all(q in codes for q in base.quarters):
+        step = 1 if NEXT_PERIOD.search(text) else -1 if PREVIOUS_PERIOD.search(text) else 0
+        if step:
+            k = codes.index(max(base.quarters) if step > 0 else min(base.quarters)) + step
+            return (base.districts, [codes[k]]) if 0 <= k < len(codes) else None
+    if OTHER_UNITS.search(text) and base.districts:
+        others = [d for d in vocabulary().units if d not in base.districts]
+        return (others, base.quarters) if others else None
+    return None
+
+
 def _asks_again(current: Understanding, own_topic: set[str], previous: str) -> bool:
     """「那到12月底累计要服务多少人次?」: a follow-up cue, a new unit or period, and no topic word the last
     question did not have — the last question again, for what the turn names."""
@@ -251,6 +282,11 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
                 return replace(current, intent=asked.intent, followup=True)
         return current
     base = understand(previous_questions[-1], [ChatMessage(role="user", content=q) for q in previous_questions[:-1]])
+    relative = None if current.districts or current.quarters else _relative(current, base)
+    if relative is not None:  # the last question again, for the period after / before it or the other units
+        return replace(base, question=question, normalized=current.normalized, language=current.language,
+                       script=current.script, districts=relative[0], quarters=relative[1],
+                       all_districts=len(relative[0]) > 1, followup=True)
     districts = current.districts or base.districts
     # 「那到年底呢?」 names a month instead of the period it asks about: the earlier period is not kept.
     quarters = current.quarters or ([] if current.months else base.quarters)

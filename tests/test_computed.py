@@ -118,3 +118,4 @@ def test_the_number_check_refuses_a_false_comparison_or_share() -> None:
     assert unsupported_numbers(wrong) == ["150"]
     share = Answer(answer="120 ÷ 120 = 90%", answerable=True, route="lookup", citations=cite)
     assert unsupported_numbers(share) == ["90"]
+

@@ -23,10 +23,12 @@ HELDOUT4 = ROOT / "tests" / "fixtures" / "heldout4"
 HELDOUT5 = ROOT / "tests" / "fixtures" / "heldout5"
 HELDOUT6 = ROOT / "tests" / "fixtures" / "heldout6"
 HELDOUT7 = ROOT / "tests" / "fixtures" / "heldout7"
+HELDOUT8 = ROOT / "tests" / "fixtures" / "heldout8"
 
 
 def page(name: str) -> Plan:
-    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7) if (f / name).exists())
+    folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7,
+                                       HELDOUT8) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -287,11 +289,28 @@ def test_a_flattened_two_row_header_puts_the_spans_own_labels_after_its_units() 
     assert next(t for t in plan.tables if t.attachment == 3).kind == "generic"
 
 
+def test_tables_printed_inside_the_body_under_their_numbers_are_read() -> None:
+    plan = page("gongcheng-2027-body-tables.txt")
+    assert len(plan.units) == 9 and plan.units[-1] == "龙虎乡"
+    beds = plan.tasks[0]
+    assert beds.districts is not None and beds.districts["平安镇"] == "16" and beds.extra["完成时限"] == "10月底前"
+    assert plan.reforms[0].milestones["M9"] == ["累计建成3个"] and plan.reforms[0].extra["责任股室"] == "养老服务股"
+    assert any("按月推进" in s.text for s in plan.sections)  # the body after the table is still body
+
+
+def test_a_libreoffice_export_with_group_rows_and_a_transposed_page() -> None:
+    enshi = page("enshi-2026-libreoffice-html.html")
+    assert len(enshi.units) == 8 and len(enshi.reforms) == 7
+    beilin = page("beilin-2026-transposed-html.html")
+    homes = next(t for t in beilin.tasks if "适老化" in t.content)
+    assert homes.districts is not None and homes.districts["南院门街道"] == "80" and homes.extra["合计"] == "560"
+
+
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
                                                (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85),
-                                               (HELDOUT7, 0.85)],
+                                               (HELDOUT7, 0.85), (HELDOUT8, 0.85)],
                          ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                              "heldout7"])
+                              "heldout7", "heldout8"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

@@ -109,3 +109,19 @@ def test_a_follow_up_naming_a_month_asks_the_last_question_again() -> None:
 def test_a_threshold_question_searches_without_its_number() -> None:
     u = understand("家庭养老床位超过100张的有哪几个区?")
     assert u.criterion is not None and u.criterion.op == "filter" and "100" not in u.topic
+
+
+@pytest.mark.parametrize(("previous", "turn", "quarters"), [
+    ("南塘区二季度的改革进度?", "下个季度呢?", ["Q3"]),
+    ("南塘区二季度的改革进度?", "那上一个季度呢?", ["Q1"]),
+    ("What is on Nantang District's list for Q3?", "And the quarter before that?", ["Q2"]),
+])
+def test_a_relative_period_moves_from_the_last_turns(previous: str, turn: str, quarters: list[str]) -> None:
+    u = understand(turn, [ChatMessage(role="user", content=previous), ChatMessage(role="assistant", content="…")])
+    assert u.followup and u.districts == ["南塘区"] and u.quarters == quarters and u.intent == "milestone"
+
+
+def test_the_other_units_are_every_unit_but_the_last_turns() -> None:
+    history = [ChatMessage(role="user", content="北湖区要新建多少张家庭养老床位?"), ChatMessage(role="assistant", content="…")]
+    u = understand("其他区呢?", history)
+    assert u.followup and u.districts == ["南塘区", "西岭区"] and u.intent == "district_quota"

@@ -14,7 +14,7 @@ from assistant.lookup import district_value
 from assistant.models import Answer, Task
 from assistant.text import normalize
 from assistant.topic import support
-from assistant.understand import Understanding
+from assistant.understand import AMOUNT_CUES, Understanding, has_any
 
 
 def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
@@ -35,10 +35,21 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     reform_support = support(tokens, reform_hit.text) if reform_hit is not None else -1.0
     citywide_task = task is not None and not task.districts and not task.unit_values
     if reform_hit is not None and (reform_support > task_support or (citywide_task and reform_support == task_support)):
+        row = view.reforms[view.chunks[reform_hit.id].record_id]
+        if not u.quarters and not u.months and not row.targets:
+            # No period asked of a row with no 任务目标: its whole schedule says where the year ends up.
+            return finish(view, ev, compose.reform_row_targets(ev, row), True, "lookup")
         return reform_hit_answer(view, ev, reform_hit)
     if task is None:
         return None
     body, ok = compose.quota(view.plan, ev, task, u.districts)
+    if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES):
+        # 「武进区分到多少个」 of a row with one city-wide figure: the plan gives the unit no figure of its own.
+        v = ev.voice
+        names = "、".join(v.district(d) for d in u.districts)
+        body = v.say(f"计划没有给出{names}的这项数字，只写了全市的要求：\n", f"The plan gives no figure for {names}; it "
+                     "states only the city-wide requirement:\n") + body
+        ok = False
     return finish(view, ev, body, ok, "lookup")
 
 

@@ -21,17 +21,24 @@ OFF_TOPIC_CUES = (
     "天气", "气温", "下雨", "weather", "temperature", "工资", "薪水", "薪资", "待遇", "salary", "wage", "股票", "stock price",
     "电影", "movie", "足球", "football", "菜谱", "recipe", "彩票中奖", "中奖号码", "winning number", "房价", "house price",
 )
-PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "姓名", "who is the director",
+PERSON_CUES = ("局长", "市长", "书记", "主任是谁", "负责人是谁", "姓名", "签发人", "签字人", "who is the director",
                "who is the mayor", "whose name", "电话", "手机号", "phone", "email", "邮箱", "地址在哪")
 # 「叫什么名字」 asks a person's name only about a person: a programme or an attachment has a name too.
 NAME_CUES = ("叫什么名字", "名字", "name of the", "what is the name", "called")
-PERSON_WORDS = ("局长", "科长", "处长", "主任", "负责人", "联系人", "书记", "领导", "director", "head of", "chief",
+PERSON_WORDS = ("局长", "科长", "处长", "主任", "负责人", "联系人", "书记", "领导", "签发", "director", "head of", "chief",
                 "contact person", "official", "mayor", "leader", "person")
 UNIT_ASKED = ("哪个单位", "哪个部门", "which unit", "which department", "which bureau")
 # Money asked for: a phrase that asks an amount, or a money word with an amount question (资金 … 多少).
-MONEY_ASKS = ("多少钱", "多少元", "几元", "花多少", "投入多少", "补贴标准", "补贴多少", "发多少", "how much money",
+MONEY_ASKS = ("多少钱", "多少元", "几元", "花多少", "投入多少", "补贴标准", "补贴多少", "补多少", "发多少", "how much money",
               "how much is the subsidy", "yuan", "rmb", "allowance amount", "what is the subsidy", "cost")
-MONEY_WORDS = ("预算", "经费", "资金", "拨款", "投资", "工资", "budget", "funding", "invest", "spend", "subsidy")
+MONEY_WORDS = ("预算", "经费", "资金", "拨款", "投资", "工资", "费用", "电费", "收费", "budget", "funding", "invest", "spend",
+               "subsidy", "fee")
+# A question about what has happened or exists now (实际卖了多少, 现在有多少, how many … are there): a plan
+# states what is to be done, so only a passage that states a present or past figure answers it.
+CURRENT_CUES = ("实际", "实际上", "已经完成", "完成了多少", "已完成", "现在有多少", "目前有多少", "现有多少", "现有",
+                "目前已", "截至目前", "actually", "so far", "are there", "currently", "to date", "has been achieved",
+                "have been built", "did it sell", "was sold", "were sold")
+CURRENT_STATED = re.compile(r"现有|已有|目前|已建成|已达|现状|截至|截止|累计已|已经|去年|上年|\b20\d\d年(?:底|末)")
 # An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
 MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
 # A rate asked for (每张补贴多少, the subsidy per bed) and a rate stated (每张补贴3000元, 3000元/张).
@@ -81,6 +88,9 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     person = has_any(text, PERSON_CUES) or has_any(text, NAME_CUES) and has_any(text, PERSON_WORDS)
     if person and not view.has_contacts and not has_any(text, UNIT_ASKED):
         return "person"
+    if has_any(text, CURRENT_CUES) and not any(CURRENT_STATED.search(normalize(h.text))
+                                                for h in view.search(u, k=3) if view.supported(u, h.text)):
+        return "no-support: the plan states targets, not what has been done or exists now"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
     if has_any(text, MONEY_ASKS) or has_any(text, MONEY_WORDS) and has_any(text, AMOUNT_CUES):

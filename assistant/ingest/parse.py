@@ -241,6 +241,9 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
         n,
     )
     body_lines = lines[body_start:body_end]
+    in_body: list[AttachmentBlock] = []
+    if not any(ATTACHMENT_MARK.match(x.text) for x in lines[body_end:]):
+        body_lines, in_body = _body_tables(body_lines, metadata)
     sign_at = _trailing_signature(body_lines)
     signature = body_lines[sign_at:]
     body_lines = body_lines[:sign_at]
@@ -252,7 +255,7 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
     if signature:
         sections.append(_section("sec-signature", ["落款"], "signature", "落款", signature))
         _read_notice(signature, metadata)
-    attachments = _attachments(lines, body_end, metadata, sections, warnings)
+    attachments = in_body + _attachments(lines, body_end, metadata, sections, warnings)
     if not tree and not attachments:
         from assistant.errors import ParseError
 
@@ -261,6 +264,42 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
             "tables; is this the plan's page?"
         )
     return ParsedBody(metadata=metadata, sections=sections, attachments=attachments, warnings=warnings)
+
+
+# 「表1 2027年全县民政重点工作任务分解表」: a table printed inside the body, titled by its number.
+LONG_ITEM = 24
+BODY_TABLE_TITLE = re.compile(r"^表\s*(\d{1,2})\s*[.．、:：]?\s*(\S.{1,60}?表)\s*$")
+
+
+def _ends_table(text: str) -> bool:
+    """A body heading after an in-body table: a chapter-level one (一、 （一） 第二部分), or a numbered item
+    too long for a cell (a table's cells may themselves start 1. 2. …)."""
+    h = heading_of(text)
+    return h is not None and (h.style in ("part", "cn", "paren-cn") or len(text) > LONG_ITEM)
+
+
+def _body_tables(
+    body: list[SourceLine], metadata: dict[str, str]
+) -> tuple[list[SourceLine], list[AttachmentBlock]]:
+    """Tables a page prints inside its body under 表N titles (a plan with no attachments): each from its
+    title to the next numbered heading, read like an attachment; the body keeps the rest."""
+    kept: list[SourceLine] = []
+    blocks: list[AttachmentBlock] = []
+    k = 0
+    while k < len(body):
+        m = BODY_TABLE_TITLE.match(body[k].text)
+        if m is None:
+            kept.append(body[k])
+            k += 1
+            continue
+        j = k + 1
+        while j < len(body) and not _ends_table(body[j].text):
+            j += 1
+        no = int(m.group(1))
+        metadata[f"attachment_{no}_title"] = m.group(2)
+        blocks.append(AttachmentBlock(no=no, title=m.group(2), marker_line=body[k].no, lines=body[k + 1 : j]))
+        k = j
+    return kept, blocks
 
 
 def _attachments(
