@@ -108,6 +108,14 @@ def retriever(settings: Settings, plan: Plan, store: PlanStore):  # type: ignore
 
 
 @pytest.fixture(scope="session")
+def seed_assistant(settings: Settings, retriever):  # type: ignore[no-untyped-def]
+    """The Assistant over the session index, loaded once (the service path: understanding, routes, caches)."""
+    from assistant.service import Assistant
+
+    return Assistant.load(settings, build_if_missing=False)
+
+
+@pytest.fixture(scope="session")
 def live_server(retriever, index_dir: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """`assistant serve` in a subprocess on a free loopback port over the session index (built first,
     by `retriever`); yields its base URL once /readyz says 200, and stops the process afterwards."""

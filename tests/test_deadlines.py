@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from assistant.chunks import build_chunks
-from assistant.config import Settings
 from assistant.models import Plan
 from assistant.obligations import Obligation, obligations, resolve, resolve_all, select, status_of
 from assistant.service import Assistant
@@ -73,9 +72,9 @@ def test_status_and_selection(records: list[Obligation]) -> None:
     assert all(status_of(o, as_of) == "overdue" for o in select(records, status="overdue", as_of=as_of))
 
 
-@pytest.fixture(scope="module")
-def assistant(settings: Settings, retriever) -> Assistant:  # type: ignore[no-untyped-def]
-    return Assistant.load(settings, build_if_missing=False)
+@pytest.fixture
+def assistant(seed_assistant: Assistant) -> Assistant:
+    return seed_assistant
 
 
 def test_by_the_end_of_june_lists_what_falls_due_then(assistant: Assistant) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import Settings
 from assistant.service import Assistant
 
 
-@pytest.fixture(scope="module")
-def assistant(settings: Settings, retriever) -> Assistant:  # type: ignore[no-untyped-def]
-    return Assistant.load(settings, build_if_missing=False)
+@pytest.fixture
+def assistant(seed_assistant: Assistant) -> Assistant:
+    return seed_assistant
 
 
 def test_a_units_figure_of_a_citywide_row_is_not_given(assistant: Assistant) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.config import Settings
 from assistant.roles import Role, text_roles
 from assistant.service import Assistant
 from assistant.verify import unsupported_numbers
@@ -22,9 +21,9 @@ def test_roles_are_read_in_the_texts_own_script(text: str, roles: list[Role]) ->
     assert text_roles(text) == roles
 
 
-@pytest.fixture(scope="module")
-def assistant(settings: Settings, retriever) -> Assistant:  # type: ignore[no-untyped-def]
-    return Assistant.load(settings, build_if_missing=False)
+@pytest.fixture
+def assistant(seed_assistant: Assistant) -> Assistant:
+    return seed_assistant
 
 
 def test_a_step_that_names_its_leads_answers_before_the_column(assistant: Assistant) -> None:
