@@ -107,10 +107,10 @@ _active: list[Vocabulary] = [EMPTY]
 
 def use_vocabulary(vocabulary: Vocabulary) -> None:
     """Make a plan's names the ones questions are read with (one plan per process, see service.py)."""
-    from assistant.text import add_words, use_document_forms
+    from assistant.text import use_document_forms, use_plan_words
 
     _active[0] = vocabulary
-    add_words(vocabulary.words)
+    use_plan_words(vocabulary.words)
     use_document_forms(vocabulary.forms)
     for cached in (_matcher, district_aliases, _phrase_index, english_unit_names, _unit_name_words, _pinyin_names):
         cached.cache_clear()
@@ -166,6 +166,8 @@ _MONTH_RE = [
 
 # 年中 / 年底 name a month by where it falls in the year.
 YEAR_POINTS = {"mid": 6, "end": 12}
+# The apostrophe pinyin puts before a syllable that starts with a vowel (Ping'an, Xi'an): aliases have none.
+SYLLABLE_MARK = re.compile(r"(?<=[a-z])['’](?=[aeo])")
 
 
 def _month(token: str) -> int:
@@ -306,7 +308,7 @@ class _NameMatcher:
 
     def find(self, question: str) -> list[str]:
         """Canonical names in order of first mention."""
-        text = normalize(question)
+        text = SYLLABLE_MARK.sub("", normalize(question))  # Ping'an and Xi'an are written with a syllable mark
         boundaries: set[int] | None = None
         found: list[str] = []
         pos = 0

@@ -229,25 +229,37 @@ def _tokenizer() -> jieba.Tokenizer:
     return tok
 
 
-def add_words(words: list[str] | tuple[str, ...]) -> int:
-    """Teach the tokenizer a loaded plan's terms (unit and body names, task names, quoted names).
+def use_plan_words(words: list[str] | tuple[str, ...]) -> int:
+    """Teach the tokenizer the loaded plan's terms (unit and body names, task names, quoted names), in place
+    of the previous plan's: a process that loads another plan (a re-ingest, the evaluation of many pages)
+    must not cut the new plan's text with the old plan's words. Returns how many words were new.
 
-    Called when a plan is loaded, before its passages are tokenised; returns how many words were new.
-    Memoised tokenisations are dropped so that nothing keeps the old segmentation.
+    A plan word that was already a dictionary word gets its old frequency back when the plan goes;
+    memoised tokenisations are dropped so that nothing keeps the old segmentation.
     """
     tok = _tokenizer()
+    wanted = {w for w in dict.fromkeys(normalize(x) for x in words) if len(w) >= 2}
+    if wanted == set(_plan_words):
+        return 0
+    for word in [w for w in _plan_words if w not in wanted]:
+        _set_frequency(tok, word, _plan_words.pop(word))  # back to its own frequency (0: no word at all)
     added = 0
-    for word in dict.fromkeys(normalize(w) for w in words):
-        if len(word) >= 2 and word not in _plan_words:
-            tok.add_word(word, max(tok.suggest_freq(word, False), 200))
-            _plan_words.add(word)
-            added += 1
-    if added:
-        _tokens.cache_clear()
+    for word in wanted - set(_plan_words):
+        _plan_words[word] = tok.FREQ.get(word, 0)
+        _set_frequency(tok, word, max(tok.suggest_freq(word, False), 200))
+        added += 1
+    _tokens.cache_clear()
     return added
 
 
-_plan_words: set[str] = set()
+def _set_frequency(tok: jieba.Tokenizer, word: str, frequency: int) -> None:
+    """A word's dictionary frequency, keeping the dictionary's total right (jieba only ever adds to it)."""
+    tok.total -= tok.FREQ.get(word, 0)
+    tok.add_word(word, frequency)
+
+
+# Words the loaded plan added, with the frequency each had before (0 when it was no word).
+_plan_words: dict[str, int] = {}
 
 
 def word_spans(normalized: str) -> list[tuple[str, int, int]]:

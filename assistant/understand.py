@@ -50,6 +50,9 @@ RESPONSIBLE_CUES = (
 # 「附件3里老年助餐补贴多少」/"in Annex 3 for …" ask what an attachment says, not which attachments there are.
 ATTACHMENT_REF = re.compile(r"附件\s*[0-9一二三四五六]|\b(?:annex|attachment|appendix|table)\s*\d")
 ATTACHMENT_NAME_CUES = ("名称", "标题", "叫什么", "是什么表", "title", "called", "name of")
+# 「前三个季度」 "the first three quarters": cumulative milestones as of that quarter's end.
+FIRST_QUARTERS = re.compile(r"前([一二两三2-4])个?季度|\bfirst (two|three|2|3) quarters\b")
+QUARTER_COUNT = {"一": 1, "二": 2, "两": 2, "三": 3, "2": 2, "3": 3, "4": 4, "two": 2, "three": 3}
 # Words of a date the tokenizer keeps as topic words (12月底 → 月底): a turn naming them names a period.
 PERIOD_WORDS = frozenset({"月底", "月初", "月中", "月末", "年底", "年中", "年初", "年末", "底前", "月份", "季度"})
 # Asking which unit does something is a responsibility question, unless it asks which unit has the most…
@@ -147,7 +150,7 @@ def classify(text: str, districts: list[str], quarters: list[str], aggregate: st
             and (not OTHER_DOCUMENT.search(text) or has_any(text, THIS_DOCUMENT))
             and (not districts or has_any(text, THIS_DOCUMENT))):
         return "metadata"
-    # "What share … is Wujin responsible for" asks a computation; so does "which unit has the smallest…".
+    # "What share … is a unit responsible for" asks a computation; so does "which unit has the smallest…".
     only_which_unit = aggregate in ("share", "filter", "nth") or aggregate is not None and not has_any(
         text, tuple(c for c in RESPONSIBLE_CUES if c not in WHICH_UNIT_CUES))
     if has_any(text, RESPONSIBLE_CUES) and not only_which_unit:
@@ -191,6 +194,10 @@ def understand_one(question: str) -> Understanding:
     quarters = find_quarters(question)
     criterion = criterion_of(norm, len(districts))
     agg = criterion.op if criterion is not None else aggregate_of(norm)
+    if len(districts) == 1 and agg in ("sum", "rank", "max", "min"):
+        agg = None  # 「巴东全年一共要建多少」: one unit's own total, not a sum over units
+    if not quarters and (m := FIRST_QUARTERS.search(norm)):
+        quarters = [f"Q{QUARTER_COUNT[m.group(1) or m.group(2)]}"]  # 「前三个季度累计」: as of the end of the third quarter
     intent = classify(norm, districts, quarters, agg)
     return Understanding(
         question=question,
@@ -308,6 +315,11 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
             intent = "milestone"
         if intent in ("district_quota", "general") and districts and has_any(current.normalized, SCHEDULE_CUES):
             intent = "milestone"  # 「豫园街道有哪些项目?」 then 「进度怎么安排?」 asks for that unit's schedule
+    aggregate = current.aggregate or (None if current.districts and intent != "aggregate" else base.aggregate)
+    if len(districts) == 1 and aggregate in ("sum", "rank", "max", "min") and not current.districts:
+        # "And how many in total by year-end?" after one unit's question: that unit's figure again.
+        aggregate = None
+        intent = base.intent if base.intent != "aggregate" else "district_quota"
     return replace(
         base,
         question=question,
@@ -318,7 +330,7 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
         districts=districts,
         quarters=quarters,
         months=current.months or ([] if current.quarters else base.months),
-        aggregate=current.aggregate or (None if current.districts and intent != "aggregate" else base.aggregate),
+        aggregate=aggregate,
         criterion=current.criterion if current.aggregate else (None if current.districts and intent != "aggregate"
                                                                else base.criterion),
         all_districts=(base.all_districts and not current.districts) or current.all_districts,

@@ -167,3 +167,16 @@ def test_importing_builds_nothing_and_jieba_stays_quiet() -> None:
                             env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_loading_another_plan_takes_the_last_plans_words_away() -> None:
+    """A process that loads plan after plan (a re-ingest, eval-plans) cuts each with its own words only."""
+    from assistant.text import use_plan_words
+
+    try:
+        use_plan_words(["新增家庭养老床位", "云谷社区筹备组"])
+        assert "新增家庭养老床位" in tokenize("全市新增家庭养老床位多少个")
+    finally:
+        use_plan_words([])
+    assert "新增家庭养老床位" not in tokenize("全市新增家庭养老床位多少个")
+    assert "家庭养老床位" in tokenize("全市新增家庭养老床位多少个")

@@ -125,3 +125,23 @@ def test_the_other_units_are_every_unit_but_the_last_turns() -> None:
     history = [ChatMessage(role="user", content="北湖区要新建多少张家庭养老床位?"), ChatMessage(role="assistant", content="…")]
     u = understand("其他区呢?", history)
     assert u.followup and u.districts == ["南塘区", "西岭区"] and u.intent == "district_quota"
+
+
+def test_one_units_total_is_its_own_figure_not_a_sum_over_units() -> None:
+    u = understand("北湖区全年一共要新建多少张家庭养老床位?")
+    assert u.aggregate is None and u.intent == "district_quota"
+    history = [ChatMessage(role="user", content="北湖区二季度要建多少张床位?"), ChatMessage(role="assistant", content="…")]
+    again = understand("And how many in total by year-end?", history)
+    assert again.districts == ["北湖区"] and again.aggregate is None and again.months == [12]
+
+
+def test_the_first_quarters_are_as_of_the_last_of_them() -> None:
+    assert understand("南塘区前三个季度累计要完成多少?").quarters == ["Q3"]
+    assert understand("What should Nantang District finish in the first two quarters?").quarters == ["Q2"]
+
+
+def test_a_syllable_mark_in_a_romanised_name_is_no_obstacle() -> None:
+    from assistant.lexicon import SYLLABLE_MARK, find_districts
+
+    assert SYLLABLE_MARK.sub("", "ping'an town, xi’an, nan'tang") == "pingan town, xian, nan'tang"
+    assert find_districts("Beihu’s beds?") == ["北湖区"]

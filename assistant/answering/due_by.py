@@ -1,5 +1,5 @@
 """Due-by windows: 「六月底前要完成什么」「三月份有哪些节点」「哪些已经过期」"what is due by the end of June for
-Xinbei?" — every dated obligation in the window (`obligations.py`), grouped by unit, each cited.
+its unit?" — every dated obligation in the window (`obligations.py`), grouped by unit, each cited.
 
 Only a question whose words name a window and nothing else is one: 「家庭养老床位什么时候完成」 names a
 topic and stays with the deadline route.
@@ -108,7 +108,7 @@ def answer_due_by(u: Understanding, view: PlanView, ev: Evidence, as_of: date | 
     if topic:  # 「殡葬方面九月底前要完成什么」: the window's obligations on that topic, by their record's words
         found = [o for o in found if support(topic, f"{o.text} {view.chunks[o.record].text}") >= TOPIC_SUPPORT]
         if unit is not None and any(o.unit == unit for o in found):
-            found = [o for o in found if o.unit == unit]  # 溧阳数字地名: that unit's own row, not the city's
+            found = [o for o in found if o.unit == unit]  # a unit with a topic: that unit's own row, not the city's
     v = ev.voice
     if not found:
         return None  # nothing dated in the window: the other routes (or the abstention) say what there is

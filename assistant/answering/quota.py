@@ -44,7 +44,7 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
         return None
     body, ok = compose.quota(view.plan, ev, task, u.districts)
     if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES):
-        # 「武进区分到多少个」 of a row with one city-wide figure: the plan gives the unit no figure of its own.
+        # 「某区分到多少个」 of a row with one city-wide figure: the plan gives the unit no figure of its own.
         v = ev.voice
         names = "、".join(v.district(d) for d in u.districts)
         body = v.say(f"计划没有给出{names}的这项数字，只写了全市的要求：\n", f"The plan gives no figure for {names}; it "
