@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant.chunks import Chunk
-from assistant.models import Plan
+from assistant.models import QUARTER_LABELS, Plan
 
 # (pattern, how it resolves): the first date expression of a text decides its due date.
 _DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:之)?前")
@@ -129,7 +129,9 @@ def obligations(plan: Plan, chunks: dict[str, Chunk]) -> list[Obligation]:
             period = periods.get(code)
             if period is None or not items:
                 continue
-            due = (month_end(year, period.months[1]), plan.period_label(code))
+            # Said as the milestone chunk says it (四季度 for Q4, the page's own label for other periods), so the
+            # answer's date words are in what it cites.
+            due = (month_end(year, period.months[1]), QUARTER_LABELS.get(code) or plan.period_label(code))
             for item in items:
                 add(due, item, "milestone", f"{r.id}-{code.lower()}", reform_label(r, code), r.district or None)
     for c in chunks.values():
