@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from assistant.chunks import task_row
-from assistant.compose import fmt_q, task_label
+from assistant.compose import decimal_text, fmt_q, task_label
 from assistant.criteria import ENGLISH_ORDINALS, Criterion, holds
 from assistant.evidence import Evidence
 from assistant.lookup import Quantity, Ranked, district_value, parse_quantity, rank
@@ -19,11 +19,6 @@ ZH_COMPARISON = {">": "超过", ">=": "不少于", "<": "少于", "<=": "不超�
 EN_COMPARISON = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most"}
 ZH_DIGITS = "零一二三四五六七八九"
 EN_ORDINALS = {n: word for word, n in ENGLISH_ORDINALS.items()}
-
-
-def plain(value: Decimal) -> str:
-    """A number as the page writes it: 200, not 2E+2."""
-    return format(value.normalize(), "f")
 
 
 def zh_ordinal(n: int) -> str:
@@ -70,11 +65,12 @@ def _filter(ev: Evidence, t: Task, ranked: Ranked, comparison: str, threshold: D
     v = ev.voice
     name = v.quote(t.content.rstrip("。"))
     marker = ev.cite(t.id, task_row(t), task_label(t))
-    limit = v.say(v.quote(f"{plain(threshold)}{ranked.unit}"), plain(threshold))
+    limit = v.say(v.quote(f"{decimal_text(threshold)}{ranked.unit}"), decimal_text(threshold))
     passed = [(d, q) for d, q in ranked.order if holds(q.value, comparison, threshold)]
 
     def shown(d: str, q: Quantity, op: str) -> str:
-        return f"{v.district(d)} {fmt_q(v, q)}" + _paren(ev, f"{plain(q.value)} {SYMBOLS[op]} {plain(threshold)}")
+        test = f"{decimal_text(q.value)} {SYMBOLS[op]} {decimal_text(threshold)}"
+        return f"{v.district(d)} {fmt_q(v, q)}" + _paren(ev, test)
 
     if passed:
         who = _sep(ev).join(shown(d, q, comparison) for d, q in passed)
@@ -138,12 +134,12 @@ def _share(ev: Evidence, t: Task, ranked: Ranked, unit: str) -> tuple[str, bool]
     if own is None or len(ranked.order) < 2 or not ranked.total.value:
         return "", False
     total = ranked.total.value
-    expr = " + ".join(plain(q.value) for _, q in ranked.order)
+    expr = " + ".join(decimal_text(q.value) for _, q in ranked.order)
     percent = (own.value / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     head = v.say(
-        f"「{name}」{v.district(unit)} {fmt_q(v, own)}，各单位合计 {expr} = {plain(total)} {marker}；"
-        f"占比 {plain(own.value)} ÷ {plain(total)} = {plain(percent)}%。",
-        f"“{name}”: {v.district(unit)} {own}; the units add up to {expr} = {plain(total)} {marker}; "
-        f"its share is {plain(own.value)} ÷ {plain(total)} = {plain(percent)}%.",
+        f"「{name}」{v.district(unit)} {fmt_q(v, own)}，各单位合计 {expr} = {decimal_text(total)} {marker}；"
+        f"占比 {decimal_text(own.value)} ÷ {decimal_text(total)} = {decimal_text(percent)}%。",
+        f"“{name}”: {v.district(unit)} {own}; the units add up to {expr} = {decimal_text(total)} {marker}; "
+        f"its share is {decimal_text(own.value)} ÷ {decimal_text(total)} = {decimal_text(percent)}%.",
     )
     return f"{head}\n{_listing(ev, ranked)}", True

@@ -77,19 +77,35 @@ class Criterion:
     lowest: bool = False
 
 
-def _threshold(text: str) -> tuple[str, Decimal] | None:
-    """The first comparator with a number the question names: 超过200 → ('>', 200)."""
-    for words, comparison in BEFORE:
-        alternatives = "|".join(re.escape(w) + (r"\b" if w[-1:].isascii() and w[-1:].isalpha() else "") for w in words)
-        m = re.search(rf"(?:{alternatives})\s*{_NUMBER}", text)
-        if m:
-            return comparison, Decimal(m.group(1)) * (10000 if m.group(2) else 1)
-    for words, comparison in AFTER:
-        alternatives = "|".join(re.escape(w) for w in words)
-        m = re.search(rf"{_NUMBER}\s*[\u4e00-\u9fff]{{0,2}}\s*(?:{alternatives})", text)
-        if m:
-            return comparison, Decimal(m.group(1)) * (10000 if m.group(2) else 1)
+def _word(w: str) -> str:
+    """A comparator as a pattern: an English one only as a whole word (over, not overall)."""
+    return re.escape(w) + (r"\b" if w[-1:].isascii() and w[-1:].isalpha() else "")
+
+
+# Each comparator group with its number, in the order they are tried: before the number, then after it.
+THRESHOLD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    *((re.compile(rf"(?:{'|'.join(_word(w) for w in words)})\s*{_NUMBER}"), comparison)
+      for words, comparison in BEFORE),
+    *((re.compile(rf"{_NUMBER}\s*[\u4e00-\u9fff]{{0,2}}\s*(?:{'|'.join(re.escape(w) for w in words)})"), comparison)
+      for words, comparison in AFTER),
+)
+
+
+def _threshold_match(text: str) -> tuple[re.Match[str], str] | None:
+    """The first comparator with a number the question names, and the comparison it means."""
+    for pattern, comparison in THRESHOLD_PATTERNS:
+        if m := pattern.search(text):
+            return m, comparison
     return None
+
+
+def _threshold(text: str) -> tuple[str, Decimal] | None:
+    """超过200 → ('>', 200)."""
+    found = _threshold_match(text)
+    if found is None:
+        return None
+    m, comparison = found
+    return comparison, Decimal(m.group(1)) * (10000 if m.group(2) else 1)
 
 
 def _position(text: str) -> tuple[int, bool] | None:
@@ -131,17 +147,11 @@ def criterion_of(text: str, units_named: int) -> Criterion | None:
 def without_threshold(text: str) -> str:
     """The question with its comparator and number taken out: the number is a criterion, not a row's figure
     (超过200张 must not pull the row that says 不少于200个 to the top)."""
-    for words, _ in BEFORE:
-        alternatives = "|".join(re.escape(w) + (r"\b" if w[-1:].isascii() and w[-1:].isalpha() else "") for w in words)
-        text, n = re.subn(rf"(?:{alternatives})\s*{_NUMBER}", " ", text, count=1)
-        if n:
-            return text
-    for words, _ in AFTER:
-        alternatives = "|".join(re.escape(w) for w in words)
-        text, n = re.subn(rf"{_NUMBER}\s*[\u4e00-\u9fff]{{0,2}}\s*(?:{alternatives})", " ", text, count=1)
-        if n:
-            return text
-    return text
+    found = _threshold_match(text)
+    if found is None:
+        return text
+    start, end = found[0].span()
+    return text[:start] + " " + text[end:]
 
 
 def holds(value: Decimal, comparison: str, threshold: Decimal) -> bool:

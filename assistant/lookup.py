@@ -121,7 +121,11 @@ def reforms_of(plan: Plan, district: str) -> list[Reform]:
     return [r for r in plan.reforms if r.district == district]
 
 
+def cell_items(text: str) -> list[str]:
+    """A cell's items: its lines, and the sentences or clauses a 。 or ； ends."""
+    return [line.strip() for line in re.split(r"\n|(?<=[;；。])", text) if line.strip()]
+
+
 def deadline_items(text: str) -> list[str]:
     """The items of a cell that carry a date such as 「5月底前」「7-8月份」「年底前」."""
-    items = [line.strip() for line in re.split(r"\n|(?<=[;；。])", text) if line.strip()]
-    return [item for item in items if DEADLINE.search(item)]
+    return [item for item in cell_items(text) if DEADLINE.search(item)]

@@ -258,8 +258,7 @@ def _asks_again(current: Understanding, own_topic: set[str], previous: str) -> b
 
     if not has_any(current.normalized[:4], FOLLOWUP_CUES) or not (current.districts or current.quarters or current.months):
         return False
-    before = understand_one(previous)
-    return own_topic - PERIOD_WORDS <= topic_tokens(before.normalized, before.language)
+    return own_topic - PERIOD_WORDS <= topic_tokens(normalize(previous), detect_language(previous))
 
 
 def understand(question: str, history: list[ChatMessage] | None = None, merge: bool = False) -> Understanding:

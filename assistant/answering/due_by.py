@@ -15,7 +15,7 @@ from assistant.answering.finish import finish
 from assistant.answering.view import PlanView, tokens_of
 from assistant.evidence import Evidence
 from assistant.models import Answer
-from assistant.obligations import Obligation, month_end, plan_year
+from assistant.obligations import Obligation, month_end, plan_year, select
 from assistant.topic import support
 from assistant.understand import Understanding, has_any
 
@@ -101,9 +101,7 @@ def answer_due_by(u: Understanding, view: PlanView, ev: Evidence, as_of: date | 
     if window is None:
         return None
     unit = u.districts[0] if len(u.districts) == 1 else None
-    found = [o for o in view.obligations
-             if (unit is None or o.unit in (None, unit))
-             and (window.start is None or o.due >= window.start) and (window.end is None or o.due <= window.end)]
+    found = select(view.obligations, unit, window.start, window.end)
     topic = window_topic(u, view)
     if topic:  # 「殡葬方面九月底前要完成什么」: the window's obligations on that topic, by their record's words
         found = [o for o in found if support(topic, f"{o.text} {view.chunks[o.record].text}") >= TOPIC_SUPPORT]

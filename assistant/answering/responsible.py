@@ -8,6 +8,7 @@ from assistant import compose
 from assistant.answering.finish import finish
 from assistant.answering.view import BODY_KINDS, SUPPORT_THRESHOLD, Hit, PlanView, tokens_of
 from assistant.evidence import Evidence
+from assistant.lookup import cell_items
 from assistant.models import Answer, Reform, Task
 from assistant.roles import Role, text_roles
 from assistant.topic import support
@@ -93,7 +94,7 @@ def _named_anywhere(u: Understanding, view: PlanView, tokens: set[str]) -> tuple
 def _named_in_step(tokens: set[str], view: PlanView, task: Task) -> tuple[str, list[Role]] | None:
     """The step of a row's cell that the question is about, when it names who leads or joins it in words
     (由市殡葬协会和市消费者协会牵头…) and matches the question better than the row's own task does."""
-    steps = [x.strip() for x in re.split(r"\n|(?<=[;；。])", task.citywide or "") if x.strip()]
+    steps = cell_items(task.citywide or "")
     own = support(tokens, task.content)
     best = max(((support(tokens, x), x) for x in steps if text_roles(x)), default=None)
     if best is None or best[0] < SUPPORT_THRESHOLD or best[0] <= own:
