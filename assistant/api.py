@@ -30,7 +30,10 @@ from sse_starlette import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.admin import add_admin_routes
+from assistant.admin_plans import add_plan_admin_routes
 from assistant.api_models import (
+    PlansResponse,
+    PlanSummary,
     MODEL_ID,
     AuditResponse,
     ChatCompletion,
@@ -60,6 +63,7 @@ from assistant.edges import ErrorShapeMiddleware, NoUploadsMiddleware, PublicOri
 from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddleware
 from assistant.lexicon import find_districts, resolve_quarter
+from assistant.library.service import Library
 from assistant.loader import AssistantLoader
 from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task
 from assistant.public import public_message
@@ -80,12 +84,29 @@ async def get_loader(request: Request) -> AssistantLoader:
     return cast(AssistantLoader, request.app.state.loader)
 
 
-async def get_assistant(loader: Annotated[AssistantLoader, Depends(get_loader)]) -> Assistant:
-    """The loaded Assistant; 503 with a retry hint while it is still loading."""
-    return loader.get()
+async def get_library(loader: Annotated[AssistantLoader, Depends(get_loader)]) -> Library:
+    """The loaded plans (a library of one for a single-plan index dir); 503 while loading."""
+    return loader.get_library()
+
+
+PlanParam = Annotated[str | None, Query(description="Library: a plan id from GET /api/plans; default: the "
+                                                    "default plan.")]
+
+
+def get_assistant(loader: Annotated[AssistantLoader, Depends(get_loader)], plan: PlanParam = None
+                  ) -> Iterator[Assistant]:
+    """One plan's Assistant, its names made the ones requests are read with for the request's duration.
+
+    A plain `def`: waiting for another plan's questions to finish must not block the event loop.
+    """
+    library = loader.get_library()
+    assistant = library.assistant(plan)
+    with library.guard(plan):
+        yield assistant
 
 
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+LibraryDep = Annotated[Library, Depends(get_library)]
 LoaderDep = Annotated[AssistantLoader, Depends(get_loader)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -130,13 +151,15 @@ def answering_limiter(threads: int) -> anyio.CapacityLimiter:
     return limiter
 
 
-async def answer_of(assistant: Assistant, messages: list[ChatMessage]) -> Answer:
+async def answer_of(library: Library, messages: list[ChatMessage], plan: str | None = None) -> Answer:
     """A repeated conversation from the answer cache, on the event loop; anything else in a worker thread."""
-    cached = assistant.cached_chat(messages)
+    if plan is not None:
+        library.shelved(plan)  # an unknown plan is a 404 before any work
+    cached = library.cached_chat(messages, plan)
     if cached is not None:
         return cached
-    limiter = answering_limiter(assistant.settings.answer_threads)
-    return await anyio.to_thread.run_sync(assistant.chat, messages, limiter=limiter)
+    limiter = answering_limiter(library.settings.answer_threads)
+    return await anyio.to_thread.run_sync(library.chat, messages, plan, limiter=limiter)
 
 
 def completion_id() -> str:
@@ -245,22 +268,22 @@ def add_chat_routes(app: FastAPI) -> None:
     """/api/chat, /api/chat/stream and the OpenAI-compatible /v1 routes."""
 
     @app.post("/api/chat", response_model=Answer, tags=["chat"], responses=ERROR_RESPONSES)
-    async def chat(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> Answer:
-        """Answer the last user message, with numbered citations."""
+    async def chat(request: ChatRequest, library: LibraryDep, settings: SettingsDep) -> Answer:
+        """Answer the last user message, with numbered citations (in a library: from the plan it names)."""
         messages: list[ChatMessage] = list(request.messages)
         check_conversation(messages, settings)
-        return await answer_of(assistant, messages)
+        return await answer_of(library, messages, request.plan)
 
     @app.post(
         "/api/chat/stream", tags=["chat"], response_class=EventSourceResponse,
         responses={200: {"content": {"text/event-stream": {}}, "description": "`segment` events, then `done`"},
                    **ERROR_RESPONSES},
     )
-    async def chat_stream(request: ChatRequest, assistant: AssistantDep, settings: SettingsDep) -> EventSourceResponse:
+    async def chat_stream(request: ChatRequest, library: LibraryDep, settings: SettingsDep) -> EventSourceResponse:
         """Server-sent events: `segment` {"text"} pieces of the answer, then `done` with the whole Answer."""
         messages: list[ChatMessage] = list(request.messages)
         check_conversation(messages, settings)
-        answer = await answer_of(assistant, messages)  # errors become 4xx before streaming
+        answer = await answer_of(library, messages, request.plan)  # errors become 4xx before streaming
 
         async def events() -> AsyncIterator[dict[str, str]]:
             for segment in split_segments(answer.answer):
@@ -274,14 +297,15 @@ def add_chat_routes(app: FastAPI) -> None:
         responses={200: {"content": {"text/event-stream": {}}}, **ERROR_RESPONSES},
     )
     async def chat_completions(
-        request: ChatCompletionRequest, assistant: AssistantDep, settings: SettingsDep
+        request: ChatCompletionRequest, library: LibraryDep, settings: SettingsDep
     ) -> ChatCompletion | EventSourceResponse:
         """OpenAI chat completions (stream or not); the reply ends with its sources, citations ride along."""
         # System, developer and tool messages carry no question; the answerer follows the plan, not a prompt.
         turns = [m for m in request.messages if m.role in ("user", "assistant")]
         messages = [ChatMessage(role=m.role, content=m.text()) for m in turns]
         check_conversation(messages, settings)
-        answer = await answer_of(assistant, messages)
+        plan = request.model if library.is_library and request.model in library.plans else None
+        answer = await answer_of(library, messages, plan)
         cid, created = completion_id(), int(time.time())
         if request.stream:
             async def events() -> AsyncIterator[dict[str, str]]:
@@ -299,9 +323,11 @@ def add_chat_routes(app: FastAPI) -> None:
     started = int(time.time())
 
     @app.get("/v1/models", response_model=ModelList, tags=["openai"])
-    def models() -> ModelList:
-        """The one model id this server answers as."""
-        return ModelList(data=[ModelCard(id=MODEL_ID, created=started)])
+    async def models(loader: LoaderDep) -> ModelList:
+        """`plan-assistant` (scope from the question) and, for a library, one model per plan."""
+        library = loader.library
+        plans = list(library.plans) if library is not None and library.is_library else []
+        return ModelList(data=[ModelCard(id=m, created=started) for m in [MODEL_ID, *plans]])
 
 
 def add_plan_routes(app: FastAPI) -> None:
@@ -326,6 +352,13 @@ def add_plan_routes(app: FastAPI) -> None:
         return SearchResponse(
             query=q, hits=hits, degraded=retriever.degraded
         )
+
+    @app.get("/api/plans", response_model=PlansResponse, tags=["plan"], responses=ERROR_RESPONSES)
+    async def plans(library: LibraryDep) -> PlansResponse:
+        """The plans this server answers about; `default` is where questions naming no plan go."""
+        return PlansResponse(default=library.default, library=library.is_library, plans=[
+            PlanSummary(**e.model_dump(include=set(PlanSummary.model_fields) - {"default"}),
+                        default=e.id == library.default) for e in library.entries])
 
     @app.get("/api/plan", response_model=PlanInfo, tags=["plan"], responses=ERROR_RESPONSES)
     def plan_info(assistant: AssistantDep) -> PlanInfo:
@@ -481,7 +514,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     # the body limit, and inside it the refusal of uploads (which discards a body the limit bounds).
     app.add_middleware(NoUploadsMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s,
-                       drain_bytes=settings.max_drain_bytes)
+                       drain_bytes=settings.max_drain_bytes, path_limits={"/admin/plans": settings.max_upload_bytes})
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(PublicOriginMiddleware, public_url=settings.public_url or f"http://{settings.host}:{settings.port}")
@@ -495,6 +528,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     add_chat_routes(app)
     add_plan_routes(app)
     add_admin_routes(app, settings)
+    add_plan_admin_routes(app, settings)
     add_docs_routes(app)
     if ui:
         from ui.app import mount_ui

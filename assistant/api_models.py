@@ -36,6 +36,10 @@ class ChatRequest(BaseModel):
         description="Oldest first; the last message is the question.",
         examples=[[{"role": "user", "content": "三季度的改革进度?"}]],
     )
+    plan: str | None = Field(
+        None, description="Library: answer from this plan (an id from GET /api/plans); unset = the plan the "
+        "question names (its year, issuer or places), else the default plan.",
+    )
 
 
 class StreamSegment(BaseModel):
@@ -209,7 +213,8 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    model: str = Field(MODEL_ID, description=f"Any name is accepted; responses name {MODEL_ID!r}.")
+    model: str = Field(MODEL_ID, description=f"{MODEL_ID!r} (scope from the question) or a plan id from "
+                       "/v1/models (answer from that plan); any other name is treated as the first.")
     messages: list[OpenAIMessage]
     stream: bool = False
 
@@ -256,3 +261,26 @@ class ModelList(BaseModel):
 
     object: Literal["list"] = "list"
     data: list[ModelCard]
+
+
+class PlanSummary(BaseModel):
+    """One plan of the library."""
+
+    id: str
+    title: str
+    issuer: str
+    year: int | None
+    doc_number: str
+    source_name: str
+    source_sha256: str
+    units: list[str]
+    added: str
+    default: bool = Field(description="Questions that name no plan go to this one.")
+
+
+class PlansResponse(BaseModel):
+    """The plans this server answers about (one, for a single-plan index dir)."""
+
+    default: str
+    library: bool = Field(description="True when the index dir holds a library of plans.")
+    plans: list[PlanSummary]

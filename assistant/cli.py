@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assistant.config import get_settings
+from assistant.cli_library import PLAN_HELP
 from assistant.errors import AssistantError, BackendUnavailableError
 
 if TYPE_CHECKING:
@@ -31,17 +32,24 @@ def fail(exc: AssistantError) -> None:
 
 @app.command()
 def ingest(
-    path: Annotated[Path | None, typer.Argument(help="Plan page (.txt or .html); default: the vendored plan.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Plan pages (.txt/.html) or folders of them; default: the configured page. Several pages, a folder, "
+             "or an index dir that already holds a library build a library (one index per plan).")] = None,
 ) -> None:
     """Build index/plan.sqlite, the chunks and the vector index; unchanged input changes nothing."""
+    from assistant.cli_library import ingest_library, library_wanted
     from assistant.public import describe_failure
     from assistant.service import build
 
     settings = get_settings()
     started = time.perf_counter()
     try:
+        if paths and library_wanted(paths, settings):
+            if ingest_library(paths, settings):
+                raise typer.Exit(code=2)
+            return
         with IndexProgress() as progress:
-            report = build(settings, path, progress=progress)
+            report = build(settings, paths[0] if paths else None, progress=progress)
     except AssistantError as exc:
         fail(exc)
         return
@@ -96,13 +104,50 @@ class IndexProgress:
             self.bar.stop()
 
 
+def _register_library_commands() -> None:
+    from assistant.cli_library import eval_library
+
+    app.command("eval-library")(eval_library)
+
+
+_register_library_commands()
+
+
 @app.command()
-def audit(as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False) -> None:
+def plans(as_json: Annotated[bool, typer.Option("--json", help="Print the plans as JSON.")] = False) -> None:
+    """List the plans of the index dir: id, year, issuer, title, units, page."""
+    from assistant.cli_library import print_plans
+
+    try:
+        print_plans(get_settings(), as_json)
+    except AssistantError as exc:
+        fail(exc)
+
+
+@app.command()
+def remove(plan: Annotated[str, typer.Argument(help="A plan id from `assistant plans`.")]) -> None:
+    """Remove one plan from the library: its entry, its SQLite and its vectors. The others are untouched."""
+    from assistant.library.shelf import remove_plan
+
+    try:
+        entry = remove_plan(get_settings(), plan)
+    except AssistantError as exc:
+        fail(exc)
+        return
+    typer.echo(f"removed {entry.id} ({entry.issuer} {entry.title})")
+
+
+@app.command()
+def audit(
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    plan_id: Annotated[str | None, typer.Option("--plan", help=PLAN_HELP)] = None,
+) -> None:
     """Cross-check the plan's numbers and list findings with evidence."""
+    from assistant.cli_library import plan_settings_of
     from assistant.store import PlanStore
 
     try:
-        plan = PlanStore(get_settings().sqlite_path).load_plan()
+        plan = PlanStore(plan_settings_of(plan_id).sqlite_path).load_plan()
     except AssistantError as exc:
         fail(exc)
         return
@@ -140,6 +185,7 @@ def deadlines(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Judge overdue/due on this day (default today).")] = None,
     status: Annotated[str, typer.Option("--status", help="all, overdue, due (this month) or upcoming.")] = "all",
     fmt: Annotated[DeadlineFormat, typer.Option("--format", help="table, csv, ics or json.")] = DeadlineFormat.table,
+    plan_id: Annotated[str | None, typer.Option("--plan", help=PLAN_HELP)] = None,
 ) -> None:
     """List the plan's dated obligations (完成时限, dated steps, milestones, dated body sentences)."""
     from assistant.api import resolve_district
@@ -151,8 +197,10 @@ def deadlines(
 
     if status not in ("all", "overdue", "due", "upcoming"):
         raise typer.BadParameter(f"{status!r}; use all, overdue, due or upcoming", param_hint="--status")
+    from assistant.cli_library import plan_settings_of
+
     try:
-        plan = PlanStore(get_settings().sqlite_path).load_plan()
+        plan = PlanStore(plan_settings_of(plan_id).sqlite_path).load_plan()
         use_vocabulary(Vocabulary.from_plan(plan))
         name = resolve_district(unit, plan.units) if unit else None
     except AssistantError as exc:
@@ -186,12 +234,14 @@ def export(
     out: Annotated[
         Path | None, typer.Option("--out", help="File (json) or folder (csv); json defaults to stdout.")
     ] = None,
+    plan_id: Annotated[str | None, typer.Option("--plan", help=PLAN_HELP)] = None,
 ) -> None:
     """Write the reconstructed plan, text as in the source."""
+    from assistant.cli_library import plan_settings_of
     from assistant.store import PlanStore
 
     try:
-        plan = PlanStore(get_settings().sqlite_path).load_plan()
+        plan = PlanStore(plan_settings_of(plan_id).sqlite_path).load_plan()
     except AssistantError as exc:
         fail(exc)
         return
@@ -281,9 +331,9 @@ def eval_answer_file(questions: Path, out: Path | None) -> None:
     from assistant.evaluation.batch import load_questions, run_batch, write_jsonl
 
     rows = load_questions(questions)  # a bad file fails before the engine loads
-    from assistant.service import Assistant
+    from assistant.library.service import Library
 
-    results = run_batch(Assistant.load(get_settings()).ask, rows)
+    results = run_batch(Library.load(get_settings()).ask, rows)
     if out is None:
         write_jsonl(results, sys.stdout)
         return
@@ -350,17 +400,19 @@ def eval_full(reports: Path | None, compare: Path | None) -> bool:
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Chinese (either script) or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print {answer, answerable, route, citations}.")] = False,
+    plan: Annotated[str | None, typer.Option(help="Library: answer from this plan (default: the plan the "
+                                                  "question names, see `assistant plans`).")] = None,
 ) -> None:
     """Answer one question from the plan, with citations."""
-    from assistant.service import Assistant
+    from assistant.library.service import Library
 
     try:
-        answer = Assistant.load(get_settings()).ask(question)
+        answer = Library.load(get_settings()).ask(question, plan=plan)
     except AssistantError as exc:
         fail(exc)
         return
     if as_json:
-        typer.echo(json.dumps(answer.model_dump(include={"answer", "answerable", "route", "citations"}),
+        typer.echo(json.dumps(answer.model_dump(include={"answer", "answerable", "route", "citations", "plan"}),
                               ensure_ascii=False))
         return
     typer.echo(answer.answer)
@@ -374,10 +426,11 @@ def search(
     district: Annotated[str | None, typer.Option("--district", help="Only this district's reform rows.")] = None,
     quarter: Annotated[str | None, typer.Option("--quarter", help="Only this quarter's milestones (Q1..Q4).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, bm25 or dense.")] = "hybrid",
+    plan_id: Annotated[str | None, typer.Option("--plan", help=PLAN_HELP)] = None,
 ) -> None:
     """Hybrid (BM25 + dense) search over the plan's chunks, ranked."""
     try:
-        hits, degraded = run_search(query, k, district, quarter, mode)
+        hits, degraded = run_search(query, k, district, quarter, mode, plan_id)
     except AssistantError as exc:
         fail(exc)
         return
@@ -394,14 +447,16 @@ def search(
         typer.echo(f"    {h.text[:160].replace(chr(10), ' ')}")
 
 
-def run_search(query: str, k: int, district: str | None, quarter: str | None, mode: str):  # type: ignore[no-untyped-def]
+def run_search(query: str, k: int, district: str | None, quarter: str | None, mode: str,  # type: ignore[no-untyped-def]
+               plan: str | None = None):
     """Load the retriever and search; returns (hits, degraded)."""
+    from assistant.cli_library import plan_settings_of
     from assistant.errors import InputError
     from assistant.retrieve import load_retriever
 
     if mode not in ("hybrid", "bm25", "dense"):
         raise InputError(f"--mode must be hybrid, bm25 or dense, not {mode!r}")
-    retriever = load_retriever(get_settings())
+    retriever = load_retriever(plan_settings_of(plan))
     hits = retriever.search(query, k=k, district=district, quarter=quarter, mode=mode)  # type: ignore[arg-type]
     return hits, retriever.degraded
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +94,14 @@ class Settings(BaseSettings):
     selfcheck_interval_s: float = Field(
         10.0, ge=0, description="/readyz re-runs its self-check (lookup, answer, hybrid, dense) at most this often."
     )
+    default_plan: str | None = Field(
+        None, description="Library: the plan questions that name no plan go to (an id from `assistant plans`); "
+        "unset = the newest plan of the issuer with the most plans.",
+    )
+    as_of: date | None = Field(
+        None, description="The date 今年/去年, 'this month' and 'overdue' are read against (YYYY-MM-DD); unset = today.",
+    )
+    max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024, description="Largest plan page POST /admin/plans accepts.")
     embedding_cache: Path | None = Field(
         None, description="Embedding cache file; default index_dir/embedding_cache.sqlite. Share it to reuse vectors."
     )

@@ -94,11 +94,14 @@ CLOSE = {"Connection": "close"}
 class BodyLimitMiddleware:
     """413 for bodies over `max_bytes` (declared or counted), 408 when a body stalls for `timeout_s`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float, drain_bytes: int = 8 * 1024 * 1024) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: float, drain_bytes: int = 8 * 1024 * 1024,
+                 path_limits: dict[str, int] | None = None) -> None:
         """`max_bytes=0` turns the size limit off; the time limit always applies. Over-limit bodies are
-        discarded up to `drain_bytes` before the 413 goes out."""
+        discarded up to `drain_bytes` before the 413 goes out. `path_limits`: other limits for some paths
+        (a plan page uploaded to /admin/plans is larger than any question)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
         self.timeout_s = timeout_s
         self.drain_bytes = drain_bytes
 
@@ -107,9 +110,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"].rstrip("/"), self.max_bytes)
         length = declared_length(scope)
-        if self.max_bytes and length is not None and length > self.max_bytes:
-            error = BodyTooLarge(self.max_bytes)
+        if max_bytes and length is not None and length > max_bytes:
+            error = BodyTooLarge(max_bytes)
             if length <= self.drain_bytes:
                 await drain(receive, self.drain_bytes, self.timeout_s)
             await error_json(error.status_code, error.kind, error.detail, CLOSE)(scope, receive, send)
@@ -129,10 +133,10 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 complete = not message.get("more_body", False)
-                if self.max_bytes and received > self.max_bytes:
+                if max_bytes and received > max_bytes:
                     if not complete:  # a chunked body past the limit: discard the rest before the 413
                         complete = await drain(receive, self.drain_bytes, self.timeout_s, received)
-                    raise BodyTooLarge(self.max_bytes)
+                    raise BodyTooLarge(max_bytes)
             return message
 
         async def tracked_send(message: Message) -> None:

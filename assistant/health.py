@@ -10,9 +10,12 @@ degraded (answers then come from the tables and BM25, as they say).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -125,20 +128,24 @@ class HealthCache:
         self._running: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def _run(self, assistant: Assistant) -> None:
-        health = self_check(assistant)
+    def _run(self, assistant: Assistant, guard: Callable[[], AbstractContextManager[Any]] | None) -> None:
+        with guard() if guard else contextlib.nullcontext():
+            health = self_check(assistant)
         with self._lock:
             self._last = (id(assistant), health)
 
-    def get(self, assistant: Assistant) -> Health | None:
-        """A fresh enough verdict for this Assistant, or the last one while a new check runs."""
+    def get(self, assistant: Assistant, guard: Callable[[], AbstractContextManager[Any]] | None = None) -> Health | None:
+        """A fresh enough verdict for this Assistant, or the last one while a new check runs.
+
+        `guard`: entered around the check (a library makes the checked plan's vocabulary the active one).
+        """
         with self._lock:
             last = self._last
             fresh = last is not None and last[0] == id(assistant) and time.monotonic() - last[1].at < self.interval
             if fresh:
                 return last[1] if last else None
             if self._running is None or not self._running.is_alive():
-                self._running = threading.Thread(target=self._run, args=(assistant,), name="self-check", daemon=True)
+                self._running = threading.Thread(target=self._run, args=(assistant, guard), name="self-check", daemon=True)
                 self._running.start()
             running = self._running
         running.join(self.wait_s)

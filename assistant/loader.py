@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from assistant.errors import AssistantError, NotReadyError
 from assistant.follow import GenerationWatch
 from assistant.health import HealthCache, cache_stats
 from assistant.public import describe_failure, public_message
+from assistant.library.service import Library
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class AssistantLoader:
         self.settings = settings
         self.state = state
         self.assistant = assistant
+        self.library: Library | None = Library.single(assistant) if assistant is not None else None
         self.error: str | None = None
         self.stage: str | None = None
         self.done = 0
@@ -42,6 +45,10 @@ class AssistantLoader:
         self.health = HealthCache(settings.selfcheck_interval_s)
         self.watch = GenerationWatch(settings, lambda: self.assistant, self.replace)
         state.assistant = assistant
+        state.library = self.library
+        self._library_signature: tuple[int, int] | None = None
+        self._library_checked = 0.0
+        self._library_lock = threading.Lock()
 
     def start(self) -> None:
         """Begin loading unless an Assistant was given or loading already began."""
@@ -66,12 +73,13 @@ class AssistantLoader:
 
     def _load(self) -> None:
         try:
-            assistant = Assistant.load(self.settings, build_if_missing=True, progress=self.progress)
+            library = Library.load(self.settings, build_if_missing=True, progress=self.progress)
+            assistant = library.assistant()
             self.stage = "warming up"
             # The first question loads the embedding model and tokenizer dictionaries; pay that here.
             from assistant.plan_examples import example_questions
 
-            assistant.ask(example_questions(assistant.plan)[0])
+            library.ask(example_questions(assistant.plan)[0])
         except AssistantError as exc:
             self.error = with_rebuild_hint(str(exc))
             log.error("the assistant could not start: %s", exc)
@@ -83,22 +91,71 @@ class AssistantLoader:
             return
         self.seconds = time.monotonic() - self.started
         self.stage = None
-        self.assistant = assistant
-        self.state.assistant = assistant
-        log.info("assistant ready in %.1fs", self.seconds)
+        self._library_signature = self._registry_signature()
+        self.replace_library(library)
+        log.info("assistant ready in %.1fs (%d plan%s)", self.seconds, len(library.plans),
+                 "" if len(library.plans) == 1 else "s")
 
     def replace(self, assistant: Assistant) -> None:
         """Swap in a freshly built Assistant (admin re-ingest); requests already running keep the old one."""
-        self.assistant = assistant
-        self.state.assistant = assistant
+        self.replace_library(Library.single(assistant))
+
+    def replace_library(self, library: Library) -> None:
+        """Swap in a library (a plan added, replaced or removed): one assignment each, old requests finish."""
+        self.library = library
+        self._library_signature = self._registry_signature()
+        self.assistant = library.assistant()
+        self.state.library = library
+        self.state.assistant = self.assistant
         self.error = None
+
+    def _registry_signature(self) -> tuple[int, int] | None:
+        from assistant.library.registry import REGISTRY
+
+        try:
+            st = os.stat(self.settings.index_dir / REGISTRY)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_ino
+
+    def _follow_library(self) -> None:
+        """Another process changed library.json: reload it in the background, reusing unchanged plans."""
+        interval = self.settings.generation_check_s
+        now = time.monotonic()
+        if interval <= 0 or now - self._library_checked < interval or self.library is None:
+            return
+        with self._library_lock:
+            if now - self._library_checked < interval:
+                return
+            self._library_checked = now
+            signature = self._registry_signature()
+            if signature is None or signature == self._library_signature:
+                return
+            self._library_signature = signature
+            current = self.library
+
+        def reload() -> None:
+            try:
+                self.replace_library(Library.load(self.settings, build_if_missing=False, reuse=current))
+            except Exception:  # keep answering from the loaded library; the next change retries
+                log.exception("could not load the changed library; still answering from the loaded one")
+
+        threading.Thread(target=reload, name="library-watch", daemon=True).start()
+
+    def get_library(self) -> Library:
+        """The loaded library (a library of one for a single-plan index dir); NotReadyError until then."""
+        self.get()
+        self._follow_library()
+        assert self.library is not None
+        return self.library
 
     def readiness(self) -> Readiness:
         """Where loading stands; once loaded, what the self-check found (see `health`)."""
         assistant = self.assistant
         if assistant is not None:
             self.watch.poke()
-            health = self.health.get(assistant)
+            library = self.library
+            health = self.health.get(assistant, library.guard if library is not None and library.is_library else None)
             problems = [public_message(p) for p in health.problems] if health else ["the self-check is still running"]
             if self.watch.last_error:
                 why = public_message(self.watch.last_error)

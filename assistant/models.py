@@ -196,6 +196,8 @@ class Citation(BaseModel):
     label: str
     text: str
     location: str
+    plan: str | None = Field(None, exclude_if=lambda v: v is None)
+    """The library plan the record belongs to (set when the assistant holds several plans)."""
 
 
 class Answer(BaseModel):
@@ -207,6 +209,8 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     degraded: bool = False
     flags: list[str] = Field(default_factory=list)
+    plan: str | None = Field(None, exclude_if=lambda v: v is None)
+    """The library plan answered from (for a comparison, the newer one); None with a single plan."""
 
 
 class Hit(BaseModel):

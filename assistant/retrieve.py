@@ -312,7 +312,7 @@ class HybridRetriever:
         )
 
 
-def load_retriever(settings: Settings) -> HybridRetriever:
+def load_retriever(settings: Settings, embeddings: Any = None) -> HybridRetriever:
     """The retriever over the built index: chunks from plan.sqlite, BM25 in memory, vectors in Chroma.
 
     A Chroma server that is down at start-up is not fatal (search degrades to BM25 and reconnects
@@ -330,7 +330,7 @@ def load_retriever(settings: Settings) -> HybridRetriever:
     from assistant.lexicon import Vocabulary, use_vocabulary
 
     use_vocabulary(Vocabulary.from_plan(store.load_plan()))
-    vector = VectorIndex(settings)
+    vector = VectorIndex(settings, embeddings)  # a library's plans share one encoder
     retriever = HybridRetriever(chunks, BM25Index(chunks), vector, settings)
     try:
         vector.connect()

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.answer_cache import AnswerCache, conversation_key
 from assistant.answering import Answerer
@@ -42,8 +43,12 @@ class Assistant:
     """The index generation this Assistant was loaded from (see `build`); a newer one replaces it."""
 
     @classmethod
-    def load(cls, settings: Settings, build_if_missing: bool = True, progress: Progress | None = None) -> Assistant:
-        """Load the built index; build it first when it is missing or unreadable (and allowed to)."""
+    def load(cls, settings: Settings, build_if_missing: bool = True, progress: Progress | None = None,
+             embeddings: Any = None) -> Assistant:
+        """Load the built index; build it first when it is missing or unreadable (and allowed to).
+
+        `embeddings`: an encoder to share (a library loads many plans and needs one model in memory).
+        """
         from assistant.retrieve import load_retriever
 
         # The embedding cache is only a cache: damaged, it is set aside by the next build and meanwhile
@@ -71,13 +76,13 @@ class Assistant:
                 # No manifest: the last build of the embedded store did not finish (a full disk, a kill).
                 raise IndexMissingError(f"the vector index in {settings.index_dir} is incomplete; "
                                         "run `assistant ingest`")
-            retriever = load_retriever(settings)
+            retriever = load_retriever(settings, embeddings)
         except IndexMissingError:
             if not build_if_missing:
                 raise
             log.info("search index missing at %s: building it", settings.index_dir)
             build(settings, progress=progress)
-            retriever = load_retriever(settings)
+            retriever = load_retriever(settings, embeddings)
         chunks = build_chunks(plan)
         return cls(settings=settings, plan=plan, chunks=chunks, retriever=retriever,
                    answerer=Answerer(plan, chunks, retriever), rewriter=LLMRewriter.from_settings(settings),

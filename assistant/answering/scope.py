@@ -44,6 +44,10 @@ MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[
 # A rate asked for (每张补贴多少, the subsidy per bed) and a rate stated (每张补贴3000元, 3000元/张).
 RATE_ASKED = re.compile(r"每(?:张|个|人|户|名|床|位|月|年)|\bper\b|\beach\b", re.IGNORECASE)
 RATE_STATED = re.compile(r"每[\u4e00-\u9fff]{0,6}\d[\d.]*\s*[萬万]?元|\d[\d.]*\s*[萬万]?元\s*/|(?:标准|標準)[^。；]{0,12}\d[\d.]*\s*[萬万]?元")
+# A count of people, households or things asked for (how many households … the electricity subsidy): a
+# money word beside it names the programme, it does not ask an amount of money.
+COUNT_ASKED = re.compile(r"how many (?!yuan|rmb|dollars?)[a-z]+|多少(?:户|人|名|张|个|家|所|处|项|次|床)|几(?:户|个|名|张|家|所|处)",
+                         re.IGNORECASE)
 COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
 
 
@@ -93,7 +97,8 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return "no-support: the plan states targets, not what has been done or exists now"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
-    if has_any(text, MONEY_ASKS) or has_any(text, MONEY_WORDS) and has_any(text, AMOUNT_CUES):
+    if has_any(text, MONEY_ASKS) or (has_any(text, MONEY_WORDS) and has_any(text, AMOUNT_CUES)
+                                     and not COUNT_ASKED.search(text)):
         # A total (2400万元) does not answer "how much per bed": a rate question needs a stated rate.
         amount = RATE_STATED if RATE_ASKED.search(u.question) else MONEY_AMOUNT
         if not any(amount.search(h.text) for h in view.search(u, k=5)):

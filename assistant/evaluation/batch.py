@@ -25,6 +25,9 @@ RESULT_KEYS = ("id", "answer", "answerable", "route", "citations", "latency_ms")
 GOLD_CATEGORIES = frozenset({
     "district_quota", "milestone", "reform_target", "responsible", "deadline", "citywide", "aggregate",
     "metadata", "policy", "unanswerable", "followup",
+    # library questions (eval/library): which plan, and across plans
+    "scope_year", "scope_issuer", "scope_default", "scope_followup", "missing_plan", "compare", "new_rows",
+    "dropped_rows",
 })
 GOLD_LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "en"})
 
