@@ -32,8 +32,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.admin import add_admin_routes
 from assistant.admin_plans import add_plan_admin_routes
 from assistant.api_models import (
-    PlansResponse,
-    PlanSummary,
     MODEL_ID,
     AuditResponse,
     ChatCompletion,
@@ -49,6 +47,8 @@ from assistant.api_models import (
     ModelList,
     PlanCounts,
     PlanInfo,
+    PlansResponse,
+    PlanSummary,
     Readiness,
     ReformsResponse,
     SearchResponse,
@@ -533,5 +533,5 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     if ui:
         from ui.app import mount_ui
 
-        mount_ui(app, app.state.loader.get)  # last: the routes above take precedence over the mount at /
+        mount_ui(app, app.state.loader.get_library)  # last: the routes above take precedence over the mount at /
     return app

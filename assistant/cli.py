@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant.config import get_settings
 from assistant.cli_library import PLAN_HELP
+from assistant.config import get_settings
 from assistant.errors import AssistantError, BackendUnavailableError
 
 if TYPE_CHECKING:
@@ -530,6 +530,10 @@ def bench(
     ] = None,
     clients: Annotated[int, typer.Option("--clients", min=1, max=500, help="Concurrent clients in the load.")] = 50,
     reports: Annotated[Path | None, typer.Option("--reports", help="Report folder (default: eval/reports).")] = None,
+    library_plans: Annotated[int | None, typer.Option(
+        "--library-plans", min=0, help="Plans in the library phase (default 100; 20 with --quick; 0 skips).")] = None,
+    library_only: Annotated[bool, typer.Option(
+        "--library-only", help="Only the build, the single-plan server and the library phase.")] = False,
 ) -> None:
     """Measure build time, answer latency (in process, over HTTP, under load), memory and the textbook
     baseline in one run on 127.0.0.1; write bench.md and bench.json and say which targets were met."""
@@ -543,7 +547,8 @@ def bench(
         typer.echo(f"[{time.perf_counter() - started:6.1f}s] {name}", err=True)
 
     try:
-        report = run_bench(get_settings(), BenchConfig.make(quick, duration, clients), stage)
+        report = run_bench(get_settings(), BenchConfig.make(quick, duration, clients, library_plans, library_only),
+                           stage)
     except AssistantError as exc:
         fail(exc)
         return

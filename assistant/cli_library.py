@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from assistant.config import Settings
+from assistant.config import PROJECT_ROOT, Settings
+
+LIBRARY_QUESTIONS = PROJECT_ROOT / "eval" / "library" / "library-scope.jsonl"
+LIBRARY_PAGES = PROJECT_ROOT / "eval" / "library" / "pages.txt"
 
 
 def library_wanted(paths: list[Path], settings: Settings) -> bool:
@@ -64,9 +68,9 @@ def print_plans(settings: Settings, as_json: bool) -> None:
 
 
 def eval_library(
-    questions: Path = typer.Option(Path("eval/library/library-scope.jsonl"), help="Gold scope/comparison questions."),
-    pages: Path = typer.Option(Path("eval/library/pages.txt"), help="File listing the library's pages."),
-    reports: Path = typer.Option(Path("eval/reports"), help="Where library.md and library.json go."),
+    questions: Annotated[Path, typer.Option(help="Gold scope/comparison questions.")] = LIBRARY_QUESTIONS,
+    pages: Annotated[Path, typer.Option(help="File listing the library's pages.")] = LIBRARY_PAGES,
+    reports: Annotated[Path, typer.Option(help="Where library.md and library.json go.")] = Path("eval/reports"),
 ) -> None:
     """Build a library of several plans in a temp dir and score scope and comparison questions on it."""
     from assistant.config import get_settings

@@ -13,8 +13,8 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, NotReadyError
 from assistant.follow import GenerationWatch
 from assistant.health import HealthCache, cache_stats
-from assistant.public import describe_failure, public_message
 from assistant.library.service import Library
+from assistant.public import describe_failure, public_message
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)

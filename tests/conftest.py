@@ -123,3 +123,24 @@ def live_server(retriever, index_dir: Path) -> Iterator[str]:  # type: ignore[no
 
     with running_server(index_dir) as (base, _ready_after):
         yield base
+
+
+LIBRARY_PAGES = (
+    DEFAULT_PLAN,
+    ROOT / "tests" / "fixtures" / "library" / "changzhou-2026-civil-affairs-plan.txt",
+    ROOT / "tests" / "fixtures" / "plans" / "wuxi-2026-plan.html",
+    ROOT / "tests" / "fixtures" / "plans" / "wujin-2025-district-towns.html",
+)
+
+
+@pytest.fixture(scope="session")
+def library_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real library of four plans (the seed, its next year, another city's, a district bureau's) in a
+    temp index dir, built once per run the way `assistant ingest PAGE...` builds it."""
+    from assistant.library.shelf import add_page
+
+    index_dir = tmp_path_factory.mktemp("library")
+    settings = get_settings().model_copy(update={"index_dir": index_dir})
+    for page in LIBRARY_PAGES:
+        add_page(settings, page)
+    return index_dir

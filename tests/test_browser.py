@@ -351,3 +351,67 @@ def test_no_serious_accessibility_violations(browser: Any, live_server: str, siz
         assert page.errors == []
     finally:
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def library_server(library_dir: Path) -> Iterator[str]:
+    """`assistant serve` over the four-plan library of conftest."""
+    from tests.live_server import running_server
+
+    with running_server(library_dir, env={"ASSISTANT_AS_OF": "2026-12-02"}) as (base, _ready_after):
+        yield base
+
+
+def choose_plan(page: Any, label: str) -> None:
+    """Pick a plan in the selector (a Gradio dropdown: type to filter, then click the option)."""
+    box = page.locator("#plan-select input")
+    box.click()
+    page.locator("ul[role='listbox'] li", has_text=label).first.click()
+
+
+def test_the_plan_selector_scopes_the_chat_and_the_plan_and_audit_tabs(browser: Any, library_server: str) -> None:
+    page = open_page(browser, library_server, DESKTOP)
+    try:
+        selector = page.locator("#plan-select")
+        selector.wait_for(state="visible")  # four plans: the selector shows
+        assert "按问题自动选择计划" in page.locator("#plan-select input").input_value()
+        # From the question: a unit only Wuxi's plan has goes to Wuxi's plan.
+        answer = ask(page, "江阴市新建多少张家庭养老床位?")
+        assert "320" in answer.inner_text() and "无锡市民政局" in answer.inner_text()
+        # Pinned to the 2025 plan, a question naming no year is answered from it.
+        choose_plan(page, "2025年全市民政工作要點")
+        answer = ask(page, XINBEI_BEDS)
+        assert "192" in answer.inner_text() and "2025年全市民政工作要點" in answer.inner_text()
+        choose_plan(page, "无锡市民政局")
+        page.get_by_role("tab", name="计划浏览").click()
+        page.wait_for_function("document.querySelector('#task-table') && "
+                               "document.querySelector('#task-table').innerText.includes('江阴市')")
+        assert "溧陽市" not in page.locator("#task-table").inner_text()
+        page.get_by_role("tab", name="审计").click()
+        page.locator("#audit-table table").wait_for()
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_the_timeline_tab_charts_deadlines_by_unit_and_links_to_the_row(page: Any) -> None:
+    page.get_by_role("tab", name="时间线").click()
+    chart = page.locator("#timeline-chart table.pa-timeline")
+    chart.wait_for()
+    assert chart.locator("thead th").count() == 13  # the unit column and twelve months
+    marks = page.locator("#timeline-chart .pa-mark").count()
+    assert marks > 20
+    page.locator("#timeline-unit input").click()
+    page.locator("ul[role='listbox'] li", has_text="新北区").first.click()
+    page.wait_for_function(f"document.querySelectorAll('#timeline-chart .pa-mark').length < {marks}")
+    rows = page.locator("#timeline-chart tbody th").all_inner_texts()
+    assert set(rows) <= {"全计划", "新北区"} and "新北区" in rows
+    assert "个时间节点" in page.locator("#timeline-chart .pa-timeline-summary").inner_text()
+    link = page.locator("#timeline-chart .pa-timeline-list a.pa-plan-link").first
+    row = link.get_attribute("data-row")
+    assert row and row.startswith(("task-", "reform-"))
+    link.click()  # the source: the Plan tab, filtered to the obligation's row
+    page.wait_for_function("document.querySelector('#plan-filter textarea, #plan-filter input') && "
+                           f"document.querySelector('#plan-filter textarea, #plan-filter input').value === {row!r}")
+    assert page.get_by_role("tab", name="计划浏览").get_attribute("aria-selected") == "true"
+    assert page.errors == []

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackStore, feedback_path
+from assistant.library.service import Library
 from assistant.models import Answer, ChatMessage
 from assistant.service import Assistant
 from assistant.stream import split_segments
@@ -44,7 +45,7 @@ from ui.tables import (
 )
 
 log = logging.getLogger(__name__)
-GetAssistant = Callable[[], Assistant]
+GetLibrary = Callable[[], Library]
 STATIC = Path(__file__).parent / "static"
 RECENT_TURNS = 5000
 """Finished answers remembered per process so a 👍/👎 can store what was shown."""
@@ -97,13 +98,24 @@ def source_view(assistant: Assistant, chunk_id: str, plan_name: str) -> SourceVi
 
 
 # ---- the app ----------------------------------------------------------------------------------
-def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
-    """The Blocks app; `get_assistant` returns the loaded Assistant or raises NotReadyError."""
+def build_ui(get_library: GetLibrary) -> gr.Blocks:
+    """The Blocks app; `get_library` returns the loaded plans or raises NotReadyError."""
     recent = RecentAnswers()
 
-    def ready() -> Assistant | None:
+    def chosen(plan: str | None) -> str | None:
+        return None if not plan or plan == plan_view.AUTO else plan
+
+    def ready(plan: str | None = None) -> Assistant | None:
+        """The selected plan's Assistant (the default plan's when the selector says "from the question")."""
         try:
-            return get_assistant()
+            library = get_library()
+            return library.assistant(chosen(plan) if chosen(plan) in library.plans else None)
+        except AssistantError:
+            return None
+
+    def library_ready() -> Library | None:
+        try:
+            return get_library()
         except AssistantError:
             return None
 
@@ -112,7 +124,8 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         examples = plan_view.example_questions(assistant) if assistant else []
         return conversation_html(turns, script, lang, examples, ready=assistant is not None)
 
-    def respond(question: str, turns: list[Turn], script: str, lang: str) -> Iterator[tuple[Any, ...]]:
+    def respond(question: str, turns: list[Turn], script: str, lang: str, plan: str | None = None
+                ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
             yield chat_view(turns, script, lang), turns, gr.update(), gr.update()
@@ -124,10 +137,11 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         locked = gr.update(interactive=False)
         yield chat_view(turns, script, lang), turns, locked, locked
         try:
-            assistant = get_assistant()
-            limit = assistant.settings.max_messages
+            library = get_library()
+            limit = library.settings.max_messages
             messages = history[-(limit - 1):] if limit > 1 else []
-            answer = assistant.chat([*messages, ChatMessage(role="user", content=question)])
+            wanted = chosen(plan) if chosen(plan) in library.plans else None
+            answer = library.chat([*messages, ChatMessage(role="user", content=question)], wanted)
         except AssistantError as exc:
             turn.error = t("error_server", lang) + str(exc)
             yield chat_view(turns, script, lang), turns, gr.update(interactive=True), gr.update(interactive=True)
@@ -135,8 +149,10 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         for segment in split_segments(answer.answer):
             turn.text += segment
             yield chat_view(turns, script, lang), turns, locked, locked
-        name = plan_view.plan_title(assistant.plan)
-        turn.sources = {c.id: source_view(assistant, c.id, name) for c in answer.citations}
+        turn.sources = {}
+        for c in answer.citations:  # each citation shown from the plan it cites
+            owner = library.assistant(c.plan if c.plan in library.plans else answer.plan)
+            turn.sources[c.id] = source_view(owner, c.id, plan_view.plan_title(owner.plan))
         turn.answer = answer
         recent.put(turn.id, Shown(question=question, history=messages, answer=answer))
         yield chat_view(turns, script, lang), turns, gr.update(value="", interactive=True), gr.update(interactive=True)
@@ -170,11 +186,17 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
             return {"ok": False, "message": t("feedback_failed", lang) + str(exc)}
         return {"ok": True, "message": t("comment_saved", lang)}
 
-    def plan_updates(lang: str, query: str, task_unit: str, reform_unit: str, quarter: str) -> list[Any]:
+    def plan_updates(lang: str, query: str, task_unit: str, reform_unit: str, quarter: str,
+                     plan: str | None = None) -> list[Any]:
         """The Plan tab in `lang`: filter choices from the plan's own units, the two tables, a status line."""
-        assistant = ready()
-        if assistant is None:
+        assistant, library = ready(plan), library_ready()
+        if assistant is None or library is None:
             return [gr.update(), gr.update(), gr.update(), "", "", f"<p>⚠️ {t('not_ready', lang)}</p>"]
+        with library.guard(chosen(plan) if chosen(plan) in library.plans else None):
+            return _plan_updates(assistant, lang, query, task_unit, reform_unit, quarter)
+
+    def _plan_updates(assistant: Assistant, lang: str, query: str, task_unit: str, reform_unit: str,
+                      quarter: str) -> list[Any]:
         plan = assistant.plan
         units = [(t("all", lang), ALL)] + [(to_simplified(u), u) for u in plan_view.plan_units(assistant)]
         quarters = [(t("all", lang), ALL)] + [
@@ -193,8 +215,28 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
             "",
         ]
 
-    def audit_updates(lang: str) -> list[str]:
-        assistant = ready()
+    def timeline_updates(lang: str, unit: str, status: str, plan: str | None = None) -> list[Any]:
+        """The Timeline tab: unit choices from the plan, the chart and the list for the chosen filters."""
+        assistant, library = ready(plan), library_ready()
+        if assistant is None or library is None:
+            return [gr.update(), gr.update(), f"<p>⚠️ {t('not_ready', lang)}</p>"]
+        from datetime import date
+
+        from ui.timeline import status_choices, timeline_html
+
+        def row_of(chunk_id: str) -> str | None:
+            return source_view(assistant, chunk_id, "").row
+
+        units = [(t("all", lang), ALL)] + [(to_simplified(u), u) for u in plan_view.plan_units(assistant)]
+        as_of = library.settings.as_of or date.today()
+        with library.guard(chosen(plan) if chosen(plan) in library.plans else None):
+            body = timeline_html(assistant.obligations(), None if unit in (None, "", ALL) else unit,
+                                 status or "all", as_of, lang, row_of)
+        return [gr.update(choices=units, label=t("unit_label", lang)),
+                gr.update(choices=status_choices(lang), label=t("status_label", lang)), body]
+
+    def audit_updates(lang: str, plan: str | None = None) -> list[str]:
+        assistant = ready(plan)
         if assistant is None:
             return [f"<p>⚠️ {t('not_ready', lang)}</p>", ""]
         rows = finding_rows(assistant.plan, lang)
@@ -244,20 +286,30 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
                 task_table = gr.HTML(elem_id="task-table")
                 reform_table = gr.HTML(elem_id="reform-table")
 
+            with gr.Tab(t("tab_timeline", "zh"), id="timeline", elem_id="tab-timeline") as timeline_tab:
+                with gr.Row(elem_id="timeline-filters"):
+                    timeline_unit = gr.Dropdown([(t("all", "zh"), ALL)], value=ALL, label=t("unit_label", "zh"),
+                                                elem_id="timeline-unit")
+                    timeline_status = gr.Radio([(t("status_all", "zh"), "all")], value="all",
+                                               label=t("status_label", "zh"), elem_id="timeline-status")
+                timeline_chart = gr.HTML(elem_id="timeline-chart")
+
             with gr.Tab(t("tab_audit", "zh"), id="audit", elem_id="tab-audit") as audit_tab:
                 audit_text = gr.HTML(elem_id="audit-summary")
                 audit_table = gr.HTML(elem_id="audit-table")
 
-        plan_inputs = [lang, plan_filter, task_unit, reform_unit, reform_quarter]
+        plan_inputs = [lang, plan_filter, task_unit, reform_unit, reform_quarter, plan_select]
         plan_outputs = [task_unit, reform_unit, reform_quarter, task_table, reform_table, plan_status]
         language_outputs = [header, lang, script, clear, conversation, question, send, chat_tab, plan_tab, audit_tab,
-                            plan_filter, filter_clear, plan_select, *plan_outputs, audit_text, audit_table]
+                            timeline_tab, plan_filter, filter_clear, plan_select, *plan_outputs, audit_text,
+                            audit_table]
 
-        def language(lang_: str, turns_: list[Turn], script_: str, query: str, tu: str, ru: str, q: str) -> list[Any]:
+        def language(lang_: str, turns_: list[Turn], script_: str, query: str, tu: str, ru: str, q: str,
+                     selected: str | None = None) -> list[Any]:
             """Every label, the chat, both tabs' contents in the interface language."""
-            assistant = ready()
-            choices = plan_view.plan_choices(assistant) if assistant else []
-            plan_name = plan_view.plan_title(assistant.plan) if assistant else None
+            assistant, library = ready(), library_ready()
+            choices = plan_view.plan_choices(library, lang_) if library else []
+            plan_name = plan_view.plan_title(assistant.plan) if assistant and len(choices) < 2 else None
             return [
                 header_html(lang_, plan_name),
                 gr.update(label=t("lang_label", lang_)),
@@ -269,12 +321,13 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
                 gr.Tab(label=t("tab_chat", lang_)),
                 gr.Tab(label=t("tab_plan", lang_)),
                 gr.Tab(label=t("tab_audit", lang_)),
+                gr.Tab(label=t("tab_timeline", lang_)),
                 gr.update(label=t("filter_label", lang_)),
                 gr.update(value=t("filter_clear", lang_)),
                 gr.update(choices=choices, label=t("plan_label", lang_), visible=len(choices) > 1,
-                          value=choices[0][1] if choices else None),
-                *plan_updates(lang_, query, tu, ru, q),
-                *audit_updates(lang_),
+                          value=selected if selected in [c[1] for c in choices] else (choices[0][1] if choices else None)),
+                *plan_updates(lang_, query, tu, ru, q, selected),
+                *audit_updates(lang_, selected),
             ]
 
         def on_load(turns_: list[Turn], script_: str, tu: str, ru: str, q: str, request: gr.Request) -> list[Any]:
@@ -285,17 +338,17 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
             lang_ = asked if asked in ("zh", "en") else lang_from_header(headers_.get("accept-language"))
             row = params.get("plan_row", "") or ""
             tab = gr.Tabs(selected="plan") if row else gr.Tabs()
-            updates = language(lang_, turns_, script_, row, tu, ru, q)
+            updates = language(lang_, turns_, script_, row, tu, ru, q, str(params.get("plan", "") or "") or None)
             updates[1] = gr.update(value=lang_, label=t("lang_label", lang_))
-            updates[10] = gr.update(value=row, label=t("filter_label", lang_))
+            updates[11] = gr.update(value=row, label=t("filter_label", lang_))
             return [*updates, tab]
 
-        lang_inputs = [lang, turns, script, plan_filter, task_unit, reform_unit, reform_quarter]
+        lang_inputs = [lang, turns, script, plan_filter, task_unit, reform_unit, reform_quarter, plan_select]
         demo.load(on_load, inputs=[turns, script, task_unit, reform_unit, reform_quarter],
                   outputs=[*language_outputs, tabs], api_visibility="private")
         lang.change(language, inputs=lang_inputs, outputs=language_outputs, api_visibility="private")
 
-        chat_in, chat_out = [question, turns, script, lang], [conversation, turns, question, send]
+        chat_in, chat_out = [question, turns, script, lang, plan_select], [conversation, turns, question, send]
         for trigger in (send.click, question.submit):
             # The client half shows the question at once and locks the input; the server half answers.
             trigger(None, js="() => { window.paPending && window.paPending(); }", api_visibility="private")
@@ -307,26 +360,38 @@ def build_ui(get_assistant: GetAssistant) -> gr.Blocks:
         script.change(chat_view, inputs=[turns, script, lang], outputs=[conversation], api_visibility="private",
                       show_progress="hidden")
 
-        def open_row(lang_: str, tu: str, ru: str, q: str, evt: gr.EventData) -> list[Any]:
+        def open_row(lang_: str, tu: str, ru: str, q: str, plan: str | None, evt: gr.EventData) -> list[Any]:
             """The sources panel's "show this row" link: the Plan tab, filtered to the cited record."""
             row = str(getattr(evt, "row", "") or "")  # the page script's trigger('select', {row})
-            return [gr.Tabs(selected="plan"), row, *plan_updates(lang_, row, tu, ru, q)]
+            return [gr.Tabs(selected="plan"), row, *plan_updates(lang_, row, tu, ru, q, plan)]
 
-        conversation.select(open_row, inputs=[lang, task_unit, reform_unit, reform_quarter],
+        conversation.select(open_row, inputs=[lang, task_unit, reform_unit, reform_quarter, plan_select],
                             outputs=[tabs, plan_filter, *plan_outputs], api_visibility="private")
         plan_tab.select(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private")
         for control in (plan_filter, task_unit, reform_unit, reform_quarter):
             control.change(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
                            show_progress="hidden")
         filter_clear.click(lambda: "", outputs=[plan_filter], api_visibility="private")
-        audit_tab.select(audit_updates, inputs=[lang], outputs=[audit_text, audit_table], api_visibility="private")
+        audit_tab.select(audit_updates, inputs=[lang, plan_select], outputs=[audit_text, audit_table],
+                         api_visibility="private")
+        timeline_inputs = [lang, timeline_unit, timeline_status, plan_select]
+        timeline_outputs = [timeline_unit, timeline_status, timeline_chart]
+        timeline_tab.select(timeline_updates, inputs=timeline_inputs, outputs=timeline_outputs, api_visibility="private")
+        for control in (timeline_unit, timeline_status, plan_select):
+            control.change(timeline_updates, inputs=timeline_inputs, outputs=timeline_outputs,
+                           api_visibility="private", show_progress="hidden")
+        # Another plan chosen: the Plan and Audit tabs show that plan (the chat asks it from now on).
+        plan_select.change(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
+                           show_progress="hidden")
+        plan_select.change(audit_updates, inputs=[lang, plan_select], outputs=[audit_text, audit_table],
+                           api_visibility="private", show_progress="hidden")
 
     # Answers take milliseconds to a few seconds; serve many visitors at once, not one at a time.
     demo.queue(default_concurrency_limit=16)
     return demo
 
 
-def mount_ui(app: FastAPI, get_assistant: GetAssistant) -> None:
+def mount_ui(app: FastAPI, get_library: GetLibrary) -> None:
     """Mount the UI at / on `app`; call after the app's own routes, which keep precedence over the mount."""
     # System fonts: the default theme fetches Google Fonts, which offline deployments cannot reach.
     # A primary colour dark enough for white text (WCAG AA); Gradio's orange gives 2.8:1.
@@ -337,4 +402,4 @@ def mount_ui(app: FastAPI, get_assistant: GetAssistant) -> None:
         button_primary_text_color="white", button_primary_text_color_dark="white",
     )
     css = (STATIC / "chat.css").read_text(encoding="utf-8")
-    gr.mount_gradio_app(app, build_ui(get_assistant), path="/", css=css, theme=theme, footer_links=["gradio"])
+    gr.mount_gradio_app(app, build_ui(get_library), path="/", css=css, theme=theme, footer_links=["gradio"])

@@ -7,20 +7,32 @@ plan page needs no UI change. This is the one place to re-point when the plan mo
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant import plan_examples
 from assistant.models import Plan
+
+if TYPE_CHECKING:
+    from assistant.library.service import Library
 
 
 class HasPlan(Protocol):
     plan: Plan
 
 
-def plan_choices(assistant: HasPlan) -> list[tuple[str, str]]:
-    """(title, id) of each plan the assistant answers about; the selector shows only when there are two."""
-    plan = assistant.plan
-    return [(plan_title(plan), plan.source_name or "plan")]
+AUTO = "auto"
+"""The selector's first choice: each question's plan from what it names (its year, issuer, places)."""
+
+
+def plan_choices(library: Library, lang: str) -> list[tuple[str, str]]:
+    """The selector's choices: scope from the question, then each plan (issuer, title) by id.
+
+    The selector is shown only when there are two plans or more.
+    """
+    from ui.i18n import t
+
+    plans = [(f"{s.entry.issuer}{plan_title(s.assistant.plan)}", pid) for pid, s in library.plans.items()]
+    return [(t("plan_auto", lang), AUTO), *plans] if len(plans) > 1 else plans
 
 
 def plan_title(plan: Plan) -> str:

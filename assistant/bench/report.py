@@ -96,6 +96,42 @@ def render_markdown(report: dict[str, Any]) -> str:
                  *((new["single"], new["load"]) if new else ())):
         for sample in load.get("error_samples", []):
             lines.append(f"- error sample: `{sample}`")
+    library = report.get("library")
+    if library:
+        ip, http = library["in_process"], library["http"]
+        lines += ["", f"## Library of {library['plans']} plans", "",
+                  f"Pages generated from the fixture plans (other years, one unit renamed, figures changed), each "
+                  f"its own plan in one index dir; the single-plan rows above are this run's too.", "",
+                  "| measure | single plan | library |", "|---|---:|---:|",
+                  f"| ingest, pages/min (cold embedding cache) | — | {library['pages_per_min_cold']} |",
+                  f"| ingest, pages/min (embedding cache warm) | — | {library['pages_per_min_cached']} |",
+                  f"| index size, MB | — | {library['index_mb']} |",
+                  f"| load, s (in process) | {report['in_process']['load_s']} | {library['load_s']} |",
+                  f"| in process p50 / p95 ms, eval questions | {_ms(report['in_process']['all']['p50'])} / "
+                  f"{_ms(report['in_process']['all']['p95'])} | {_ms(ip['seed_questions_ms']['p50'])} / "
+                  f"{_ms(ip['seed_questions_ms']['p95'])} |",
+                  f"| in process p50 / p95 ms, questions naming a plan (year + unit) | — | "
+                  f"{_ms(ip['scoped_questions_ms']['p50'])} / {_ms(ip['scoped_questions_ms']['p95'])} |",
+                  f"| HTTP one client p50 / p95 ms, eval questions | {_ms(report['http']['single']['all']['p50'])} / "
+                  f"{_ms(report['http']['single']['all']['p95'])} | {_ms(http['seed_questions_ms']['p50'])} / "
+                  f"{_ms(http['seed_questions_ms']['p95'])} |",
+                  f"| HTTP one client p50 / p95 ms, questions naming a plan | — | "
+                  f"{_ms(http['scoped_questions_ms']['p50'])} / {_ms(http['scoped_questions_ms']['p95'])} |",
+                  f"| server ready, s | {report['http']['ready_s']} | {http['ready_s']} |",
+                  f"| server RSS | {_rss(report['http']['rss_mb']['ready'])} | {_rss(http['rss_mb']['after'])} |",
+                  "", f"Vocabulary switches in process: {ip['vocabulary_switches']}. HTTP errors: {http['errors']}. "
+                  f"Dense search: {library['dense']}."]
+        workers = library.get("workers") or {}
+        if "load" in workers:
+            lines += ["", f"Two workers over one `chroma run` (a collection per plan): ingest {workers['ingest_s']} s "
+                      f"with the embedding cache warm; ready {workers['ready_s']} s; one client p50 / p95 "
+                      f"{_ms(workers['single_ms']['p50'])} / {_ms(workers['single_ms']['p95'])} ms "
+                      f"({workers['errors']} errors); RSS {', '.join(_rss(r) for r in workers['rss_mb'])}.", "",
+                      "| setup | clients | seconds | answered | answers/s | p50 ms | p95 ms | p99 ms | errors |",
+                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+                      _load_row(f"{library['plans']}-plan library, two workers + `chroma run`", workers["load"])]
+        elif workers:
+            lines += ["", f"Library on a Chroma server: skipped ({workers.get('skipped')})."]
     lines += ["", "## Method", "",
               "Question vectors are kept in memory per server (`ASSISTANT_QUERY_VECTOR_CACHE_SIZE`); each "
               "answering phase starts from a copy of the passage cache, so every question's first answer pays for "

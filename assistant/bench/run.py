@@ -59,12 +59,19 @@ class BenchConfig:
     clients: int = 50
     stride: int = 1
     """Every stride-th question of eval/questions.jsonl is timed (all of them in a full run)."""
+    library_plans: int = 100
+    """Plans in the library phase (0 skips it)."""
+    library_only: bool = False
+    """Only the build, the single-plan server and the library phase (what the library rows compare)."""
 
     @classmethod
-    def make(cls, quick: bool, duration_s: float | None = None, clients: int = 50) -> BenchConfig:
-        """The full run, or --quick: 5 s load phases and every 5th question."""
+    def make(cls, quick: bool, duration_s: float | None = None, clients: int = 50, library_plans: int | None = None,
+             library_only: bool = False) -> BenchConfig:
+        """The full run, or --quick: 5 s load phases, every 5th question and a 20-plan library."""
         default = 5.0 if quick else 30.0
-        return cls(quick=quick, duration_s=duration_s or default, clients=clients, stride=5 if quick else 1)
+        plans = library_plans if library_plans is not None else (20 if quick else 100)
+        return cls(quick=quick, duration_s=duration_s or default, clients=clients, stride=5 if quick else 1,
+                   library_plans=plans, library_only=library_only)
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 900.0) -> float:
@@ -285,6 +292,14 @@ def check_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
         worst = max(long["chat_ms"]["max"] or 0, long["search_ms"]["max"] or 0)
         out.append(target(f"a {long['chars']}-character question (chat and search, one client)", "≤ 100 ms",
                           f"max {worst:.1f} ms", worst <= 100))
+    library = report.get("library")
+    if library:
+        single_p95 = report["http"]["single"]["all"]["p95"]
+        lib_p95 = max(library["http"]["scoped_questions_ms"]["p95"] or 0, library["http"]["seed_questions_ms"]["p95"] or 0)
+        out.append(target(f"answer p95 over HTTP, {library['plans']}-plan library (eval questions and questions "
+                          "naming a plan, the slower)",
+                          f"≤ 1.5 × single-plan p95 = {1.5 * single_p95:.1f} ms", f"{lib_p95:.1f} ms",
+                          lib_p95 is not None and lib_p95 <= 1.5 * single_p95 and library["http"]["errors"] == 0))
     warm = report["build"]["warm_s"]
     out.append(target("warm rebuild (`assistant ingest`, unchanged page)", "≤ 2 s", f"{warm:.2f} s", warm <= 2.0))
     return out
@@ -311,12 +326,20 @@ def run_bench(settings: Settings, config: BenchConfig, stage: Stage | None = Non
         report["baseline"] = measure_baseline(settings, rows)
         say(f"one server: one client, then {config.clients} clients for {config.duration_s:g}s")
         report["http"] = measure_server(work, rows, config)
-        say(f"one server, answer cache off: {config.clients} clients for {config.duration_s:g}s")
-        report["http"]["load_uncached"] = measure_uncached_load(work, rows, config)
-        say(f"one server, new questions only: 1 client, then {config.clients} clients, {config.duration_s:g}s each")
-        report["http"]["new_questions"] = measure_new_questions(work, rows_all, config)
-        say(f"two workers + a Chroma server: {config.clients} clients for {config.duration_s:g}s")
-        report["workers"] = measure_workers(settings, work, rows, config)
+        if not config.library_only:
+            say(f"one server, answer cache off: {config.clients} clients for {config.duration_s:g}s")
+            report["http"]["load_uncached"] = measure_uncached_load(work, rows, config)
+            say(f"one server, new questions only: 1 client, then {config.clients} clients, {config.duration_s:g}s each")
+            report["http"]["new_questions"] = measure_new_questions(work, rows_all, config)
+            say(f"two workers + a Chroma server: {config.clients} clients for {config.duration_s:g}s")
+            report["workers"] = measure_workers(settings, work, rows, config)
+        else:
+            report["workers"] = {"skipped": "--library-only"}
+        if config.library_plans:
+            from assistant.bench.library import measure_library
+
+            report["library"] = measure_library(local(settings), work, rows, config.library_plans, say,
+                                                config.duration_s)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report["targets"] = check_targets(report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ class PageResult:
     failures: list[dict[str, Any]]
     warnings: int
     counts: dict[str, int]
+    routes: dict[str, list[int]] = field(default_factory=dict)
+    """Per route: [answers it gave, of them passing] — the route's precision on this page."""
 
 
 def pages_with_questions(pages: Path, questions: Path) -> list[tuple[Path, Path]]:
@@ -59,8 +61,13 @@ def evaluate_page(page: Path, gold: Path, base: Settings, work: Path) -> PageRes
     plan = report.plan
     counts = {"sections": len(plan.sections), "tasks": len(plan.tasks), "reforms": len(plan.reforms),
               "rows": sum(len(t.rows) for t in plan.tables), "units": len(plan.units)}
+    routes: dict[str, list[int]] = {}
+    for result, score in zip(results, scores, strict=True):
+        tally = routes.setdefault(str(result["route"]), [0, 0])
+        tally[0] += 1
+        tally[1] += int(score.passed)
     return PageResult(page=page.name, summary=summarize(scores), failures=failures, warnings=len(plan.warnings),
-                      counts=counts)
+                      counts=counts, routes=routes)
 
 
 def run_plan_evals(pages: Path, questions: Path, reports: Path, base: Settings) -> list[PageResult]:
@@ -93,6 +100,7 @@ def render(results: list[PageResult]) -> str:
             f"| {r.page} | {o['n']} | {o['passed']} | {o['accuracy'] * 100:.1f} % | {o['unsupported_numbers']} | "
             f"{r.warnings} | {r.counts['tasks']} | {r.counts['reforms']} | {r.counts['rows']} |"
         )
+    lines += route_precision(results)
     for r in results:
         if r.failures:
             lines += ["", f"## Failing on {r.page}", ""]
@@ -102,3 +110,20 @@ def render(results: list[PageResult]) -> str:
                              f"answerable {f['answerable']} (gold {f['gold_answerable']}){unsupported}: "
                              f"{f['answer'][:160]!r}")
     return "\n".join(lines) + "\n"
+
+
+def route_precision(results: list[PageResult]) -> list[str]:
+    """Per-route precision over every page: of the answers a route gave, how many passed."""
+    total: dict[str, list[int]] = {}
+    for r in results:
+        for route, (n, ok) in r.routes.items():
+            tally = total.setdefault(route, [0, 0])
+            tally[0] += n
+            tally[1] += ok
+    if not total:
+        return []
+    lines = ["", "## Per-route precision", "", "Of the answers each route gave (abstentions are routes too), the "
+             "share that passed.", "", "| route | answers | passed | precision |", "|---|---:|---:|---:|"]
+    for route, (n, ok) in sorted(total.items(), key=lambda kv: -kv[1][0]):
+        lines.append(f"| {route} | {n} | {ok} | {ok / n * 100:.1f} % |")
+    return lines

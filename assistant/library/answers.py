@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assistant.chunks import Chunk
 from assistant.compose import decimal_text, task_label
+from assistant.library.entries import PlanEntry
 from assistant.library.rows import counterpart, unmatched
 from assistant.lookup import district_value, parse_quantity
 from assistant.models import Answer, Citation, Plan, Task

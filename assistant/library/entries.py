@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -83,5 +83,5 @@ def entry_of(plan: Plan, plan_key: str | None = None) -> PlanEntry:
         source_sha256=plan.source_sha256,
         units=list(plan.units),
         places=places,
-        added=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        added=datetime.now(UTC).isoformat(timespec="seconds"),
     )

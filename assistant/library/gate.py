@@ -12,6 +12,7 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
+from assistant import lexicon
 from assistant.lexicon import Vocabulary, use_vocabulary
 
 
@@ -33,7 +34,8 @@ class VocabularyGate:
             while not self._may_enter(plan):
                 self._cond.wait()
             self._waiting[plan] -= 1
-            if self._active != plan:
+            # Also when someone switched the process vocabulary without the gate (a single-plan load).
+            if self._active != plan or lexicon.vocabulary() is not vocabulary:
                 use_vocabulary(vocabulary)
                 self._active = plan
                 self.switches += 1

@@ -111,6 +111,7 @@ class Scoper:
         self._places = {g: {normalize(p) for e in es for p in e.places} for g, es in self.groups.items()}
         self._own = {g: {p for p in self._places[g] if p in own_segment(es[0].issuer)} for g, es in self.groups.items()}
         self._units = {g: {u for e in es for u in e.units} for g, es in self.groups.items()}
+        self._romanised: dict[str, set[str]] = {}
 
     def _default(self, pinned: str | None) -> PlanEntry | None:
         if pinned:
@@ -124,6 +125,14 @@ class Scoper:
         """The issuer group of the default plan."""
         assert self.default is not None
         return normalize(self.default.issuer) or self.default.id
+
+    def _roman(self, name: str) -> set[str]:
+        """A Chinese name's romanised forms (梁溪区 → liangxiqu, liangxi), computed once per name."""
+        forms = self._romanised.get(name)
+        if forms is None:
+            forms = {f for f in (_romanised(name), _romanised(_short(name))) if len(f) >= 3}
+            self._romanised[name] = forms
+        return forms
 
     # --- what one text names -------------------------------------------------------------------
     def years_in(self, text: str, today: date) -> list[int]:
@@ -147,7 +156,9 @@ class Scoper:
             n = normalize(name)
             if n.isascii():
                 return n in words
-            return n in q or (len(_short(n)) >= 2 and _short(n) in q and len(n) > 2) or _romanised(n) in words
+            if n in q or (len(_short(n)) >= 2 and _short(n) in q and len(n) > 2):
+                return True
+            return bool(self._roman(n) & words)
 
         for g in self.groups:
             score = 3 if any(f in q for f in self._forms[g]) else 0

@@ -6,10 +6,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from assistant.answer_cache import AnswerCache, conversation_key
 from assistant.config import Settings
@@ -262,13 +260,3 @@ class Library:
                 return table
         old_answer = self._in(older, with_year(core, older.entry.year, english), None)
         return joined([(older.side, old_answer), (newer.side, new_answer)], voice, "library_compare")
-
-
-_lock = threading.Lock()
-
-
-def load_library(settings: Settings, build_if_missing: bool = True, progress: Progress | None = None,
-                 **_: Any) -> Library:
-    """`Library.load` for callers that hold no other lock (the server's loader thread, the CLI)."""
-    with _lock:
-        return Library.load(settings, build_if_missing=build_if_missing, progress=progress)

@@ -97,9 +97,12 @@ def remove_plan(settings: Settings, plan: str) -> PlanEntry:
     registry = Registry(settings.index_dir)
     with registry.locked():
         entry = registry.get(plan)
-        if settings.chroma_url:
-            from assistant.index import VectorIndex
+        if settings.chroma_url:  # the vectors live in the server, in the plan's own collection
+            from assistant.chroma import chroma_client
 
-            VectorIndex(plan_settings(settings, plan)).drop()
+            one = plan_settings(settings, plan)
+            client = chroma_client(one)
+            if one.chroma_collection in [c.name if hasattr(c, "name") else c for c in client.list_collections()]:
+                client.delete_collection(one.chroma_collection)
         registry.drop(plan)
     return entry
