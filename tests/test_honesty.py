@@ -36,3 +36,35 @@ def test_questions_the_plan_cannot_answer_are_abstained(assistant: Assistant, qu
 ])
 def test_what_the_plan_says_is_still_answered(assistant: Assistant, question: str) -> None:
     assert assistant.ask(question).answerable
+
+
+@pytest.mark.parametrize("question", ["低保标准是多少?", "低保标准是多少钱一个月"])
+def test_a_figure_the_plan_never_gives_is_said_missing_with_the_nearest_sentence(
+        assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.answerable
+    assert answer.answer.startswith("计划没有给出")
+    assert "低保标准动态调整机制" in answer.answer  # what the plan does say about it
+
+
+def test_a_how_question_gets_the_sentence_that_answers_not_the_paragraph(assistant: Assistant) -> None:
+    answer = assistant.ask("养老护理员岗位津贴怎么发")
+    assert answer.answer.startswith("建立与技能等级和职称挂钩的养老护理员岗位津贴制度")
+    assert "3500" not in answer.answer and "注意" not in answer.answer  # no caveat about numbers not said
+    assert [c.id for c in answer.citations][0].startswith("sec-")
+
+
+def test_a_caveat_stays_when_the_answer_states_its_numbers(assistant: Assistant) -> None:
+    answer = assistant.ask("为多少名经济困难的失能老年人提供居家养老上门服务?")
+    assert "3100" in answer.answer and "两处不一致" in answer.answer
+
+
+def test_an_english_city_wide_target_comes_from_the_task_row(assistant: Assistant) -> None:
+    answer = assistant.ask("What is the city-wide welfare lottery sales target?")
+    assert answer.answerable and "11.5" in answer.answer
+    assert answer.citations[0].id.startswith("task-")
+
+
+def test_a_count_beside_a_money_word_is_no_money_question(assistant: Assistant) -> None:
+    answer = assistant.ask("How many households in Xinbei are covered by the Winter Warm, Summer Cool electricity subsidy?")
+    assert answer.answerable and "1905" in answer.answer

@@ -41,6 +41,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
         "money": v.say("计划没有给出这方面的金额。", "The plan gives no money amount for this. "),
+        "figure": v.say("计划没有给出这项的具体数字，只写了相关的做法。",
+                        "The plan gives no figure for this, only what is to be done about it. "),
         "city": only_city(v, detail),
         "no-row": v.say(f"计划的改革（项目）推进表中没有{detail}的事项。",
                         f"The plan's schedule table has no item for {', '.join(v.district(d) for d in detail.split('、'))}. "),

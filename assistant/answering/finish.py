@@ -12,19 +12,24 @@ from assistant import compose
 from assistant.answering.view import PlanView
 from assistant.evidence import Evidence
 from assistant.models import Answer, Finding
+from assistant.verify import MARKER, NUMBER
 
 
 def finish(view: PlanView, ev: Evidence, body: str, answerable: bool, route: str,
            caveat_refs: set[str] | None = None) -> Answer:
     """The answer: body, caveats on the records it cites, and the sources line."""
-    caveats = _caveats(view, ev, caveat_refs or {c.id for c in ev.citations})
+    caveats = _caveats(view, ev, caveat_refs or {c.id for c in ev.citations}, body)
     text = "\n".join(x for x in (body, caveats, ev.footer()) if x)
     return Answer(answer=text, answerable=answerable, route=route, citations=ev.citations, degraded=view.degraded)
 
 
-def _caveats(view: PlanView, ev: Evidence, refs: set[str]) -> str:
+def _caveats(view: PlanView, ev: Evidence, refs: set[str], body: str) -> str:
+    """Audit notes on the cited records whose disputed numbers the answer states (no note about 3500 vs
+    3100 under an answer that quotes neither)."""
+    said = set(NUMBER.findall(MARKER.sub("", body)))
     notes = [_caveat_text(view, ev, f) for f in view.plan.findings
-             if f.status == "mismatch" and refs.intersection(f.refs)]
+             if f.status == "mismatch" and refs.intersection(f.refs)
+             and said.intersection(NUMBER.findall(" ".join(f.evidence)))]
     return "\n".join(n for n in notes if n)
 
 

@@ -70,7 +70,9 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     rows = row_answer(u, view, ev, good, top)
     if rows:
         return finish(view, ev, rows, True, "retrieval")
-    amount = has_any(u.normalized, AMOUNT_CUES)
+    # "What is the city-wide … target?" asks a figure too, when the best passage states none.
+    amount = has_any(u.normalized, AMOUNT_CUES) or (u.language == "en" and TARGET_ASKED.search(u.normalized) is not None
+                                                    and not FIGURE_IN_TEXT.search(top.text))
     if amount and top.kind != "task":
         task = view.best_task(u)
         if task is not None and support(tokens, view.chunks[task.id].text) >= support(tokens, top.text):
@@ -92,8 +94,16 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         else:
             body = compose.reform_targets(view.plan, ev, [r.district])
         return finish(view, ev, body, True, "retrieval")
-    return finish(view, ev, extract_sentences(u, view, ev, good[:4]), True, "retrieval")
+    picked = pick_sentences(u, view, good[:4])
+    if amount and picked and not states_a_figure(picked):
+        # 「低保标准是多少」 where the plan only says how the standard is adjusted: no figure, say so.
+        return abstain(u, view, ev, "figure", good)
+    return finish(view, ev, "\n".join(f"{ev.voice.quote(s)} {ev.cite(h.id, s, view.label_for(view.chunks[h.id]))}"
+                                      for h, s in picked), True, "retrieval")
 
+
+# "What is the city-wide … target?": a figure asked for in English without "how many" (the task row states it).
+TARGET_ASKED = re.compile(r"\b(?:targets?|quotas?|goal figure)\b")
 
 # 「在哪几个乡镇开展」: the question asks for the places, so the passage that lists them answers.
 PLACES_ASKED = ("哪几个乡镇", "哪些乡镇", "哪几个镇", "哪些镇", "哪些地方", "哪几个地方", "哪些地区", "哪几个地区",
@@ -314,10 +324,18 @@ def policy_answer(u: Understanding, view: PlanView, ev: Evidence, good: list[Hit
 
 
 def extract_sentences(u: Understanding, view: PlanView, ev: Evidence, hits: list[Hit]) -> str:
-    """The sentences of the best paragraphs that share most with the question, in document order.
+    """The sentences of the best paragraphs that share most with the question, in document order, cited."""
+    return "\n".join(f"{ev.voice.quote(s)} {ev.cite(h.id, s, view.label_for(view.chunks[h.id]))}"
+                     for h, s in pick_sentences(u, view, hits))
+
+
+def pick_sentences(u: Understanding, view: PlanView, hits: list[Hit]) -> list[tuple[Hit, str]]:
+    """The sentences that answer: those sharing most with the question, across the best paragraphs.
 
     Sentences compete across the paragraphs: a dated sentence wins a "when" question and one with a
-    figure in the asked measure (多少张 → …张) a "how many" one, wherever it sits.
+    figure in the asked measure (多少张 → …张) a "how many" one, wherever it sits. A sentence far below
+    the best one is left out (the paragraph stays the citation's context), so an unrelated sentence —
+    and a caveat about its numbers — does not ride along.
     """
     tokens = tokens_of(u)
     dated = u.intent == "deadline"
@@ -338,15 +356,26 @@ def extract_sentences(u: Understanding, view: PlanView, ev: Evidence, hits: list
                 score += 0.3
             found.append((score, rank, pos, hit, sentence))
     if not found:
-        return ""
+        return []
+    best = max(f[0] for f in found)
     if dated or pattern is not None or asked_dates:
-        best = max(f[0] for f in found)
         picked = sorted(sorted((f for f in found if f[0] >= 0.6 * best), key=lambda f: -f[0])[:4],
                         key=lambda f: (f[1], f[2]))
-    else:  # "how"/"what" questions: the three best sentences of each of the two best paragraphs
+    else:  # "how"/"what" questions: up to three good sentences of each of the two best paragraphs
         picked = []
-        for rank in sorted({f[1] for f in found})[:2]:
-            mine = [f for f in found if f[1] == rank]
+        kept = [f for f in found if f[0] >= SENTENCE_SHARE * best]
+        for rank in sorted({f[1] for f in kept})[:2]:
+            mine = [f for f in kept if f[1] == rank]
             picked += sorted(sorted(mine, key=lambda f: -f[0])[:3], key=lambda f: f[2])
-    return "\n".join(f"{ev.voice.quote(s)} {ev.cite(h.id, s, view.label_for(view.chunks[h.id]))}"
-                     for _, _, _, h, s in picked)
+    return [(h, s) for _, _, _, h, s in picked]
+
+
+SENTENCE_SHARE = 0.5
+"""A sentence is kept when its share of the question's terms is at least this part of the best sentence's."""
+# A figure in a sentence: digits with a measure after them (张, 个, %, 万元 …), not a year, month or list number.
+FIGURE_IN_TEXT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?![年月日号號季\d.、)）])[\u4e00-\u9fff%‰]")
+
+
+def states_a_figure(sentences: list[tuple[Hit, str]]) -> bool:
+    """Whether any of the sentences gives a figure (what a "how many / how much" question asks for)."""
+    return any(FIGURE_IN_TEXT.search(s) for _, s in sentences)
