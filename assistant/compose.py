@@ -76,7 +76,8 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
         )
         return "\n".join(lines), False
     if t.citywide is not None and not t.unit_values:
-        marker = ev.cite(t.id, t.citywide.split("\n")[0], task_label(t))
+        # The whole requirement is quoted: every figure of the listed items is then in the citation.
+        marker = ev.cite(t.id, breakdown_quote(t), task_label(t))
         body = v.quote(t.citywide)
         lines.append(
             v.say(
