@@ -68,3 +68,14 @@ def test_an_english_city_wide_target_comes_from_the_task_row(assistant: Assistan
 def test_a_count_beside_a_money_word_is_no_money_question(assistant: Assistant) -> None:
     answer = assistant.ask("How many households in Xinbei are covered by the Winter Warm, Summer Cool electricity subsidy?")
     assert answer.answerable and "1905" in answer.answer
+
+
+def test_a_month_asked_beside_a_fee_word_is_no_money_question(assistant: Assistant) -> None:
+    answer = assistant.ask("殡葬这块标准化办事流程和收费项目清单几月份要出来")
+    assert answer.answerable and "9月底前" in answer.answer
+
+
+def test_what_is_counted_is_the_noun_before_the_verb(assistant: Assistant) -> None:
+    answer = assistant.ask("经开区要给几家养老机构开通绿色就医通道")  # 养老机构 are counted; the page names them
+    assert answer.answerable and "6家" in answer.answer
+    assert not assistant.ask("天宁区要建多少个儿童之家?").answerable  # 儿童之家 the page never names

@@ -97,7 +97,9 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return "no-support: the plan states targets, not what has been done or exists now"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
-    if has_any(text, MONEY_ASKS) or (has_any(text, MONEY_WORDS) and has_any(text, AMOUNT_CUES)
+    # 「收费项目清单几月份要出来」 asks a month: 几 before 月/日/季度 is no amount.
+    asked = re.sub(r"几(?:月|号|日|季度|个月|点)", "", text)
+    if has_any(text, MONEY_ASKS) or (has_any(text, MONEY_WORDS) and has_any(asked, AMOUNT_CUES)
                                      and not COUNT_ASKED.search(text)):
         # A total (2400万元) does not answer "how much per bed": a rate question needs a stated rate.
         amount = RATE_STATED if RATE_ASKED.search(u.question) else MONEY_AMOUNT
@@ -106,12 +108,24 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     return None
 
 
+def _noun_part(phrase: str) -> str:
+    """What is counted in 「几家养老机构开通绿色就医通道」: the words before the first verb (养老机构)."""
+    from assistant.places import _tagger
+
+    out = ""
+    for word, flag in _tagger().lcut(phrase):
+        if flag.startswith("v") and flag != "vn" and out:
+            break
+        out += word
+    return out
+
+
 def _counts_what_is_never_named(text: str, view: PlanView) -> bool:
     """「多少个儿童之家」 on a page that never names 儿童之家: no passage can hold that count."""
     counted = COUNTED_THING.search(text)
     if not counted or len(counted.group(1)) < 2:
         return False
-    parts = [p for p in re.split(r"[和与及、或]", counted.group(1)) if len(p) >= 2]
+    parts = [p for p in re.split(r"[和与及、或]", _noun_part(counted.group(1))) if len(p) >= 2]
 
     def named(word: str) -> bool:
         if any(a in view.document_text for a in alternatives(word)):
