@@ -65,7 +65,7 @@ from assistant.guards import BodyLimitMiddleware, GuardError, RateLimitMiddlewar
 from assistant.lexicon import find_districts, resolve_quarter
 from assistant.library.service import Library
 from assistant.loader import AssistantLoader
-from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task
+from assistant.models import Answer, ChatMessage, Finding, Reform, SourceLine, Task, not_applicable
 from assistant.public import public_message
 from assistant.service import Assistant
 from assistant.stream import split_segments
@@ -125,7 +125,7 @@ def resolve_district(name: str, units: list[str]) -> str:
 def task_value(task: Task, district: str) -> str | None:
     """The district's own value in a task row; `--` (not applicable) counts as none."""
     value = (task.districts or {}).get(district) or (task.unit_values or {}).get(district)
-    return value if value and value.strip() not in ("--", "-", "—") else None
+    return value if value and not not_applicable(value) else None
 
 
 def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:

@@ -18,7 +18,7 @@ from assistant.lookup import (
     rank,
     reforms_of,
 )
-from assistant.models import QUARTER_LABELS, Plan, Reform, Task
+from assistant.models import QUARTER_LABELS, Plan, Reform, Task, not_applicable
 from assistant.render import Voice
 from assistant.roles import Role
 
@@ -104,11 +104,12 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
                     f"The plan gives no figure for {v.district(d)}: “{name}” lists values only for {listed} {marker}.",
                 )
             )
-        elif value.strip() == "--":
+        elif not_applicable(value):
+            mark = value.strip()
             lines.append(
                 v.say(
-                    f"{v.district(d)}：表中为“--”，即不适用（「{name}」）{marker}。",
-                    f"{v.district(d)}: “--” in the table, i.e. not applicable (“{name}”) {marker}.",
+                    f"{v.district(d)}：表中为“{mark}”，即不适用（「{name}」）{marker}。",
+                    f"{v.district(d)}: “{mark}” in the table, i.e. not applicable (“{name}”) {marker}.",
                 )
             )
         else:
@@ -118,7 +119,25 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
                     f"{v.district(d)}: {value} (“{name}”) {marker}",
                 )
             )
+        if value is not None:
+            note = unit_note(ev, t, d)
+            if note:
+                lines.append(note)
     return "\n".join(lines), answerable
+
+
+NOTE_COLUMNS = ("备注", "備註", "说明", "說明", "附注")
+
+
+def unit_note(ev: Evidence, t: Task, unit: str) -> str:
+    """The row's own note about this unit (「院前社区…由芙蓉街社区代为承接」 in a 备注 cell), cited; else ""."""
+    stem = unit[:-2] if unit.endswith(("社区", "街道")) and len(unit) > 3 else unit[:-1] if len(unit) > 2 else unit
+    text = ev.chunks[t.id].text if t.id in ev.chunks else ""
+    for column, note in t.extra.items():
+        if any(k in column for k in NOTE_COLUMNS) and note and stem in note and note in text:
+            marker = ev.cite(t.id, note, task_label(t, unit))
+            return ev.voice.say(f"  {column}：{ev.voice.quote(note)} {marker}", f"  {column}: {note} {marker}")
+    return ""
 
 
 def fmt_q(v: Voice, q: Quantity) -> str:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, model_validator
 
 QUARTERS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")
+NOT_APPLICABLE_CELL = re.compile(r"^(?:-{1,2}|—{1,2}|－{1,2}|/|／|无|不适用)$")
+"""A whole cell that says 'not applicable' (--, —, /, 无): the one definition every layer uses."""
+
+
+def not_applicable(value: str | None) -> bool:
+    """Whether a unit's cell says the row does not apply to it."""
+    return value is not None and NOT_APPLICABLE_CELL.match(value.strip()) is not None
+
+
 QUARTER_LABELS: dict[str, str] = {"Q1": "一季度", "Q2": "二季度", "Q3": "三季度", "Q4": "四季度"}
 
 Lines = tuple[int, int]

@@ -530,7 +530,7 @@ def test_questions_are_answered_a_few_at_a_time_in_arrival_order() -> None:
     running, peak, started = [0], [0], []
     lock = threading.Lock()
 
-    def chat(messages):  # type: ignore[no-untyped-def]
+    def chat(messages, plan=None):  # type: ignore[no-untyped-def]
         with lock:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
@@ -542,7 +542,7 @@ def test_questions_are_answered_a_few_at_a_time_in_arrival_order() -> None:
 
     async def main(threads: int) -> list[int]:
         assistant = SimpleNamespace(
-            cached_chat=lambda m: None, chat=chat, settings=SimpleNamespace(answer_threads=threads)
+            cached_chat=lambda m, plan=None: None, chat=chat, settings=SimpleNamespace(answer_threads=threads)
         )
         tasks = []
         for i in range(8):

@@ -1,7 +1,7 @@
 """Library evaluation: several plans in one index, questions whose answer depends on picking the right plan.
 
 A question passes when it passes the usual scoring (answerable flag, every fact) and its citations name
-exactly the plans its gold names (`"plans": ["常州市民政局 2026"]`, issuer and year): an answer that is right
+exactly the plans its gold names (`"plans": ["某市民政局 2026"]`, issuer and year): an answer that is right
 but cites another plan too is the mixing the library must never do.
 """
 

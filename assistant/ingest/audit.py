@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from assistant.models import Finding, Plan, Section, Task
+from assistant.models import Finding, Plan, Section, Task, not_applicable
 
 UNITS = "人次|億元|萬元|張|名|個|戶|家|場|人|塊|%"
 QUANTITY = re.compile(rf"(\d+(?:\.\d+)?)(萬)?({UNITS})")
@@ -36,8 +36,8 @@ def _district_sum(task: Task, unit: str) -> tuple[Decimal, list[str]] | None:
     total = Decimal(0)
     parts: list[str] = []
     for district, value in task.districts.items():
-        if value.strip() == "--":
-            parts.append(f"{district} --")
+        if not_applicable(value):
+            parts.append(f"{district} {value.strip()}")
             continue
         m = QUANTITY.fullmatch(value.replace("以上", "").strip())
         if not m or m.group(3) != unit:
@@ -162,7 +162,7 @@ def check_ambiguous(task: Task, unit_count: int) -> list[Finding]:
             )
         )
     for district, value in (task.districts or {}).items():
-        if value.strip() == "--":
+        if not_applicable(value):
             findings.append(
                 Finding(
                     kind="not-applicable",

@@ -32,14 +32,14 @@ from assistant.ingest.tables import (
     task_from_cells,
     task_id,
 )
-from assistant.models import Lines, Period, Reform, SourceLine, Task
+from assistant.models import NOT_APPLICABLE_CELL, Lines, Period, Reform, SourceLine, Task
 
 LABEL_FOLD = str.maketrans("（）", "()")
 UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
 MAX_HEADER_ROWS = 4
 # A cell of a figures table: a number with its measure word (260, 260张, 95%), or not applicable (--).
-FIGURE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[%％]?\s*[\u4e00-\u9fff]{0,2}|--|—|－－|/|-)$")
-NOT_APPLICABLE = re.compile(r"^(?:--|—|－－|/|-)$")
+FIGURE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[%％]?\s*[\u4e00-\u9fff]{0,2}|-{1,2}|—{1,2}|－{1,2}|/|／)$")
+NOT_APPLICABLE = NOT_APPLICABLE_CELL
 
 
 @dataclass(eq=False)

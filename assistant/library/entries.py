@@ -26,7 +26,7 @@ class PlanEntry(BaseModel):
     source_sha256: str = ""
     units: list[str] = Field(default_factory=list)
     places: list[str] = Field(default_factory=list)
-    """The issuer's own place names (常州, 常州市, Changzhou …) from the plan's profile."""
+    """The issuer's own place names (无锡, 无锡市, Wuxi …) from the plan's profile."""
     added: str = ""
     dir: str = ""
     """The plan's index dir under plans/: a new one per build, so no process ever sees one half-replaced."""

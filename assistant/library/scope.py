@@ -43,7 +43,7 @@ PLACE_SEGMENT = re.compile(r".+?(?:自治州|自治县|地区|街道|市|区|县
 # Is a row still there: 「今年还有X吗」, "is X still in the list".
 STILL_CUES = re.compile(r"还有.{0,30}吗|还在吗|还在不在|还保留|是否还|还有没有|还列入|still (?:in|there|listed|included|part)"
                         r"|is there still|(?:does|do) .{0,40} still", re.IGNORECASE)
-# Two issuers asked about together: 「常州和无锡…各是多少」, "Changzhou and Wuxi".
+# Two issuers asked about together: 「苏州和无锡…各是多少」, "Suzhou and Wuxi".
 TOGETHER_CUES = re.compile(r"[和与跟及、]|分别|各是|各自|对比|比较|\band\b|\bvs\b|versus|compare", re.IGNORECASE)
 
 
@@ -62,7 +62,7 @@ class Scope:
 
 
 def issuer_forms(issuer: str) -> set[str]:
-    """An issuer as questions name it: 常州市武进区民政局 → also 武进区民政局, 武进民政局 (normalised)."""
+    """An issuer as questions name it: 苏州市吴江区民政局 → also 吴江区民政局, 吴江民政局 (normalised)."""
     name = normalize(issuer)
     body = BODY_WORD.search(name)
     if not name or not body:
@@ -78,7 +78,7 @@ def issuer_forms(issuer: str) -> set[str]:
 
 
 def own_segment(issuer: str) -> str:
-    """The most specific place of an issuer (武进区 of 常州市武进区民政局), normalised."""
+    """The most specific place of an issuer (吴江区 of 苏州市吴江区民政局), normalised."""
     name = normalize(issuer)
     body = BODY_WORD.search(name)
     places = PLACE_SEGMENT.findall(name[: body.start()] if body else name)
@@ -165,7 +165,7 @@ class Scoper:
             for place in self._places[g]:
                 if named(place):
                     # The issuer's own place counts fully unless another plan has it as its place or unit;
-                    # a parent place (常州 for a district bureau of 常州) only weakly.
+                    # a parent place (苏州 for a district bureau of 苏州) only weakly.
                     shared = any(place in self._own[o] or any(place in (normalize(u), _short(normalize(u)))
                                                               for u in self._units[o])
                                  for o in self.groups if o != g)
