@@ -377,14 +377,16 @@ def build_ui(get_library: GetLibrary) -> gr.Blocks:
         timeline_inputs = [lang, timeline_unit, timeline_status, plan_select]
         timeline_outputs = [timeline_unit, timeline_status, timeline_chart]
         timeline_tab.select(timeline_updates, inputs=timeline_inputs, outputs=timeline_outputs, api_visibility="private")
+        # `.input`, not `.change`: only a reader's choice refreshes the tabs. The selector's value is also set
+        # when the page loads (and the language switches); that must not send three more requests each time.
         for control in (timeline_unit, timeline_status, plan_select):
-            control.change(timeline_updates, inputs=timeline_inputs, outputs=timeline_outputs,
-                           api_visibility="private", show_progress="hidden")
+            control.input(timeline_updates, inputs=timeline_inputs, outputs=timeline_outputs,
+                          api_visibility="private", show_progress="hidden")
         # Another plan chosen: the Plan and Audit tabs show that plan (the chat asks it from now on).
-        plan_select.change(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
-                           show_progress="hidden")
-        plan_select.change(audit_updates, inputs=[lang, plan_select], outputs=[audit_text, audit_table],
-                           api_visibility="private", show_progress="hidden")
+        plan_select.input(plan_updates, inputs=plan_inputs, outputs=plan_outputs, api_visibility="private",
+                          show_progress="hidden")
+        plan_select.input(audit_updates, inputs=[lang, plan_select], outputs=[audit_text, audit_table],
+                          api_visibility="private", show_progress="hidden")
 
     # Answers take milliseconds to a few seconds; serve many visitors at once, not one at a time.
     demo.queue(default_concurrency_limit=16)
