@@ -330,3 +330,23 @@ def test_cli_ingests_several_pages_lists_and_removes_plans(tmp_path: Path) -> No
         assert removed.exit_code == 0 and f"removed {listed[1]['id']}" in removed.output
         assert [p["id"] for p in json.loads(runner.invoke(app, ["plans", "--json"]).output)] == [listed[0]["id"]]
         assert runner.invoke(app, ["remove", "nope"]).exit_code == 2
+
+
+def test_a_server_follows_a_plan_added_by_another_process(library_copy: Settings) -> None:
+    from assistant.api import create_app
+
+    follower = library_copy.model_copy(update={"generation_check_s": 0.2})
+    page = ROOT / "tests" / "fixtures" / "plans" / "nanjing-2024-body-only.txt"
+    with TestClient(create_app(follower, ui=False)) as client:
+        for _ in range(600):
+            if client.get("/readyz").json()["status"] != "loading":
+                break
+            time.sleep(0.5)
+        before = [p["id"] for p in client.get("/api/plans").json()["plans"]]
+        added = add_page(library_copy, page).entry.id  # as `assistant ingest` in another process would
+        for _ in range(240):
+            now = [p["id"] for p in client.get("/api/plans").json()["plans"]]
+            if now != before:
+                break
+            time.sleep(0.5)
+        assert now == [*before, added]
