@@ -121,6 +121,7 @@ class Layout:
     roles: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
     periods: list[Period] = field(default_factory=list)
+    parents: list[str | None] = field(default_factory=list)  # each column's group label in a two-row header
 
     @property
     def kind(self) -> str:
@@ -148,7 +149,7 @@ def classify(labels: list[str], parents: list[str | None] | None = None) -> Layo
     `period`; unknown labels keep the role `extra`.
     """
     parents = parents or [None] * len(labels)
-    layout = Layout(labels=list(labels))
+    layout = Layout(labels=list(labels), parents=list(parents))
     for label, parent in zip(labels, parents, strict=True):
         pk = parent_kind(parent) if parent else None
         role = role_of(label) or ("unit" if is_place_kind(label) else None)

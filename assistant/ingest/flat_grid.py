@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assistant.ingest.columns import Layout
+from assistant.ingest.columns import Layout, is_place
 from assistant.models import SourceLine
 
 MAX_TEXT_LINES = 5
@@ -25,12 +25,25 @@ VALUE = re.compile(
 DATE_LIKE = re.compile(r"(月|年底|年内|年內|季度|全年|长期|長期|持续|持續|常态|常態|前$|底$|\d{4}年)")
 SENTENCE_END = re.compile(r"[。；;！!]$")
 BODY_END = re.compile(
-    r"(局|会|會|委|联|聯|队|隊|处|處|站|部|院|室|办|辦|所|中心|政府|街道|镇|鎮|乡|鄉|区|區|市|县|縣|科|组|組|团|團|行)$"
+    r"(局|会|會|委|联|聯|队|隊|处|處|站|部|院|室|办|辦|所|中心|政府|街道|镇|鎮|乡|鄉|区|區|市|县|縣|科|股|组|組|团|團|行)$"
 )
 TAIL = re.compile(r"^[\u4e00-\u9fff]{1,3}$")
+# A line that is only a date (2027年9月30日前, 6月底前): a checkpoint cell of its own, never a wrapped text's tail.
+DATE_ONLY = re.compile(r"^(?:\d{4}\s*年)?\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号號])?(?:底|末|中旬|上旬|下旬)?(?:之?前)?$")
 
 SKIP_COST = {"seq": -0.6, "group": -0.6, "units": -2.5, "total": -2.0}
 SKIP_DEFAULT = -1.6
+# A long table (one row per dated step, no period columns) merges its item cell down a project's steps, so a
+# row may lack it; a wide milestone table has one row per item, and a missing item cell there is a misalignment.
+SKIP_ITEM_IN_LONG = -0.6
+
+
+def skip_costs(layout: Layout) -> list[float]:
+    """What leaving each column of this table empty costs a row."""
+    costs = dict(SKIP_COST)
+    if not layout.periods:
+        costs["item"] = SKIP_ITEM_IN_LONG
+    return [costs.get(role, SKIP_DEFAULT) for role in layout.roles]
 
 
 def _text(lines: list[SourceLine]) -> str:
@@ -53,7 +66,8 @@ def _score_value(lines: list[SourceLine]) -> float | None:
 
 
 def _score_bodies(lines: list[SourceLine]) -> float | None:
-    if len(lines) > 4 or any(re.search(r"\d|。", ln.text) or len(ln.text) > 16 for ln in lines):
+    if len(lines) > 4 or any(re.search(r"\d|。", ln.text) or max(map(len, re.split(r"[、，,；;]", ln.text))) > 16
+                             for ln in lines):
         return None
     whole = sum(1 for ln in lines if BODY_END.search(ln.text))
     return 1.0 + 0.8 * whole - 0.6 * (len(lines) - whole)
@@ -69,7 +83,7 @@ def _score_deadline(lines: list[SourceLine]) -> float | None:
 def _score_title(lines: list[SourceLine]) -> float | None:
     if len(lines) > 3 or any(len(ln.text) > 20 or SENTENCE_END.search(ln.text) for ln in lines):
         return None
-    if NUMBER.match(lines[0].text):
+    if NUMBER.match(lines[0].text) or any(DATE_ONLY.match(ln.text) for ln in lines):
         return None
     return 1.2 - 0.3 * (len(lines) - 1)
 
@@ -80,8 +94,12 @@ def _score_name(lines: list[SourceLine]) -> float | None:
     return None if score is None else score - 0.2 * (len(lines) - 1)
 
 
+def _wraps_a_date(lines: list[SourceLine]) -> bool:
+    return any(DATE_ONLY.match(ln.text) for ln in lines[1:])
+
+
 def _score_text(lines: list[SourceLine], bare_value: float = -1.5) -> float | None:
-    if len(lines) > MAX_TEXT_LINES or NUMBER.match(lines[0].text):
+    if len(lines) > MAX_TEXT_LINES or NUMBER.match(lines[0].text) or _wraps_a_date(lines):
         return None
     text = _text(lines)
     score = 1.0 + (1.0 if SENTENCE_END.search(text) or len(text) >= 12 else 0.0) - 0.4 * (len(lines) - 1)
@@ -122,13 +140,21 @@ def _score_period(lines: list[SourceLine]) -> float | None:
     return 1.5 + 0.3 * (expected - 2)
 
 
+def _score_place(lines: list[SourceLine]) -> float | None:
+    """A unit cell of a milestone table (县（市、区） | 实施主体): a place name scores above an office's name."""
+    bodies = _score_bodies(lines)
+    if bodies is None:
+        return None
+    return bodies + 1.0 if len(lines) == 1 and is_place(lines[0].text) else bodies - 1.0
+
+
 SCORERS: dict[str, Callable[[list[SourceLine]], float | None]] = {
     "seq": _score_seq,
     "units": _score_value,
     "total": _score_value,
     "responsible": _score_bodies,
     "cooperating": _score_bodies,
-    "unit": _score_bodies,
+    "unit": _score_place,
     "deadline": _score_deadline,
     "group": _score_title,
     "item": _score_name,
@@ -144,7 +170,8 @@ BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 def _score_plain(lines: list[SourceLine]) -> float | None:
     """A column of unknown meaning: short text, one line preferred; a bare number belongs to a numeric column."""
-    if len(lines) > 3 or (len(lines) == 1 and BARE_NUMBER.match(lines[0].text)) or NUMBER.match(lines[0].text):
+    if (len(lines) > 3 or (len(lines) == 1 and BARE_NUMBER.match(lines[0].text)) or NUMBER.match(lines[0].text)
+            or _wraps_a_date(lines)):
         return None
     return 1.0 - 0.2 * (len(lines) - 1)
 
@@ -187,6 +214,7 @@ def align(body: list[SourceLine], layout: Layout) -> list[dict[int, tuple[list[S
     n, m = len(body), len(roles)
     blocks = _unit_blocks(roles)
     scorers = [scorer_for(role, label) for role, label in zip(roles, layout.labels, strict=True)]
+    skips = skip_costs(layout)
     neg = float("-inf")
     # best[i][c]: best score with lines[:i] consumed and column c next; back[i][c]: how it was reached.
     best = [[neg] * (m + 1) for _ in range(n + 1)]
@@ -205,7 +233,7 @@ def align(body: list[SourceLine], layout: Layout) -> list[dict[int, tuple[list[S
                 here = best[i][c]
                 if here == neg:
                     continue
-                relax(i, c + 1, here + SKIP_COST.get(roles[c], SKIP_DEFAULT), (i, c, 0, 1))
+                relax(i, c + 1, here + skips[c], (i, c, 0, 1))
                 scorer = scorers[c]
                 for k in range(1, min(8, n - i) + 1):
                     s = scorer(body[i : i + k])
@@ -233,7 +261,7 @@ def align(body: list[SourceLine], layout: Layout) -> list[dict[int, tuple[list[S
     return [r for r in rows if r]
 
 
-CARRIED = ("seq", "group", "unit")
+CARRIED = ("seq", "group", "unit", "item")
 
 
 def grid_rows(body: list[SourceLine], layout: Layout) -> list[object]:

@@ -65,6 +65,7 @@ class GridCell:
 class Row:
     line: int
     cells: list[GridCell] = field(default_factory=list)
+    part: str = ""  # "head" or "foot" for a row of a `<thead>`/`<tfoot>`: the page says what it is
 
 
 @dataclass(eq=False)
@@ -80,6 +81,7 @@ class GridRow:
 
     line: int
     cells: list[GridCell | None]
+    part: str = ""
 
     @property
     def last(self) -> int:
@@ -116,7 +118,7 @@ def expand(table: Table, where: str) -> list[GridRow]:
             col += cell.colspan
         rows.append((row, placed))
     width = max((max(placed) + 1 for _, placed in rows), default=0)
-    return [GridRow(row.line, [placed.get(c) for c in range(width)]) for row, placed in rows]
+    return [GridRow(row.line, [placed.get(c) for c in range(width)], row.part) for row, placed in rows]
 
 
 def label_of(cell: GridCell | None) -> str:
@@ -186,12 +188,19 @@ def layout_of(grid: list[GridRow]) -> tuple[Layout, int] | None:
     k = 0
     while k < min(len(grid), MAX_HEADER_ROWS) and is_header_row(distinct(grid[k].cells)):
         k += 1
-    if not k and _plain_header(grid):
+    marked = 0  # rows the page put in `<thead>`: header rows whatever their labels say
+    while marked < min(len(grid) - 1, MAX_HEADER_ROWS) and grid[marked].part == "head":
+        marked += 1
+    if not k and not marked and _plain_header(grid):
         k = 1
-    if not k:
+    if not k and not marked:
         return None
-    stems = k < MAX_HEADER_ROWS and _stem_row(grid, k)
-    k += stems
+    if marked > k:
+        k = marked
+        stems = _stem_row(grid, k - 1)  # the last `<thead>` row may be the bare names under their kind
+    else:
+        stems = k < MAX_HEADER_ROWS and _stem_row(grid, k)
+        k += stems
     width = len(grid[0].cells)
     labels, parents = [], []
     for col in range(width):
@@ -247,13 +256,56 @@ def cell_of(row: GridRow, layout: Layout, role: str) -> GridCell | None:
     return row.cells[i] if i is not None and i < len(row.cells) else None
 
 
-def responsible_lines(cell: GridCell | None) -> list[SourceLine]:
-    """Responsible bodies one per fragment, whether the cell breaks lines or separates them with 、."""
+# A 责任单位 cell that names its roles itself: 牵头：养老服务股；配合：市残联 (either script).
+ROLE_PREFIX = re.compile(
+    r"(?P<label>(?:牵|牽)(?:头|頭)(?:单位|單位|部门|部門|科室|股室|处室|處室)?|主(?:责|責)(?:单位|單位)?|"
+    r"(?:责|責)任(?:单位|單位|部门|部門)?|配合(?:单位|單位|部门|部門)?|(?:协|協)(?:办|辦|同)(?:单位|單位)?|"
+    r"(?:参|參)(?:与|與)(?:单位|單位)?)\s*[:：]"
+)
+
+
+def labelled_bodies(cell: GridCell | None) -> list[tuple[str, list[SourceLine]]]:
+    """The bodies of a cell under each role label it writes (牵头：… 配合：…), in order; empty when the
+    cell writes no label."""
     if cell is None:
         return []
+    out: list[tuple[str, list[SourceLine]]] = []
+    for ln in cell.lines:
+        marks = list(ROLE_PREFIX.finditer(ln.text))
+        if not marks and not out:
+            return []
+        if not marks:  # a wrapped line goes on with the label above
+            out[-1][1].extend(SourceLine(no=ln.no, text=p) for p in UNIT_SPLIT.split(ln.text.strip("。")) if p)
+            continue
+        if ln.text[: marks[0].start()].strip(" ；;。") and out:
+            out[-1][1].extend(SourceLine(no=ln.no, text=p)
+                              for p in UNIT_SPLIT.split(ln.text[: marks[0].start()]) if p.strip("。"))
+        for k, m in enumerate(marks):
+            end = marks[k + 1].start() if k + 1 < len(marks) else len(ln.text)
+            parts = [p.strip("。") for p in UNIT_SPLIT.split(ln.text[m.end() : end])]
+            out.append((m.group("label"), [SourceLine(no=ln.no, text=p) for p in parts if p]))
+    return out
+
+
+def responsible_lines(cell: GridCell | None) -> list[SourceLine]:
+    """Responsible bodies one per fragment, whether the cell breaks lines or separates them with 、; where the
+    cell labels its roles (牵头：… 配合：…), only the leading ones."""
+    if cell is None:
+        return []
+    if labelled := labelled_bodies(cell):
+        return [ln for label, lines in labelled if label_role(label) != "cooperating" for ln in lines]
     out: list[SourceLine] = []
     for ln in cell.lines:
         out += [SourceLine(no=ln.no, text=part) for part in UNIT_SPLIT.split(ln.text) if part]
+    return out
+
+
+def cooperating_in(cell: GridCell | None) -> dict[str, str]:
+    """The bodies a responsible cell labels as cooperating (配合：市残联), by the cell's own label."""
+    out: dict[str, str] = {}
+    for label, lines in labelled_bodies(cell):
+        if label_role(label) == "cooperating" and lines:
+            out[label] = "、".join([*([out[label]] if label in out else []), *(ln.text for ln in lines)])
     return out
 
 
@@ -312,6 +364,11 @@ def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) 
         task = task_from_cells(group_no, group, seq, head, responsible_lines(cell_of(row, layout, "responsible")),
                                cells, layout.units, table)
         task.extra, spans = extras(row, layout)
+        owner = cell_of(row, layout, "responsible")
+        for label, bodies in cooperating_in(owner).items():
+            task.extra.setdefault(label, bodies)
+            assert owner is not None
+            spans.setdefault(label, owner.span)
         task.cell_lines.update(spans)
         task.lines = (task.lines[0], row.last)
         read.tasks.append(task)
@@ -378,7 +435,7 @@ def read_grid_tables(tables: list[Table], table: int) -> TableRead:
             grid = grid[found[1] :]
         elif layout is None:
             raise ParseError(f"attachment {table}, table at line {t.line}: no column header row found")
-        body += [row for row in grid if not is_header_row(distinct(row.cells))]
+        body += [row for row in grid if row.part == "foot" or not is_header_row(distinct(row.cells))]
     assert layout is not None
     read = TableRead(layout=layout)
     kind = layout.kind
@@ -420,6 +477,7 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
     stamps = [_checkpoint(label_of(r.cells[when])) for r in rows]
     if len(rows) < 2 or sum(p is not None for p in stamps) * 5 < 4 * len(rows):
         return False
+    owners = [c for c, r in enumerate(layout.roles) if r in ("responsible", "cooperating") and c not in (at, when)]
     periods: dict[str, Period] = {}
     records: dict[tuple[str, str], Reform] = {}
     for row, period in zip(rows, stamps, strict=True):
@@ -436,6 +494,9 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
                                   milestones={}, lines=(row.line, row.line), cell_lines={"item": name.span},
                                   table=table)
         r = records[key]
+        for c in owners:  # a 责任股室 merged over a project's steps is written once, on one of its rows
+            if (x := _cell(row, c)) is not None and x.lines and layout.labels[c] not in r.extra:
+                r.extra[layout.labels[c]], r.cell_lines[layout.labels[c]] = cell_text(x), x.span
         r.milestones.setdefault(period.code, []).extend(cell_items_of(content))
         r.cell_lines[period.code] = content.span
         r.lines = (r.lines[0], row.last)
@@ -532,8 +593,13 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
     if at is None or not body:
         return False
     rows = [r for r in body if at < len(r.cells) and (cell := r.cells[at]) is not None and cell.lines]
-    totals = [r for r in rows if role_of(label_of(r.cells[at])) == "total"]
-    units = [r for r in rows if r not in totals]
+    # 合计, 全市 — and 街道目标 / 全县目标: the figure for the whole area, one per column
+    totals = [r for r in rows
+              if role_of(label_of(r.cells[at])) == "total" or AREA_TARGET.search(label_of(r.cells[at]))]
+    # Rows that say something about every column (牵头科室 | 养老服务科 | …, 完成时限 | 10月底前 | …), often a
+    # `<tfoot>`.
+    attributes = [r for r in rows if r not in totals and label_role(label_of(r.cells[at])) in ATTRIBUTE_ROLES]
+    units = [r for r in rows if r not in totals and r not in attributes]
 
     def figures(c: int) -> bool:
         return mostly_figures([label_of(r.cells[c]) if c < len(r.cells) and r.cells[c] is not None else ""
@@ -546,9 +612,10 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
     read.layout.units = list(dict.fromkeys(names))
     for k, c in enumerate(columns, start=1):
         label = layout.labels[c]
+        parent = layout.parents[c] if c < len(layout.parents) else None
         cells = {n: r.cells[c] for n, r in zip(names, units, strict=True) if c < len(r.cells)}
         task = Task(
-            id=task_id(table, k, 1), group_no=k, group=label, seq=1, content=label,
+            id=task_id(table, k, 1), group_no=k, group=parent or label, seq=1, content=label,
             responsible=[], districts={n: (cell_text(x) if x is not None else "") for n, x in cells.items()},
             lines=(units[0].line, (totals or units)[-1].line), cell_lines={"content": (units[0].line, units[0].line)},
             table=table,
@@ -559,9 +626,101 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
             if value is not None:
                 name = label_of(total.cells[at])
                 task.extra[name], task.cell_lines[name] = cell_text(value), value.span
+        for row in attributes:
+            value = _cell(row, c)
+            if value is None or not value.lines:
+                continue
+            name = label_of(row.cells[at])
+            if label_role(name) == "responsible":
+                task.responsible += [x.text for x in responsible_lines(value)]
+            else:
+                task.extra[name] = cell_text(value)
+            task.cell_lines[name] = value.span
         read.tasks.append(task)
     return True
 
 
-UNITS_DOWN_THE_ROWS = (timeline_rows, long_rows, transposed_rows)
+ATTRIBUTE_ROLES = ("responsible", "cooperating", "deadline", "note")
+AREA_TARGET = re.compile(r"^(?:全|本)?[\u4e00-\u9fff]{1,3}(?:总?目标|目标任务|任务总数)$")
+
+
+# A dated step inside one schedule cell: `3月底前：…；6月底前：…`, `2026年9月30日前：…`, `二季度：…`, `年底前：…`.
+STEP = re.compile(
+    r"(?:^|(?<=[；;。，,\n]))\s*(?P<when>(?:\d{4}\s*年)?\s*(?:\d{1,2}\s*月(?:\s*\d{1,2}\s*日|底|末|中旬|上旬|下旬|份)?"
+    r"|第?[一二三四1-4]季度(?:末|底)?|[上下]半年|年底|年末)\s*(?:之?前)?)\s*[：:]")
+YEAR_END = re.compile(r"^(?:\d{4}年)?(?:年底|年末)(?:之?前)?$")
+
+
+def schedule_steps(text: str) -> list[tuple[Period, str]]:
+    """The dated steps one cell lists (`3月底前：完成选址；6月底前：建成2个`), each with the period it names."""
+    marks = list(STEP.finditer(text))
+    out: list[tuple[Period, str]] = []
+    for k, m in enumerate(marks):
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        step = text[m.end() : end].strip().rstrip("；;。，, \n")
+        when = re.sub(r"\s+", "", m.group("when"))
+        if YEAR_END.match(when):
+            period: Period | None = Period(code="M12", label=when, months=(12, 12))
+        else:
+            period = _checkpoint(when)
+        if period is not None and step:
+            out.append((period.model_copy(update={"label": when}), step))
+    return out
+
+
+def schedule_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
+    """A milestone table whose steps share one cell per row (县（市、区） | 项目名称 | 年度目标 | 时间节点及进度安排:
+    `3月底前：…；6月底前：…`): each dated step becomes the row's milestone for the period it names."""
+    at = _unit_column(body, layout)
+    if at is None or not body:
+        return False
+    item = next((c for c, r in enumerate(layout.roles) if r in ("item", "group", "content") and c != at), None)
+
+    def steps_of(row: GridRow, c: int) -> list[tuple[Period, str]]:
+        cell = _cell(row, c)
+        return schedule_steps("\n".join(ln.text for ln in cell.lines)) if cell is not None else []
+
+    when = next((c for c in range(len(layout.labels)) if c not in (at, item)
+                 and sum(len(steps_of(r, c)) >= 2 for r in body) * 5 >= 4 * len(body)), None)
+    if item is None or when is None:
+        return False
+    target = next((c for c, r in enumerate(layout.roles) if r == "target" and c not in (at, item, when)), None)
+    owners = [c for c, r in enumerate(layout.roles) if r in ("responsible", "cooperating") and c not in (at, when)]
+    periods: dict[str, Period] = {}
+    for k, row in enumerate(body, start=1):
+        unit, name, plan = _cell(row, at), _cell(row, item), _cell(row, when)
+        if name is None or not name.lines or plan is None:
+            read.warnings.append((row.line, f"attachment {table}: a schedule row with no item; skipped"))
+            continue
+        no_cell = cell_of(row, layout, "seq")
+        no = int(label_of(no_cell)) if no_cell is not None and label_of(no_cell).isdigit() else k
+        milestones: dict[str, list[str]] = {}
+        spans: dict[str, Lines] = {"item": name.span}
+        for period, text in steps_of(row, when):
+            periods.setdefault(period.code, period)
+            milestones.setdefault(period.code, []).append(text)
+            spans[period.code] = next(((ln.no, ln.no) for ln in plan.lines if text[:8] in ln.text), plan.span)
+        goal = _cell(row, target) if target is not None else None
+        if goal is not None:
+            spans["target"] = goal.span
+        extra: dict[str, str] = {}
+        for c in owners:
+            if (x := _cell(row, c)) is not None and x.lines:
+                extra[layout.labels[c]], spans[layout.labels[c]] = cell_text(x), x.span
+        rid = reform_id(table, no)
+        if any(r.id == rid for r in read.reforms):
+            rid += f"-{len(read.reforms) + 1}"
+        read.reforms.append(Reform(
+            id=rid, no=no, district=unit.flat if unit is not None else "", item=name.flat,
+            targets=cell_items_of(goal) if goal is not None else [], milestones=milestones,
+            lines=((no_cell or name).span[0], row.last), cell_lines=spans, extra=extra, table=table,
+        ))
+    ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
+    for r in read.reforms:
+        r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
+    read.layout.periods = ordered
+    return bool(read.reforms)
+
+
+UNITS_DOWN_THE_ROWS = (schedule_rows, timeline_rows, long_rows, transposed_rows)
 """The readings of a table whose units run down a column, tried in turn (the first that fits wins)."""

@@ -25,6 +25,15 @@ _VARIANTS = {"布": "佈", "于": "於", "号": "號", "发": "發"}
 
 
 @lru_cache(maxsize=1)
+def page_label_pattern() -> re.Pattern[str]:
+    """A label the web page prints beside the header (浏览次数：, 字体：), in either script: it ends a value."""
+    raw = json.loads((resources.files("assistant") / "data" / "header_fields.json").read_text(encoding="utf-8"))
+    names = sorted(raw.get("page_labels", []), key=len, reverse=True)
+    alternation = "|".join("".join(_char_class(c) for c in name) for name in names) or "(?!)"
+    return re.compile(rf"(?:{alternation})\s*[:：]")
+
+
+@lru_cache(maxsize=1)
 def _fields() -> tuple[dict[str, str], frozenset[str]]:
     raw = json.loads((resources.files("assistant") / "data" / "header_fields.json").read_text(encoding="utf-8"))
     names = {re.sub(r"\s+", "", name): key for key, names in raw["fields"].items() for name in names}
@@ -45,7 +54,14 @@ def field_pattern() -> re.Pattern[str]:
     alternation = "|".join(
         r"\s*".join(_char_class(c) for c in name) for name in sorted(names, key=len, reverse=True)
     )
-    return re.compile(rf"(?<![\u4e00-\u9fff])({alternation})(?:{SEPARATOR}|\s+)")
+    # A name of three or more characters with a colon may follow a value with no space (…3号主题分类：…);
+    # a shorter one (来源, 分类) must not follow a Chinese character: it may be inside a word.
+    long_names = "|".join(
+        r"\s*".join(_char_class(c) for c in name) for name in sorted(names, key=len, reverse=True) if len(name) >= 3
+    )
+    # 【索引号】…: a name in brackets is closed by the bracket.
+    return re.compile(rf"(?:(?<![\u4e00-\u9fff])[【\[［]?\s*|(?=(?:{long_names})\s*[:：]))({alternation})"
+                      rf"(?:\s*[】\]］]\s*|{SEPARATOR}|\s+)")
 
 
 def field_key(name: str) -> str:
@@ -80,6 +96,7 @@ def parse_header_line(text: str) -> dict[str, str]:
         value = text[m.end() : end].strip().strip("|｜").strip()  # also NBSP and ideographic spaces
         # A tab or a wide gap ends a value: what follows is another field (瀏覽次數：) this reader may not know.
         value = re.split(r"\t|\u3000\u3000|\s{3,}|\s+(?=[\u4e00-\u9fff]{2,6}[:：])", value)[0].strip()
+        value = page_label_pattern().split(value)[0].strip()
         if not value or key in out:
             continue
         out[key] = (iso_date(value) or value) if key in date_fields else value

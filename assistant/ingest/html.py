@@ -21,7 +21,7 @@ from assistant.errors import ParseError
 from assistant.ingest.clean import clean_lines, document_is_traditional
 from assistant.ingest.columns import parent_kind, period_of, role_of
 from assistant.ingest.grid import GridCell, Row, Table, is_header_row, label_of, read_grid_tables
-from assistant.ingest.parse import ATTACHMENT_MARK, parse_body, read_closing
+from assistant.ingest.parse import ATTACHMENT_LIST, ATTACHMENT_MARK, parse_body, read_closing
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
 from assistant.models import CleanReport, Plan, ReaderWarning, RemovedLine, SourceLine
 
@@ -48,9 +48,24 @@ class _Buffer:
             self.line = line + data.count("\n", 0, visible)
         self.parts.append(data)
 
-    def take(self) -> SourceLine | None:
-        text = ASCII_SPACE.sub(" ", "".join(self.parts)).strip()
+    def add_raw(self, data: str, line: int) -> None:
+        """Text of a `pre` line, leading spaces and all: the line is where the text is."""
+        if self.line is None:
+            if not data.strip():
+                if self.parts or data:
+                    self.parts.append(data)
+                return
+            self.line = line
+        self.parts.append(data)
+
+    def take(self, preformatted: bool = False) -> SourceLine | None:
+        """The line built so far; a `pre` line keeps its spaces (its columns may be a table's)."""
+        joined = "".join(self.parts)
         line, self.parts, self.line = self.line, [], None
+        if preformatted:
+            raw = joined.replace("\t", "    ").rstrip()
+            return SourceLine(no=line, text=raw.strip(), raw=raw) if raw.strip() and line is not None else None
+        text = ASCII_SPACE.sub(" ", joined).strip()
         return SourceLine(no=line, text=text) if text and line is not None else None
 
 
@@ -76,6 +91,8 @@ class _PageParser(HTMLParser):
         self._row: Row | None = None
         self._cell: GridCell | None = None
         self._caption = False
+        self._part = ""
+        self._pre = 0  # inside a `pre`: a newline ends a line and spaces are kept
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
@@ -83,17 +100,23 @@ class _PageParser(HTMLParser):
         if self._skip:
             return
         line = self.getpos()[0]
+        if tag == "pre":
+            self._flush()
+            self._pre += 1
+            return
         if tag == "table":
             self._start_table(line)
         elif self._table is not None and not self._caption:
-            if tag == "tr":
+            if tag in ("thead", "tfoot", "tbody"):
+                self._part = {"thead": "head", "tfoot": "foot"}.get(tag, "")
+            elif tag == "tr":
                 self._end_cell()
-                self._row = Row(line)
+                self._row = Row(line, part=self._part)
                 self._table.rows.append(self._row)
             elif tag in ("td", "th"):
                 self._end_cell()
                 if self._row is None:
-                    self._row = Row(line)
+                    self._row = Row(line, part=self._part)
                     self._table.rows.append(self._row)
                 self._cell = GridCell(line, _span_attr(attrs, "rowspan"), _span_attr(attrs, "colspan"))
                 self._row.cells.append(self._cell)
@@ -113,11 +136,17 @@ class _PageParser(HTMLParser):
             return
         if self._skip:
             return
+        if tag == "pre":
+            self._flush()
+            self._pre = max(0, self._pre - 1)
+            return
         if tag == "table":
             self._end_table()
         elif self._table is not None and not self._caption:
             if tag in ("td", "th"):
                 self._end_cell()
+            elif tag in ("thead", "tfoot", "tbody"):
+                self._part = ""
             elif tag == "tr":
                 self._end_cell()
                 self._row = None
@@ -132,6 +161,14 @@ class _PageParser(HTMLParser):
         if self._skip:
             return
         target = self._cell_text if self._cell is not None and not self._caption else self._text
+        if self._pre and target is self._text:
+            line = self.getpos()[0]
+            pieces = data.split("\n")
+            for k, piece in enumerate(pieces):
+                if k:
+                    self._flush()
+                self._text.add_raw(piece, line + k)
+            return
         target.add(data, self.getpos()[0])
 
     def close(self) -> None:
@@ -140,9 +177,10 @@ class _PageParser(HTMLParser):
         self._flush()
 
     def _flush(self) -> None:
-        if (line := self._text.take()) is not None:
+        if (line := self._text.take(preformatted=bool(self._pre))) is not None:
             self.lines.append(line)
-            if m := ATTACHMENT_MARK.match(line.text):
+            # 附件：… is the notice's list of attachments, not the mark above one
+            if (m := ATTACHMENT_MARK.match(line.text)) and not ATTACHMENT_LIST.match(line.text):
                 self._attachment = int(m.group(1)) if m.group(1) else (self._attachment or 0) + 1
 
     def _start_table(self, line: int) -> None:
@@ -153,7 +191,7 @@ class _PageParser(HTMLParser):
             self.lines += _flatten(self._table)
             self._row, self._caption = None, False
         self._flush()
-        self._table = Table(line, self._attachment)
+        self._table, self._part = Table(line, self._attachment), ""
 
     def _end_table(self) -> None:
         if self._table is not None:

@@ -132,6 +132,9 @@ def read_closing(lines: list[SourceLine], metadata: dict[str, str], has_notice: 
     if not lines:
         return []
     sections: list[Section] = []
+    for ln in lines:  # a page that prints its 政府信息公开 fields under the text (文号：… 主题分类：…)
+        for key, value in parse_header_line(ln.text).items():
+            metadata.setdefault(key, value)
     date_at = next((k for k, ln in enumerate(lines) if CN_DATE.fullmatch(ln.text)), None)
     before, after = lines, []
     _read_notice(lines[:date_at] if date_at is not None else lines, metadata)  # addressees; the signature wins
