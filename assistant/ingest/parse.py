@@ -25,6 +25,8 @@ ATTACHMENT_MARK = re.compile(r"^附\s*件\s*(\d{1,2})?\s*(?:[:：、.．]\s*(?!\
 SIGNATURE_BODY = re.compile(r"(局|会|會|委|委员会|委員會|政府|办公室|辦公室|厅|廳|中心|处|處|站)$")
 SIGNATURE_NOTE = re.compile(r"^[(（].{2,12}[)）]$")
 NOTICE_SEARCH_LINES = 80
+# A date with its clock time (2026年3月9日 18:30, 2026-03-09 18:30): when a page was posted.
+STAMPED = re.compile(r"(?:\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2})\s*(?=\d{1,2}:\d{2})")
 # How far below a page title that repeats the notice title the notice itself may start.
 REPEATED_TITLE_LINES = 15
 # The first lines of a notice that may still be header fields (发布时间：… under the title).
@@ -174,6 +176,7 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
     top_end = 0
     zone = notice_at if notice_at is not None else min(n, NOTICE_SEARCH_LINES)
     stray: list[SourceLine] = []
+    stamped: dict[str, str] = {}  # a date and time printed before the notice (a byline), with no field name
     joined: set[int] = set()
     for k in range(zone):
         if k in joined:
@@ -196,6 +199,10 @@ def parse_body(lines: list[SourceLine]) -> ParsedBody:
             metadata.setdefault("doc_number", lines[k].text.strip())
         elif notice_at is not None:
             stray.append(lines[k])
+            if (stamp := STAMPED.search(lines[k].text)) and (day := iso_date(stamp.group(0))):
+                stamped.setdefault("published", day)  # a byline's 2026年3月9日 18:30, when no field says it
+    for key, value in stamped.items():
+        metadata.setdefault(key, value)
     plan_title = ""
     body_start = top_end
     if notice_at is not None:

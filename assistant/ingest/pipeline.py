@@ -16,10 +16,11 @@ from pathlib import Path
 from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
 from assistant.ingest.clean import clean
-from assistant.ingest.columns import Layout, is_place
+from assistant.ingest.columns import Layout, is_place, is_place_kind
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
 from assistant.ingest.profile import build_profile
+from assistant.ingest.structure import BREAKDOWN
 from assistant.ingest.tables import TableRead, read_text_table
 from assistant.models import (
     CleanReport,
@@ -100,6 +101,7 @@ def assemble(
         units += [u for u in r.layout.units if u not in units]
     reforms = shared_rows_split([x for _, _, r, _ in assembly.read for x in r.reforms], units)
     units += list(dict.fromkeys(x.district for x in reforms if x.district and x.district not in units))
+    units += [u for u in units_in_breakdowns(body.sections) if u not in units]
     periods: list[Period] = []
     for _, _, r, _ in assembly.read:
         if r.reforms and not periods:
@@ -123,6 +125,22 @@ def assemble(
 
 
 UNIT_LIST = re.compile(r"\s*[、，,/和及]\s*")
+BREAKDOWN_ITEM = re.compile(r"^(?P<place>[\u4e00-\u9fff]{3,12}?)各?\s*\d")
+MIN_BREAKDOWN_UNITS = 2
+
+
+def units_in_breakdowns(sections: list[Section]) -> list[str]:
+    """The places a body sentence breaks a target down by (其中：A县N个、B市M个): units of the plan as
+    much as a table's columns are, on a plan that prints its quotas in the text."""
+    found: list[str] = []
+    for section in sections:
+        for m in BREAKDOWN.finditer(section.text):
+            places = [x.group("place") for part in re.split(r"[、，,；;]", m.group(1))
+                      if (x := BREAKDOWN_ITEM.match(part.strip())) and is_place(x.group("place"))
+                      and not is_place_kind(x.group("place"))]
+            if len(places) >= MIN_BREAKDOWN_UNITS:
+                found += [p for p in places if p not in found]
+    return found
 
 
 def shared_rows_split(reforms: list[Reform], units: list[str]) -> list[Reform]:

@@ -46,6 +46,27 @@ def pinyin(name: str) -> str:
     return "".join(syllables).capitalize()
 
 
+MAX_READINGS = 4
+
+
+def pinyin_readings(name: str) -> list[str]:
+    """Every romanisation of a name whose characters have more than one reading (长坡 → Zhangpo, Changpo):
+    pypinyin's first choice is not always the place's; a few variants at most."""
+    from itertools import product
+
+    from pypinyin import Style, pinyin as readings
+
+    options = [[s for s in dict.fromkeys(r) if s.isascii() and s.isalpha()]
+               for r in readings(to_simplified(name), style=Style.NORMAL, heteronym=True)]
+    options = [o for o in options if o]
+    out: list[str] = []
+    for combo in product(*options):
+        out.append("".join(combo).capitalize())
+        if len(out) >= MAX_READINGS:
+            break
+    return out
+
+
 def abbreviation(zone: str) -> str:
     """A zone's short name: the first character of each two-character word, then 区 (经济开发区 → 3 chars)."""
     if not zone.endswith("区") or len(zone) < 5:
@@ -137,6 +158,9 @@ def unit_aliases(name: str, city: list[str]) -> tuple[list[str], str]:
     roman = pinyin(stem if suffix else simple)
     english_name = f"{roman} {english}" if english else roman
     aliases += [english_name] if own else [roman, english_name]
+    for other in pinyin_readings(stem if suffix else simple):
+        if other != roman and not own:
+            aliases += [other, f"{other} {english}" if english else other]
     if english and (road := road_english(stem)):
         aliases += [road, f"{road} {english}"]  # 南京东路街道: Nanjing East Road Subdistrict
     return list(dict.fromkeys(a for a in aliases if a)), english_name

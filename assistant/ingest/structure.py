@@ -116,3 +116,7 @@ def section_tree(root: str, lines: list[SourceLine]) -> tuple[list[Section], lis
         )
         stack.append(_Open(style=h.style, id=sid, path=path))
     return sections, preamble
+
+
+# 新增床位1100张（其中：袁州区200张、樟树市120张、…）: a target broken down by unit inside the body text.
+BREAKDOWN = re.compile(r"[（(]\s*其中\s*[:：]([^（()）]{4,600})[）)]")
