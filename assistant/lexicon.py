@@ -57,7 +57,11 @@ class Vocabulary:
         # Those words the body's own headings use (民政, 养老 …) stay topic words.
         from assistant.text import tokenize
 
-        labels = [c for t in plan.tables if t.kind in ("task", "milestone") for c in t.columns if c not in plan.units]
+        # A table with the units down the rows names one task per column (家庭养老床位 | 门牌楼牌更换): those
+        # labels are what the rows are about, not where a figure sits.
+        named = {t.content for t in plan.tasks} | {t.group for t in plan.tasks}
+        labels = [c for t in plan.tables if t.kind in ("task", "milestone") for c in t.columns
+                  if c not in plan.units and c not in named]
         structural = {t.attachment for t in plan.tables if t.kind in ("task", "milestone")}
         titles = [plan.metadata[f"attachment_{n}_title"] for n in sorted(structural)
                   if f"attachment_{n}_title" in plan.metadata]

@@ -13,6 +13,7 @@ from assistant.answering.rows import row_aggregate, row_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.chunks import is_heading_only
 from assistant.evidence import Evidence
+from assistant.ingest.structure import BREAKDOWN
 from assistant.lexicon import CITYWIDE_FORMS, expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
@@ -95,12 +96,18 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
             body = compose.reform_targets(view.plan, ev, [r.district])
         return finish(view, ev, body, True, "retrieval")
     picked = pick_sentences(u, view, good[:4])
-    if amount and picked and not states_a_figure(picked):
+    if lead := breakdown_lead(u, view, ev, picked):
+        return finish(view, ev, lead, True, "retrieval")
+    if amount and picked and not states_a_figure(picked) and not (DATE_ASKED.search(u.normalized)
+                                                                  and any(DUE_DATE.search(x) for _, x in picked)):
         # 「低保标准是多少」 where the plan only says how the standard is adjusted: no figure, say so.
         return abstain(u, view, ev, "figure", good)
     return finish(view, ev, "\n".join(f"{ev.voice.quote(s)} {ev.cite(h.id, s, view.label_for(view.chunks[h.id]))}"
                                       for h, s in picked), True, "retrieval")
 
+
+# 「要在几号前完成」 asks a date, which a dated sentence gives.
+DATE_ASKED = re.compile(r"几号|几日|哪天|哪一天|几月几|什么时候|啥时候|何时|截止|when\b|what date|by when", re.IGNORECASE)
 
 # "What is the city-wide … target?": a figure asked for in English without "how many" (the task row states it).
 TARGET_ASKED = re.compile(r"\b(?:targets?|quotas?|goal figure)\b")
@@ -268,6 +275,8 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
             texts += [normalize(x) for x in clauses if best and support(tokens, x) >= 0.8 * best]
         else:
             texts.append(normalize(h.text))
+    # A target broken down by unit in the text (…2400户（其中：樟树市260户、…）) gives each listed unit a figure.
+    texts += [normalize(m.group(1)) for h in relevant if h.kind in PASSAGE_KINDS for m in BREAKDOWN.finditer(h.text)]
     for place, aliases in places.items():
         if not any(h.district == place for h in relevant) and not any(a in t for a in aliases for t in texts):
             return place
@@ -329,6 +338,25 @@ def extract_sentences(u: Understanding, view: PlanView, ev: Evidence, hits: list
                      for h, s in pick_sentences(u, view, hits))
 
 
+def breakdown_lead(u: Understanding, view: PlanView, ev: Evidence, picked: list[tuple[Hit, str]]) -> str:
+    """The asked unit's own item of a sentence that breaks a target down by unit (樟树市260户), then the
+    sentence it stands in, cited; empty when no picked sentence lists the unit."""
+    v = ev.voice
+    for hit, sentence in picked:
+        for d in u.districts:
+            aliases = [normalize(a) for a in vocabulary().units.get(d, (d,)) if not a.isascii()]
+            items = [part.strip() for m in BREAKDOWN.finditer(sentence) for part in re.split(r"[、，,；;]", m.group(1))]
+            item = next((x for x in items if any(normalize(x).startswith(a) for a in aliases)
+                         and re.search(r"\d", x)), None)
+            if item is not None:
+                marker = ev.cite(hit.id, sentence, view.label_for(view.chunks[hit.id]))
+                alias = max((a for a in aliases if normalize(item).startswith(a)), key=len)
+                figure = item[len(alias):].lstrip("各 ") or item
+                return v.say(f"{v.district(d)}：{v.quote(figure)} {marker}\n{v.quote(sentence)} {marker}",
+                             f"{v.district(d)}: {figure} {marker}\n{sentence} {marker}")
+    return ""
+
+
 def pick_sentences(u: Understanding, view: PlanView, hits: list[Hit]) -> list[tuple[Hit, str]]:
     """The sentences that answer: those sharing most with the question, across the best paragraphs.
 
@@ -342,10 +370,15 @@ def pick_sentences(u: Understanding, view: PlanView, hits: list[Hit]) -> list[tu
     measure = ASKED_MEASURE.search(u.normalized) or ASKED_MEASURE.search(u.topic)
     pattern = re.compile(rf"\d[\d.,]*\s*(?:{measure.group(1)})") if measure else None
     asked_dates = set(DUE_DATE.findall(u.normalized))
+    listed = [normalize(a) for d in u.districts for a in vocabulary().units.get(d, (d,)) if not a.isascii()]
     found: list[tuple[float, int, int, Hit, str]] = []
     for rank, hit in enumerate(hits):
         for pos, sentence in enumerate(view.sentences(hit.id)):
             score = support(tokens, sentence)
+            if listed and any(a in normalize(m.group(1)) for m in BREAKDOWN.finditer(sentence) for a in listed):
+                # 其中：樟树市260户、… — the sentence gives the asked unit its own figure, in a passage that
+                # is about the question even where this sentence repeats none of its words
+                score += 0.5
             if score <= 0:
                 continue
             if dated and DUE_DATE.search(sentence):
