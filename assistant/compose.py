@@ -356,9 +356,10 @@ def reform_owner(ev: Evidence, r: Reform) -> str:
 
 def columns_of(extra: dict[str, str], roles: tuple[str, ...]) -> list[tuple[str, str]]:
     """The extra columns of a row whose labels play one of `roles` (配合单位 → cooperating …)."""
-    from assistant.ingest.columns import label_role
+    from assistant.ingest.columns import is_area_target, label_role
 
-    return [(label, value) for label, value in extra.items() if value.strip() and label_role(label) in roles]
+    return [(label, value) for label, value in extra.items() if value.strip() and (
+        label_role(label) in roles or "total" in roles and label_role(label) is None and is_area_target(label))]
 
 
 def owner_cells(extra: dict[str, str]) -> list[tuple[str, str]]:

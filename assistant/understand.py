@@ -187,10 +187,25 @@ def _entity_patterns() -> list[re.Pattern[str]]:
     return [*district_alias_patterns(), *quarter_alias_patterns()]
 
 
+# 「除了五一路社区，其他7个社区加起来」: the units named are left out, the question is about the others.
+EXCEPT = re.compile(r"除了?|除去|不算|不含|不包括|以外|之外|\bexcept\b|\bexcluding\b|\bother than\b|\bapart from\b")
+OTHERS = re.compile(r"其他|其它|其余|剩下|别的|\bothers?\b|\bthe rest\b|\bremaining\b")
+
+
+def excluding(norm: str, districts: list[str]) -> list[str]:
+    """The plan's other units when the question leaves the named ones out; the named ones otherwise."""
+    from assistant.lexicon import vocabulary
+
+    if not districts or not EXCEPT.search(norm) or not OTHERS.search(norm):
+        return districts
+    others = [d for d in vocabulary().units if d not in districts]
+    return others or districts
+
+
 def understand_one(question: str) -> Understanding:
     """Understand a single question with no history."""
     norm = normalize(question)
-    districts = find_districts(question)
+    districts = excluding(norm, find_districts(question))
     quarters = find_quarters(question)
     criterion = criterion_of(norm, len(districts))
     agg = criterion.op if criterion is not None else aggregate_of(norm)

@@ -276,7 +276,11 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
         else:
             texts.append(normalize(h.text))
     # A target broken down by unit in the text (…2400户（其中：樟树市260户、…）) gives each listed unit a figure.
-    texts += [normalize(m.group(1)) for h in relevant if h.kind in PASSAGE_KINDS for m in BREAKDOWN.finditer(h.text)]
+    # …only a breakdown on the question's topic, read with the heading it stands under.
+    framed = [(support(tokens, " ".join(view.chunks[h.id].section_path[-1:]) + x), x)
+              for h in relevant if h.kind in PASSAGE_KINDS for x in view.sentences(h.id)]
+    top = max((f for f, _ in framed), default=0.0)
+    texts += [normalize(m.group(1)) for f, x in framed if top and f >= 0.8 * top for m in BREAKDOWN.finditer(x)]
     for place, aliases in places.items():
         if not any(h.district == place for h in relevant) and not any(a in t for a in aliases for t in texts):
             return place
@@ -372,12 +376,17 @@ def pick_sentences(u: Understanding, view: PlanView, hits: list[Hit]) -> list[tu
     asked_dates = set(DUE_DATE.findall(u.normalized))
     listed = [normalize(a) for d in u.districts for a in vocabulary().units.get(d, (d,)) if not a.isascii()]
     found: list[tuple[float, int, int, Hit, str]] = []
+    # How well each sentence matches with the heading it stands under: a breakdown sentence
+    # (全市完成改造2400户（其中：樟树市260户…）) may repeat none of the question's words its heading has.
+    in_context = {(hit.id, x): support(tokens, " ".join(view.chunks[hit.id].section_path[-1:]) + x)
+                  for hit in hits for x in view.sentences(hit.id)} if listed else {}
+    best_context = max(in_context.values(), default=0.0)
     for rank, hit in enumerate(hits):
         for pos, sentence in enumerate(view.sentences(hit.id)):
             score = support(tokens, sentence)
-            if listed and any(a in normalize(m.group(1)) for m in BREAKDOWN.finditer(sentence) for a in listed):
-                # 其中：樟树市260户、… — the sentence gives the asked unit its own figure, in a passage that
-                # is about the question even where this sentence repeats none of its words
+            if (listed and best_context and in_context[(hit.id, sentence)] >= 0.8 * best_context
+                    and any(a in normalize(m.group(1)) for m in BREAKDOWN.finditer(sentence) for a in listed)):
+                # 其中：樟树市260户、… on the question's topic: the sentence gives the asked unit its own figure
                 score += 0.5
             if score <= 0:
                 continue

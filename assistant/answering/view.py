@@ -79,8 +79,20 @@ def plan_years(plan: Plan) -> set[int]:
 
 
 def sentences_of(text: str) -> list[str]:
-    """A passage's sentences, split after 。 and ；."""
-    return [x.strip() for x in re.split(r"(?<=[。;；])", text) if x.strip()]
+    """A passage's sentences, split after 。 and ； — not inside brackets, where （牵头：…；配合：…） is one
+    aside of its sentence."""
+    out: list[str] = []
+    start = depth = 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif ch in "。;；" and (depth == 0 or ch == "。"):
+            out.append(text[start : i + 1])
+            start, depth = i + 1, 0
+    out.append(text[start:])
+    return [x.strip() for x in out if x.strip()]
 
 
 class PlanView:

@@ -209,6 +209,15 @@ ROLE_HINTS = (
 )
 
 
+# 全市目标, 街道目标, 全县总目标: the figure for the whole area, a total by another name.
+AREA_TARGET = re.compile(r"^(?:全|本)?[\u4e00-\u9fff]{1,3}(?:总?目标|目标任务|任务总数)$")
+
+
+def is_area_target(label: str) -> bool:
+    """A label for the whole area's figure (街道目标 | 60张 under units' figures)."""
+    return role_of(label) is None and AREA_TARGET.match(fold_label(label)) is not None
+
+
 def label_role(label: str) -> str | None:
     """The role of a column label, also for labels the vocabulary lacks (市级责任处室 → responsible)."""
     role = role_of(label)

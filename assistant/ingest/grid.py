@@ -14,6 +14,7 @@ from assistant.ingest.columns import (
     Layout,
     classify,
     fold_label,
+    is_area_target,
     is_place,
     is_place_kind,
     label_role,
@@ -595,7 +596,7 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
     rows = [r for r in body if at < len(r.cells) and (cell := r.cells[at]) is not None and cell.lines]
     # 合计, 全市 — and 街道目标 / 全县目标: the figure for the whole area, one per column
     totals = [r for r in rows
-              if role_of(label_of(r.cells[at])) == "total" or AREA_TARGET.search(label_of(r.cells[at]))]
+              if role_of(label_of(r.cells[at])) == "total" or is_area_target(label_of(r.cells[at]))]
     # Rows that say something about every column (牵头科室 | 养老服务科 | …, 完成时限 | 10月底前 | …), often a
     # `<tfoot>`.
     attributes = [r for r in rows if r not in totals and label_role(label_of(r.cells[at])) in ATTRIBUTE_ROLES]
@@ -641,7 +642,7 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
 
 
 ATTRIBUTE_ROLES = ("responsible", "cooperating", "deadline", "note")
-AREA_TARGET = re.compile(r"^(?:全|本)?[\u4e00-\u9fff]{1,3}(?:总?目标|目标任务|任务总数)$")
+
 
 
 # A dated step inside one schedule cell: `3月底前：…；6月底前：…`, `2026年9月30日前：…`, `二季度：…`, `年底前：…`.

@@ -54,7 +54,8 @@ def pinyin_readings(name: str) -> list[str]:
     pypinyin's first choice is not always the place's; a few variants at most."""
     from itertools import product
 
-    from pypinyin import Style, pinyin as readings
+    from pypinyin import Style
+    from pypinyin import pinyin as readings
 
     options = [[s for s in dict.fromkeys(r) if s.isascii() and s.isalpha()]
                for r in readings(to_simplified(name), style=Style.NORMAL, heteronym=True)]
