@@ -1,4 +1,4 @@
-"""Plan pages of other shapes (tests/fixtures/plans, heldout, heldout2): read with no code change.
+"""Plan pages of other shapes (tests/fixtures/plans, heldout … heldout10): read with no code change.
 
 Exact cells of each page's tables, its metadata and its units, as the reader must find them; then the
 pages' gold questions answered from real indexes (SQLite + Chroma) with a floor per page.
@@ -24,11 +24,13 @@ HELDOUT5 = ROOT / "tests" / "fixtures" / "heldout5"
 HELDOUT6 = ROOT / "tests" / "fixtures" / "heldout6"
 HELDOUT7 = ROOT / "tests" / "fixtures" / "heldout7"
 HELDOUT8 = ROOT / "tests" / "fixtures" / "heldout8"
+HELDOUT9 = ROOT / "tests" / "fixtures" / "heldout9"
+HELDOUT10 = ROOT / "tests" / "fixtures" / "heldout10"
 
 
 def page(name: str) -> Plan:
     folder = next(f for f in (PLANS, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7,
-                                       HELDOUT8) if (f / name).exists())
+                                       HELDOUT8, HELDOUT9, HELDOUT10) if (f / name).exists())
     return read_plan(folder / name)
 
 
@@ -92,6 +94,9 @@ def test_flattened_task_table_in_another_order_is_aligned() -> None:
     charity = plan.tasks[-1]
     assert charity.citywide == "各區鎮社區慈善基金村（社區）覆蓋率達100%。"  # one cell across every unit column
     assert plan.reforms[0].milestones["Q3"] == ["首個綜合體投入運營；", "20張認知障礙照護床位投用。"]
+    # a wide milestone table has one row per item: no row may borrow the item of the row above
+    assert [r.district for r in plan.reforms] == ["玉山鎮", "周市鎮", "張浦鎮", "周莊鎮", "千燈鎮", "花橋經濟開發區"]
+    assert plan.reforms[4].item.startswith("困難群眾")
 
 
 def test_county_html_with_half_year_milestones_and_two_fields_per_header_line() -> None:
@@ -306,11 +311,97 @@ def test_a_libreoffice_export_with_group_rows_and_a_transposed_page() -> None:
     assert homes.districts is not None and homes.districts["南院门街道"] == "80" and homes.extra["合计"] == "560"
 
 
+def test_a_grouped_thead_with_per_column_offices_and_deadlines_in_the_tfoot() -> None:
+    plan = page("liaocheng-2026-grouped-thead.html")
+    assert len(plan.units) == 8 and plan.units[0] == "东昌府区"  # the 全市 row under the header is no unit
+    beds = plan.tasks[0]
+    assert beds.group == "养老服务" and beds.content == "新增家庭养老床位(张)"  # the colspan group over the column
+    assert beds.districts is not None and beds.districts["临清市"] == "210" and beds.extra["全市"] == "1400"
+    homes = task_with(plan, "适老化改造")
+    assert homes.responsible == ["养老服务科", "市残联"]  # one <br>-split tfoot cell, two offices
+    assert task_with(plan, "老年助餐点").extra["完成时限"] == "10月底前"  # only in the tfoot
+    assert task_with(plan, "农村幸福院").districts["东昌府区"] == "/"  # type: ignore[index]
+
+
+def test_four_dated_steps_in_one_cell_become_the_milestones_of_their_months() -> None:
+    plan = page("liaocheng-2026-grouped-thead.html")
+    first = plan.reforms[0]
+    assert (first.district, first.targets) == ("东昌府区", ["建成嵌入式养老服务综合体5个"])
+    assert first.milestones == {"M3": ["完成选址和设计方案"], "M6": ["建成2个"], "M9": ["累计建成4个"],
+                                "M12": ["全部建成5个并投入运营"]}
+    assert [r.district for r in plan.reforms].count("莘县") == 2 and plan.reforms[5].extra["责任科室"] == "慈善社工科"
+
+
+def test_bracketed_header_fields_and_a_long_table_whose_merged_cells_appear_once() -> None:
+    plan = page("zhengding-2027-hant-stepwise.txt")
+    assert plan.metadata["doc_number"] == "正民〔2027〕6號" and plan.metadata["published"] == "2027-02-03"
+    assert plan.metadata["index_no"] == "11130123MB0E72468X/2027-00011"
+    assert len(plan.units) == 9 and plan.units[-1] == "曲陽橋鄉"
+    assert task_with(plan, "助餐點").responsible == ["養老服務股", "縣市場監管局"]
+    assert task_with(plan, "家庭養老床位").extra["完成時限"] == "2027年10月31日前"
+    # a project's first step carries 序號, 鄉鎮, 項目 and 責任股室; each further step only its date and goal
+    assert [(r.district, r.item[:4]) for r in plan.reforms][2:4] == [("新城鋪鎮", "低收入人"), ("新城鋪鎮", "困境兒童")]
+    irregular = plan.reforms[3]
+    assert {k: v for k, v in irregular.milestones.items() if v} == {
+        "M5": ["建成童心驛站2個"], "M8": ["暑期託管服務達到600人次"], "M11": ["累計建成驛站4個，服務兒童1500人次"]}
+    assert irregular.extra["責任股室"] == "兒童福利股"
+
+
+def test_a_task_table_split_over_two_tables_with_rowspan_offices() -> None:
+    plan = page("quanchenglu-2026-gb18030-split-table.html")
+    assert len(plan.tasks) == 10 and len(plan.units) == 8
+    assert plan.tasks[1].responsible == ["社会事务办公室"]  # the rowspan opened on the row above
+    assert plan.tasks[8].responsible == ["社区建设办公室"]  # the same in the continued table
+    assert plan.tasks[9].extra["完成时限"] == "11月底前" and plan.tasks[9].districts["百花洲社区"] == "0"  # type: ignore[index]
+    assert plan.reforms[0].milestones["M5_8"] == ["建成长者驿站1处，开展助浴助洁服务200人次"]
+
+
+def test_a_pre_block_with_a_table_drawn_in_box_characters() -> None:
+    plan = page("qionghai-2026-pre-boxtable.html")
+    assert len(plan.units) == 12 and plan.units[0] == "嘉积镇" and plan.units[-1] == "会山镇"
+    assert any("低保标准统一由每人每" in s.text for s in plan.sections)  # the body inside the <pre> is read
+    beds = plan.tasks[0]
+    assert beds.group == "养老服务" and beds.content == "新增家庭养老床位（张）"  # a cell wrapped over two lines
+    assert beds.districts is not None and beds.districts["嘉积镇"] == "90" and beds.extra["全市目标"] == "320"
+    # 牵头：…；配合：… in one cell: the lead is responsible, the other is kept under its own label
+    assert beds.responsible == ["养老服务股"] and beds.extra["配合"] == "市卫生健康委"
+    assert [t.group for t in plan.tasks].count("养老服务") == 3  # a 类别 cell open over three rows (rowspan)
+    # 嘉积镇 has two projects: its 镇 cell runs on where the rule line under it is blank
+    assert [r.district for r in plan.reforms[:3]] == ["嘉积镇", "嘉积镇", "万泉镇"]
+    assert plan.reforms[1].milestones["M7"] == ["累计安装120台"]
+    assert plan.metadata["doc_number"] == "海民发〔2026〕7号"
+
+
+def test_one_card_per_unit_with_indicator_lines_and_notes_that_explain_them() -> None:
+    plan = page("jiefangbei-2026-wechat-cards.html")
+    assert len(plan.units) == 8 and "人民公园社区" in plan.units
+    beds = plan.tasks[0]
+    assert beds.content == "家庭养老床位" and beds.districts is not None and beds.districts["较场口社区"] == "10张"
+    assert beds.extra["街道目标"] == "60张"  # from the 街道目标 line above the cards
+    assert beds.responsible == ["社会事务办"] and beds.extra["配合"] == "社区卫生服务中心"  # from 任务说明
+    assert beds.extra["完成时限"] == "10月底前完成建设验收"
+    assert plan.metadata["published"] == "2026-03-09"  # the article's byline: 2026年3月9日 18:30
+    signs = task_with(plan, "门牌楼牌")
+    assert signs.districts is not None and signs.districts["五一路社区"].startswith("本年度不安排")
+
+
+def test_header_fields_printed_under_the_text_and_a_page_label_after_a_value() -> None:
+    plan = page("yichun-2026-inline-quotas.html")
+    assert plan.metadata["publisher"] == "宜春市民政局"  # not …浏览次数：1386字体：…
+    assert plan.metadata["doc_number"] == "宜民字〔2026〕3号"  # printed at the foot of the page
+    # the notice's 附件：… list is no attachment mark: the table under 附件 is attachment 1
+    assert not plan.warnings or all("no column header" not in w.message for w in plan.warnings)
+    assert len(plan.reforms) == 7 and plan.reforms[0].milestones["M1_2"] == ["完成选址布点"]
+    # the attachment names six units; the body's 其中：… breakdowns name all ten
+    assert len(plan.units) == 10 and {"奉新县", "宜丰县", "靖安县", "万载县"} <= set(plan.units)
+
+
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
                                                (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85),
-                                               (HELDOUT7, 0.85), (HELDOUT8, 0.85)],
+                                               (HELDOUT7, 0.85), (HELDOUT8, 0.85), (HELDOUT9, 0.85),
+                                               (HELDOUT10, 0.8)],
                          ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                              "heldout7", "heldout8"])
+                              "heldout7", "heldout8", "heldout9", "heldout10"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings

@@ -136,3 +136,9 @@ def test_named_addressees_are_places_and_kinds_of_addressee_are_not() -> None:
     from assistant.answering.view import addressee_places
 
     assert addressee_places("各社区居委会、村委会，云谷社区筹备组，街道各办（中心、所）") == {"云谷社区筹备组", "村委会"}
+
+
+def test_a_place_whose_characters_read_two_ways_is_known_by_both_romanisations() -> None:
+    # 长 reads zhang or chang: the general reading pypinyin picks first is not always the place's
+    aliases, _ = unit_aliases("长坡镇", ["琼海市", "琼海"])
+    assert {"Changpo", "Changpo Town", "Zhangpo Town"} <= set(aliases)

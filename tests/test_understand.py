@@ -145,3 +145,13 @@ def test_a_syllable_mark_in_a_romanised_name_is_no_obstacle() -> None:
 
     assert SYLLABLE_MARK.sub("", "ping'an town, xi’an, nan'tang") == "pingan town, xian, nan'tang"
     assert find_districts("Beihu’s beds?") == ["北湖区"]
+
+
+def test_units_left_out_make_a_question_about_the_others() -> None:
+    units = list(Vocabulary.from_plan(read_plan(PAGE)).units)
+    others = [d for d in units if d != "北湖区"]
+    for question in ("除了北湖区，其他几个区的家庭养老床位加起来一共多少?", "北湖区以外，其余各区一共多少张床位?",
+                     "Except Beihu, how many beds do the other districts build in total?"):
+        u = understand(question)
+        assert u.districts == others and u.aggregate == "sum", question
+    assert understand("北湖区和其他区的床位一样多吗?").districts == ["北湖区"]  # no unit is left out
