@@ -180,3 +180,31 @@ def test_what_time_asks_by_when(answerer: Answerer) -> None:
     a = ask(answerer, "老年助餐点要在什么时间前投入运营?")
     # The dated sentence alone (the deadline route), not the paragraph and the row around it.
     assert a.answer.splitlines()[0] == "新增老年助餐点30个，9月底前全部投入运营。 [1]" and "主要内容" not in a.answer
+
+
+def _answerer_for(page: Path) -> Answerer:
+    plan = read_plan(page)
+    chunks = build_chunks(plan)
+    return Answerer(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
+
+
+HELDOUT10 = Path(__file__).resolve().parent / "fixtures" / "heldout10"
+
+
+def test_a_units_figure_in_a_body_breakdown_and_the_notices_contact() -> None:
+    answerer = _answerer_for(HELDOUT10 / "yichun-2026-inline-quotas.html")
+    a = ask(answerer, "铜鼓县今年要新建几个老年助餐点？")
+    assert a.answerable and a.answer.startswith("铜鼓县：5个") and "铜鼓县5个" in a.citations[0].text
+    # a unit listed only in another target's breakdown has no figure for this one
+    a = ask(answerer, "丰城市的慈善募集目标分到多少？")
+    assert not a.answerable
+    a = ask(answerer, "要諮詢這份要點的話，該打哪個電話？")
+    assert a.answerable and "0795-3268154" in a.answer and "0795-3212345" not in a.answer  # not the portal's
+
+
+def test_units_left_out_of_a_sum_and_a_partner_named_in_the_responsible_cell() -> None:
+    answerer = _answerer_for(HELDOUT10 / "jiefangbei-2026-wechat-cards.html")
+    a = ask(answerer, "除了五一路社区，其他7个社区门牌楼牌更换加起来一共多少块？")
+    assert a.answerable and "360" in a.answer and "五一路社区" not in a.answer.split("来源")[0]
+    a = ask(answerer, "门牌楼牌更换谁牵头？谁配合？")
+    assert "城市管理办" in a.answer and "解放碑派出所" in a.answer

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.answering.abstain import abstain
+from assistant.answering.contact import answer_contact
 from assistant.answering.deadlines import answer_deadline
 from assistant.answering.due_by import answer_due_by
 from assistant.answering.general import answer_general
@@ -61,6 +62,8 @@ def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The intent's handler; the general answer when it has nothing."""
     u = _checkpoints(_items_asked(u, view), view)
     result = answer_due_by(u, view, ev)  # 「六月底前要完成什么」: a window of dates, whatever the intent read
+    if result is None:
+        result = answer_contact(u, view, ev)  # 「该打哪个电话」: the notice's 联系电话, whatever the intent read
     if result is None:
         handler = ROUTES.get(u.intent)
         result = handler(u, view, ev) if handler else None
