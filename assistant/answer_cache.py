@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from assistant.models import Answer, ChatMessage
 
-Key = tuple[str, tuple[tuple[str, str], ...]]
+# (question, history) for one plan; the library keys by plan and conversation as one string.
+Key = tuple[str, tuple[tuple[str, str], ...]] | str
 
 
 def conversation_key(question: str, history: Sequence[ChatMessage] | None) -> Key:

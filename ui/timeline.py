@@ -67,10 +67,10 @@ def timeline_html(records: list[Obligation], unit: str | None, status: str, as_o
     chart = (f'<div class="pa-timeline-chart" role="region" aria-label="{html.escape(t("tab_timeline", lang))}" '
              f'tabindex="0"><table class="pa-timeline"><thead><tr><th scope="col">{html.escape(t("unit_col", lang))}'
              f"</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
-    items = "".join(
+    listed = "".join(
         f'<li class="pa-{status_of(o, as_of)}"><time datetime="{o.due.isoformat()}">{o.due.isoformat()}</time> '
         f"<b>{escape(unit_label(o.unit, lang), lang)}</b> · {escape(o.when, lang)} · "
         f"{_link(o, escape(o.text if lang != 'zh' else to_simplified(o.text), lang), row_of)} "
         f'<span class="pa-label">{escape(o.label, lang)}</span></li>' for o in sorted(chosen, key=lambda o: o.key))
     summary = html.escape(t("timeline_count", lang).format(n=len(chosen)))
-    return f'<p class="pa-timeline-summary">{summary}</p>{chart}<ol class="pa-timeline-list">{items}</ol>'
+    return f'<p class="pa-timeline-summary">{summary}</p>{chart}<ol class="pa-timeline-list">{listed}</ol>'

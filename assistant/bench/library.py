@@ -157,7 +157,8 @@ def measure_library(settings: Settings, work: Path, rows: list[dict[str, Any]], 
     load_s = time.perf_counter() - started
     scoped = library_questions(library.entries, len(rows))
     library.ask(rows[0]["question"])
-    seed_ms, scoped_ms = [], []
+    seed_ms: list[float] = []
+    scoped_ms: list[float] = []
     for row, question in zip(rows, scoped, strict=False):
         for text, bucket in ((row["question"], seed_ms), (question, scoped_ms)):
             t0 = time.perf_counter()

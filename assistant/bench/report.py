@@ -100,8 +100,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     if library:
         ip, http = library["in_process"], library["http"]
         lines += ["", f"## Library of {library['plans']} plans", "",
-                  f"Pages generated from the fixture plans (other years, one unit renamed, figures changed), each "
-                  f"its own plan in one index dir; the single-plan rows above are this run's too.", "",
+                  "Pages generated from the fixture plans (other years, one unit renamed, figures changed), each "
+                  "its own plan in one index dir; the single-plan rows above are this run's too.", "",
                   "| measure | single plan | library |", "|---|---:|---:|",
                   f"| ingest, pages/min (cold embedding cache) | — | {library['pages_per_min_cold']} |",
                   f"| ingest, pages/min (embedding cache warm) | — | {library['pages_per_min_cached']} |",

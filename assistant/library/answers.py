@@ -104,9 +104,11 @@ def compared_values(older: PlanSide, newer: PlanSide, task: Task, units: list[st
 
     name = voice.quote(task.content.rstrip("。"))
     rows = [voice.say(f"「{name}」两年对比：", f"“{name}”, year on year:")]
-    for unit in units or [None]:
+    each: list[str | None] = [*units] if units else [None]
+    for unit in each:
         values = []
         for side, t in ((older, match), (newer, task)):
+            value: str | None
             if unit is None:
                 value = t.content
                 quote = value
@@ -162,7 +164,7 @@ def row_changes(older: PlanSide, newer: PlanSide, kind: str, voice: Voice) -> An
     rows = unmatched(source.plan.tasks, other.plan.tasks)
     # Both plans' titles first: the answer names both years.
     citations: list[Citation] = [c for c in (title_citation(older), title_citation(newer)) if c is not None]
-    lines = []
+    lines: list[str] = []
     for t in rows[:MAX_ROWS]:
         chunk = source.chunks.get(t.id)
         lines_of = chunk.lines if chunk else t.lines
