@@ -208,3 +208,9 @@ def test_units_left_out_of_a_sum_and_a_partner_named_in_the_responsible_cell() -
     assert a.answerable and "360" in a.answer and "五一路社区" not in a.answer.split("来源")[0]
     a = ask(answerer, "门牌楼牌更换谁牵头？谁配合？")
     assert "城市管理办" in a.answer and "解放碑派出所" in a.answer
+
+
+def test_how_often_is_answered_by_the_sentence_that_states_a_rate() -> None:
+    page = Path(__file__).resolve().parent / "fixtures" / "heldout9" / "quanchenglu-2026-gb18030-split-table.html"
+    a = ask(_answerer_for(page), "How often should independent-living and empty-nest older residents be visited?")
+    assert a.answerable and "每周至少探访1次" in a.answer  # not a community's milestone about 独居老人

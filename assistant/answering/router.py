@@ -15,6 +15,7 @@ from assistant.answering.abstain import abstain
 from assistant.answering.contact import answer_contact
 from assistant.answering.deadlines import answer_deadline
 from assistant.answering.due_by import answer_due_by
+from assistant.answering.frequency import answer_frequency
 from assistant.answering.general import answer_general
 from assistant.answering.metadata import answer_metadata
 from assistant.answering.milestones import answer_milestone, answer_reform_target
@@ -64,6 +65,8 @@ def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     result = answer_due_by(u, view, ev)  # 「六月底前要完成什么」: a window of dates, whatever the intent read
     if result is None:
         result = answer_contact(u, view, ev)  # 「该打哪个电话」: the notice's 联系电话, whatever the intent read
+    if result is None:
+        result = answer_frequency(u, view, ev)  # 「多久探访一次」: a rate in time, which only a sentence states
     if result is None:
         handler = ROUTES.get(u.intent)
         result = handler(u, view, ev) if handler else None
