@@ -33,10 +33,9 @@ def answer_frequency(u: Understanding, view: PlanView, ev: Evidence) -> Answer |
     found: list[tuple[float, str, str]] = []
     for hit in view.search(u, k=8, use_district=False):
         chunk = view.chunks[hit.id]
-        context = " ".join(chunk.section_path[-1:])
         for sentence in sentences_of(chunk.body or chunk.text):
             if FREQUENCY_STATED.search(sentence):
-                found.append((support(tokens, context + sentence), hit.id, sentence))
+                found.append((support(tokens, view.under_heading(hit.id, sentence)), hit.id, sentence))
     if not found:
         return None
     best = max(score for score, _, _ in found)

@@ -13,7 +13,7 @@ from assistant.answering.rows import row_aggregate, row_answer
 from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.chunks import is_heading_only
 from assistant.evidence import Evidence
-from assistant.ingest.structure import BREAKDOWN
+from assistant.ingest.structure import BREAKDOWN, breakdown_items
 from assistant.lexicon import CITYWIDE_FORMS, expand_english, vocabulary
 from assistant.lookup import DUE_DATE
 from assistant.models import Answer, Task
@@ -277,7 +277,7 @@ def place_without_figure(u: Understanding, view: PlanView, good: list[Hit]) -> s
             texts.append(normalize(h.text))
     # A target broken down by unit in the text (…2400户（其中：樟树市260户、…）) gives each listed unit a figure.
     # …only a breakdown on the question's topic, read with the heading it stands under.
-    framed = [(support(tokens, " ".join(view.chunks[h.id].section_path[-1:]) + x), x)
+    framed = [(support(tokens, view.under_heading(h.id, x)), x)
               for h in relevant if h.kind in PASSAGE_KINDS for x in view.sentences(h.id)]
     top = max((f for f, _ in framed), default=0.0)
     texts += [normalize(m.group(1)) for f, x in framed if top and f >= 0.8 * top for m in BREAKDOWN.finditer(x)]
@@ -349,7 +349,7 @@ def breakdown_lead(u: Understanding, view: PlanView, ev: Evidence, picked: list[
     for hit, sentence in picked:
         for d in u.districts:
             aliases = [normalize(a) for a in vocabulary().units.get(d, (d,)) if not a.isascii()]
-            items = [part.strip() for m in BREAKDOWN.finditer(sentence) for part in re.split(r"[、，,；;]", m.group(1))]
+            items = breakdown_items(sentence)
             item = next((x for x in items if any(normalize(x).startswith(a) for a in aliases)
                          and re.search(r"\d", x)), None)
             if item is not None:
@@ -378,7 +378,7 @@ def pick_sentences(u: Understanding, view: PlanView, hits: list[Hit]) -> list[tu
     found: list[tuple[float, int, int, Hit, str]] = []
     # How well each sentence matches with the heading it stands under: a breakdown sentence
     # (全市完成改造2400户（其中：樟树市260户…）) may repeat none of the question's words its heading has.
-    in_context = {(hit.id, x): support(tokens, " ".join(view.chunks[hit.id].section_path[-1:]) + x)
+    in_context = {(hit.id, x): support(tokens, view.under_heading(hit.id, x))
                   for hit in hits for x in view.sentences(hit.id)} if listed else {}
     best_context = max(in_context.values(), default=0.0)
     for rank, hit in enumerate(hits):

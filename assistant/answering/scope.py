@@ -83,9 +83,7 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     foreign = foreign_places(u.question)
     top = [normalize(h.text) for h in view.search(u, k=1)] if foreign else []
     # 「和湖南浏阳那段的界线联检」: one named place the best passage names (浏阳) places the others (湖南) too.
-    own = {normalize(a) for names in vocabulary().units.values() for a in names} | {normalize(c) for c in vocabulary().city}
-    placed = bool(foreign) and any(len(w) >= 2 and w not in own and not any(w in o or o in w for o in own if len(o) >= 2)
-                                   and w in t for w in _place_words(u.question) for t in top)
+    placed = bool(foreign) and _placed_by_passage(u.question, top)
     for place, stem in foreign if not placed else []:
         # Named in passing (a study visit to another city) is not covering it: the best passage must name it.
         if stem not in view.document_text or not any(stem in t for t in top):
@@ -114,11 +112,15 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     return None
 
 
-def _place_words(question: str) -> list[str]:
-    """The words of a question the general dictionary tags as place names (湖南, 浏阳)."""
+def _placed_by_passage(question: str, passages: list[str]) -> bool:
+    """Whether a place word of the question (the general dictionary's place tag: 湖南, 浏阳) that is none of
+    the plan's own units or city occurs in one of these passages."""
     from assistant.places import _tagger
 
-    return [normalize(word) for word, flag in _tagger().lcut(question) if flag == "ns"]
+    own = {normalize(a) for names in vocabulary().units.values() for a in names} | {normalize(c) for c in vocabulary().city}
+    words = [normalize(word) for word, flag in _tagger().lcut(question) if flag == "ns"]
+    return any(len(w) >= 2 and w not in own and not any(w in o or o in w for o in own if len(o) >= 2)
+               and any(w in t for t in passages) for w in words)
 
 
 def _noun_part(phrase: str) -> str:

@@ -195,6 +195,11 @@ class PlanView:
         """A body passage's sentences."""
         return sentences_of(self.chunks[chunk_id].body)
 
+    def under_heading(self, chunk_id: str, sentence: str) -> str:
+        """A sentence read with the heading of the passage it stands in: a sentence under 「（二）实施特殊困难老年人
+        家庭适老化改造」 may say only 全市完成改造2400户."""
+        return " ".join(self.chunks[chunk_id].section_path[-1:]) + sentence
+
     def children(self, chunk: Chunk, levels: tuple[int, ...] = (1,)) -> list[Chunk]:
         """Body passages under a passage's section, `levels` deeper (0 is the passage's own level)."""
         depth = len(chunk.section_path)

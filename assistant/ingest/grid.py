@@ -362,14 +362,13 @@ def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) 
         if title and BARE_FIGURE.match(text) and not text.startswith(title):
             text = title + text  # 工作任务 新建家庭养老床位 | 目标任务 1600张: the row's content names both
         head = SourceLine(no=content.span[0], text=text)
-        task = task_from_cells(group_no, group, seq, head, responsible_lines(cell_of(row, layout, "responsible")),
-                               cells, layout.units, table)
-        task.extra, spans = extras(row, layout)
         owner = cell_of(row, layout, "responsible")
-        for label, bodies in cooperating_in(owner).items():
-            task.extra.setdefault(label, bodies)
-            assert owner is not None
-            spans.setdefault(label, owner.span)
+        task = task_from_cells(group_no, group, seq, head, responsible_lines(owner), cells, layout.units, table)
+        task.extra, spans = extras(row, layout)
+        if owner is not None:
+            for label, bodies in cooperating_in(owner).items():
+                task.extra.setdefault(label, bodies)
+                spans.setdefault(label, owner.span)
         task.cell_lines.update(spans)
         task.lines = (task.lines[0], row.last)
         read.tasks.append(task)
@@ -463,6 +462,20 @@ def _checkpoint(text: str) -> Period | None:
     return period.model_copy(update={"label": folded}) if period is not None else None
 
 
+def owner_columns(layout: Layout, *skip: int | None) -> list[int]:
+    """The 责任/配合 columns of a milestone table, other than the columns already read as unit or date."""
+    return [c for c, r in enumerate(layout.roles) if r in ("responsible", "cooperating") and c not in skip]
+
+
+def share_periods(read: TableRead, periods: dict[str, Period]) -> None:
+    """Every record gets every period the table names, in calendar order, empty where it has no step:
+    the table's periods are its columns, whichever rows fill them."""
+    ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
+    for r in read.reforms:
+        r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
+    read.layout.periods = ordered
+
+
 def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) -> bool:
     """A milestone table in long form, one row per checkpoint (地区 | 项目 | 时间节点 | 推进内容): the rows
     of one unit's item become one milestone record, each checkpoint a period."""
@@ -478,7 +491,7 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
     stamps = [_checkpoint(label_of(r.cells[when])) for r in rows]
     if len(rows) < 2 or sum(p is not None for p in stamps) * 5 < 4 * len(rows):
         return False
-    owners = [c for c, r in enumerate(layout.roles) if r in ("responsible", "cooperating") and c not in (at, when)]
+    owners = owner_columns(layout, at, when)
     periods: dict[str, Period] = {}
     records: dict[tuple[str, str], Reform] = {}
     for row, period in zip(rows, stamps, strict=True):
@@ -501,11 +514,8 @@ def timeline_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
         r.milestones.setdefault(period.code, []).extend(cell_items_of(content))
         r.cell_lines[period.code] = content.span
         r.lines = (r.lines[0], row.last)
-    ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
-    for r in records.values():
-        r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
-    read.layout.periods = ordered
     read.reforms = list(records.values())
+    share_periods(read, periods)
     return bool(read.reforms)
 
 
@@ -644,7 +654,6 @@ def transposed_rows(body: list[GridRow], layout: Layout, table: int, read: Table
 ATTRIBUTE_ROLES = ("responsible", "cooperating", "deadline", "note")
 
 
-
 # A dated step inside one schedule cell: `3月底前：…；6月底前：…`, `2026年9月30日前：…`, `二季度：…`, `年底前：…`.
 STEP = re.compile(
     r"(?:^|(?<=[；;。，,\n]))\s*(?P<when>(?:\d{4}\s*年)?\s*(?:\d{1,2}\s*月(?:\s*\d{1,2}\s*日|底|末|中旬|上旬|下旬|份)?"
@@ -686,7 +695,7 @@ def schedule_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
     if item is None or when is None:
         return False
     target = next((c for c, r in enumerate(layout.roles) if r == "target" and c not in (at, item, when)), None)
-    owners = [c for c, r in enumerate(layout.roles) if r in ("responsible", "cooperating") and c not in (at, when)]
+    owners = owner_columns(layout, at, when)
     periods: dict[str, Period] = {}
     for k, row in enumerate(body, start=1):
         unit, name, plan = _cell(row, at), _cell(row, item), _cell(row, when)
@@ -716,10 +725,7 @@ def schedule_rows(body: list[GridRow], layout: Layout, table: int, read: TableRe
             targets=cell_items_of(goal) if goal is not None else [], milestones=milestones,
             lines=((no_cell or name).span[0], row.last), cell_lines=spans, extra=extra, table=table,
         ))
-    ordered = sorted(periods.values(), key=lambda p: (p.months, p.code))
-    for r in read.reforms:
-        r.milestones = {p.code: r.milestones.get(p.code, []) for p in ordered}
-    read.layout.periods = ordered
+    share_periods(read, periods)
     return bool(read.reforms)
 
 

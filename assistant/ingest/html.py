@@ -50,12 +50,8 @@ class _Buffer:
 
     def add_raw(self, data: str, line: int) -> None:
         """Text of a `pre` line, leading spaces and all: the line is where the text is."""
-        if self.line is None:
-            if not data.strip():
-                if self.parts or data:
-                    self.parts.append(data)
-                return
-            self.line = line
+        if self.line is None and data.strip():
+            self.line = line  # leading blanks before it stay: they are the line's indentation
         self.parts.append(data)
 
     def take(self, preformatted: bool = False) -> SourceLine | None:

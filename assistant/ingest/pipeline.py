@@ -20,7 +20,7 @@ from assistant.ingest.columns import Layout, is_place, is_place_kind
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
 from assistant.ingest.profile import build_profile
-from assistant.ingest.structure import BREAKDOWN
+from assistant.ingest.structure import BREAKDOWN, breakdown_items
 from assistant.ingest.tables import TableRead, read_text_table
 from assistant.models import (
     CleanReport,
@@ -135,8 +135,8 @@ def units_in_breakdowns(sections: list[Section]) -> list[str]:
     found: list[str] = []
     for section in sections:
         for m in BREAKDOWN.finditer(section.text):
-            places = [x.group("place") for part in re.split(r"[、，,；;]", m.group(1))
-                      if (x := BREAKDOWN_ITEM.match(part.strip())) and is_place(x.group("place"))
+            places = [x.group("place") for part in breakdown_items(m.group(0))
+                      if (x := BREAKDOWN_ITEM.match(part)) and is_place(x.group("place"))
                       and not is_place_kind(x.group("place"))]
             if len(places) >= MIN_BREAKDOWN_UNITS:
                 found += [p for p in places if p not in found]

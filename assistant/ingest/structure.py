@@ -120,3 +120,9 @@ def section_tree(root: str, lines: list[SourceLine]) -> tuple[list[Section], lis
 
 # 新增床位1100张（其中：袁州区200张、樟树市120张、…）: a target broken down by unit inside the body text.
 BREAKDOWN = re.compile(r"[（(]\s*其中\s*[:：]([^（()）]{4,600})[）)]")
+
+
+def breakdown_items(text: str) -> list[str]:
+    """The items of every 其中：… list in a text (袁州区200张, 樟树市120张 …), in order."""
+    return [part.strip() for m in BREAKDOWN.finditer(text) for part in re.split(r"[、，,；;]", m.group(1))
+            if part.strip()]
