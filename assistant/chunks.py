@@ -114,7 +114,8 @@ def build_chunks(plan: Plan) -> list[Chunk]:
                             field="row", table=t.table, body=task_row(t)))
     for r in plan.reforms:
         unit = f" · {r.district}" if r.district else ""
-        head = f"附件{r.table} {table_name(plan, r.table)} · 序號{r.no}{unit} · 改革事項: {r.item}"
+        where = f"附件{r.table} {table_name(plan, r.table)}" if r.table else "正文"
+        head = f"{where} · 序號{r.no}{unit} · 改革事項: {r.item}"
         target = numbered(r.targets)
         chunks.append(
             Chunk(

@@ -35,9 +35,14 @@ def task_label(t: Task, district: str | None = None) -> str:
     return " · ".join([*parts, district] if district else parts)
 
 
+def table_source(table: int) -> str:
+    """Where a record's table is: 附件N, or 正文 for milestone rows the body writes as items (table 0)."""
+    return f"附件{table}" if table else "正文"
+
+
 def reform_label(r: Reform, column: str) -> str:
     label = QUARTER_LABELS.get(column) or vocabulary().periods.get(column, column)
-    return " · ".join(x for x in [f"附件{r.table}", f"序號{r.no}", r.district, label] if x)
+    return " · ".join(x for x in [table_source(r.table), f"序號{r.no}", r.district, label] if x)
 
 
 def cite_task_cell(ev: Evidence, t: Task, district: str) -> tuple[str | None, str]:
@@ -110,6 +115,9 @@ def quota(plan: Plan, ev: Evidence, t: Task, districts: list[str]) -> tuple[str,
                 v.say(
                     f"{v.district(d)}：表中为“{mark}”，即不适用（「{name}」）{marker}。",
                     f"{v.district(d)}: “{mark}” in the table, i.e. not applicable (“{name}”) {marker}.",
+                ) if mark else v.say(
+                    f"{v.district(d)}：表中此格为空，即不承担此项（不适用，「{name}」）{marker}。",
+                    f"{v.district(d)}: the cell is empty in the table, i.e. not applicable (“{name}”) {marker}.",
                 )
             )
         else:

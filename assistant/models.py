@@ -12,8 +12,9 @@ NOT_APPLICABLE_CELL = re.compile(r"^(?:-{1,2}|—{1,2}|－{1,2}|/|／|无|不适
 
 
 def not_applicable(value: str | None) -> bool:
-    """Whether a unit's cell says the row does not apply to it."""
-    return value is not None and NOT_APPLICABLE_CELL.match(value.strip()) is not None
+    """Whether a unit's cell says the row does not apply to it: a mark (--, /, 无), or a cell left empty in
+    a row whose other units have values (a `<td></td>` the table's note explains)."""
+    return value is not None and (not value.strip() or NOT_APPLICABLE_CELL.match(value.strip()) is not None)
 
 
 QUARTER_LABELS: dict[str, str] = {"Q1": "一季度", "Q2": "二季度", "Q3": "三季度", "Q4": "四季度"}

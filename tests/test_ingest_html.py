@@ -433,11 +433,32 @@ def test_cli_ingests_an_html_page(tmp_path: Path, page: str, html_plan: Plan) ->
     assert exported["reforms"] == expected["reforms"]
 
 
-def test_text_between_attachment_tables_is_reported_not_lost(page: str) -> None:
+def test_text_between_attachment_tables_is_kept_as_the_attachments_notes(page: str) -> None:
     note = "注:表中數據為年度計劃數。"
     noted = page.replace("<p>附件2</p>", f"<p>{note}</p>\n<p>附件2</p>", 1)
-    removed = {r.text: r.reason for r in build_plan_from_html(noted).cleaning.removed}
-    assert removed[note] == "outside table: text in attachment 1 not in its table"
+    plan = build_plan_from_html(noted)
+    assert note not in {r.text for r in plan.cleaning.removed}
+    kept = [s for s in plan.sections if note in s.text]
+    assert len(kept) == 1 and kept[0].path[0].startswith("附件1")
+    assert len(plan.tasks) == 44  # the note is no row
+
+
+def test_a_note_list_under_a_table_gives_its_rows_roles_and_deadlines() -> None:
+    page = """<html><body><p>某某县2026年民政工作要点</p><p>一、总体要求</p><p>做好民政工作。</p>
+<p>附件1</p><p>某某县2026年民政重点任务分解表</p>
+<table><tr><th>序号</th><th>乡镇</th><th>新增家庭养老床位（张）</th><th>新建老年助餐点（个）</th><th>乡村地名标志（块）</th></tr>
+<tr><td>1</td><td>城关镇</td><td>40</td><td>3</td><td></td></tr>
+<tr><td>2</td><td>新华镇</td><td>30</td><td>2</td><td>25</td></tr>
+<tr><td>3</td><td>河口乡</td><td>20</td><td>1</td><td>30</td></tr></table>
+<p>说明：</p><ol><li>家庭养老床位：养老服务股牵头，县卫健局配合，10月底前完成。</li>
+<li>老年助餐点、乡村地名标志：社会事务股和区划地名股共同牵头，9月底前完成。</li></ol></body></html>"""
+    plan = build_plan_from_html(page)
+    beds, meals, signs = plan.tasks
+    assert beds.responsible == ["养老服务股"] and beds.extra["配合单位"] == "县卫健局"
+    assert beds.extra["完成时限"] == "10月底前" and meals.extra["完成时限"] == "9月底前"
+    assert meals.responsible == signs.responsible == ["社会事务股和区划地名股"]
+    assert signs.districts == {"城关镇": "", "新华镇": "25", "河口乡": "30"}
+    assert beds.cell_lines["responsible"][0] == beds.cell_lines["完成时限"][0]  # cited to the note's line
 
 
 def test_gbk_html_page_is_decoded_from_its_meta_charset(tmp_path: Path) -> None:

@@ -142,3 +142,36 @@ def test_a_place_whose_characters_read_two_ways_is_known_by_both_romanisations()
     # 长 reads zhang or chang: the general reading pypinyin picks first is not always the place's
     aliases, _ = unit_aliases("长坡镇", ["琼海市", "琼海"])
     assert {"Changpo", "Changpo Town", "Zhangpo Town"} <= set(aliases)
+
+
+def test_cells_set_apart_by_wide_spaces_without_aligned_columns() -> None:
+    from assistant.ingest.tables import gap_rows
+
+    raw = ["序号　　工作任务　　目标任务　　责任处室　　完成时限",
+           "1　　　　提高城乡低保标准　　农村低保标准提高到每人每月680元　　社会救助科　　2025年7月",
+           "10　　　村（社区）儿童之家建设　　新建或提升儿童之家48个　　儿童福利科、市妇联　　2025年8月底前",
+           "注：表中“无”表示不承担。"]
+    rows, notes = gap_rows([SourceLine(no=k, text=t) for k, t in enumerate(raw, start=1)])
+    assert [c.text for c in rows[2]] == ["10", "村（社区）儿童之家建设", "新建或提升儿童之家48个", "儿童福利科、市妇联",
+                                         "2025年8月底前"]
+    assert [n.no for n in notes] == [4]
+    # A row that lost a cell (an empty one vanished into the gap) is no such table: the aligned reader's.
+    short = [*raw[:2], "2　　低保核查　　社会救助科　　2025年9月底前"]
+    assert gap_rows([SourceLine(no=k, text=t) for k, t in enumerate(short, start=1)]) is None
+
+
+def test_body_items_that_schedule_a_units_project_by_quarter_are_milestone_rows() -> None:
+    from assistant.ingest.body_milestones import body_reforms
+    from assistant.models import Section
+
+    text = ("1.宣州区：智慧养老服务平台建设。年度目标：平台接入服务对象5000人。一季度完成平台建设招标；"
+            "二季度接入服务对象1500人；三季度累计接入3500人；四季度累计接入5000人，并开展绩效评估。")
+    sections = [Section(id="s1", path=["要点", "1.宣州区"], kind="subsection", heading="宣州区", text=text, lines=(9, 9)),
+                Section(id="s2", path=["要点", "1.加强领导"], kind="subsection", heading="加强领导",
+                        text="1.加强领导。一季度部署，二季度推进。", lines=(11, 11))]
+    reforms, periods = body_reforms(sections, ["宣州区", "郎溪县"])
+    assert len(reforms) == 1 and reforms[0].district == "宣州区" and reforms[0].table == 0
+    assert reforms[0].item == "智慧养老服务平台建设" and reforms[0].targets == ["平台接入服务对象5000人"]
+    assert reforms[0].milestones["Q3"] == ["累计接入3500人"]
+    assert reforms[0].milestones["Q4"] == ["累计接入5000人，并开展绩效评估"]
+    assert [p.code for p in periods] == ["Q1", "Q2", "Q3", "Q4"]

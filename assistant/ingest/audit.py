@@ -186,7 +186,8 @@ def check_reform_coverage(plan: Plan) -> list[Finding]:
             kind="reform-coverage",
             status="mismatch" if missing else "checked",
             message=(
-                f"附件{plan.reforms[0].table} has {len(plan.reforms)} reform rows: "
+                (f"附件{plan.reforms[0].table}" if plan.reforms[0].table else "正文")
+                + f" has {len(plan.reforms)} reform rows: "
                 + ", ".join(f"{d} {c}" for d, c in counts.items())
                 + (f"; no row for {', '.join(missing)}" if missing else "")
             ),

@@ -577,8 +577,11 @@ def long_rows(body: list[GridRow], layout: Layout, table: int, read: TableRead) 
 
 
 def mostly_figures(cells: list[str]) -> bool:
-    """Whether four in five of a column's cells are figures (120张, 95%, --): a column of values."""
-    return bool(cells) and sum(bool(FIGURE.match(x)) for x in cells) * 5 >= 4 * len(cells)
+    """Whether four in five of a column's filled cells are figures (120张, 95%, --), and at least half its
+    cells are filled: a column of values, where an empty cell is a unit without the task."""
+    filled = [x for x in cells if x.strip()]
+    return (len(filled) >= 2 and len(filled) * 2 >= len(cells)
+            and sum(bool(FIGURE.match(x)) for x in filled) * 5 >= 4 * len(filled))
 
 
 def _cell(row: GridRow, column: int) -> GridCell | None:

@@ -23,7 +23,8 @@ from assistant.ingest.columns import parent_kind, period_of, role_of
 from assistant.ingest.grid import GridCell, Row, Table, is_header_row, label_of, read_grid_tables
 from assistant.ingest.parse import ATTACHMENT_LIST, ATTACHMENT_MARK, parse_body, read_closing
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
-from assistant.models import CleanReport, Plan, ReaderWarning, RemovedLine, SourceLine
+from assistant.ingest.table_notes import leading_notes
+from assistant.models import CleanReport, Plan, ReaderWarning, SourceLine
 
 SKIPPED = frozenset({"script", "style", "noscript", "template", "title", "nav", "header", "footer", "select"})
 BLOCKS = frozenset(
@@ -299,14 +300,15 @@ def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, lis
     for block in body.attachments:
         if block.no in numbers:
             closing = [ln for ln in block.lines if block.no == last_block and ln.no > last_table]
+            closing = closing[leading_notes(closing):]  # a 说明 list under the last table is its notes
             body.sections += read_closing(closing, body.metadata, has_notice)
-            for ln in block.lines:
-                if ln in closing:
-                    continue
-                report.removed.append(
-                    RemovedLine(line=ln.no, text=ln.text,
-                                reason=f"outside table: text in attachment {block.no} not in its table")
-                )
+            # Text around the table (说明 / 注 lists, 单位 lines) is the attachment's notes: kept as its text and
+            # read for the roles and deadlines it gives the rows; the title line is the attachment's name.
+            notes = [ln for ln in block.lines if ln not in closing and ln.text.strip() != block.title.strip()]
+            table_read = next((r for n, _, r, _ in assembly.read if n == block.no), None)
+            if notes and table_read is not None:
+                table_read.notes = notes
+                assembly.text_sections.append(text_section(block.no, block.title, notes))
     untabled = read_blocks([b for b in body.attachments if b.no not in numbers])
     assembly.read += untabled.read
     assembly.text_sections += untabled.text_sections

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
+from assistant.ingest.body_milestones import body_reforms
 from assistant.ingest.clean import clean
 from assistant.ingest.columns import Layout, is_place, is_place_kind
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
 from assistant.ingest.profile import build_profile
 from assistant.ingest.structure import BREAKDOWN, breakdown_items
+from assistant.ingest.table_notes import apply_table_notes
 from assistant.ingest.tables import TableRead, read_text_table
 from assistant.models import (
     CleanReport,
@@ -95,6 +97,8 @@ def assemble(
     aliases: dict[str, list[str]] | None = None,
 ) -> Plan:
     """The Plan from a parsed body and its read tables: units and periods come from the tables."""
+    for _, _, r, _ in assembly.read:
+        apply_table_notes(r.tasks, r.notes)
     tasks = [t for _, _, r, _ in assembly.read for t in r.tasks]
     units: list[str] = []
     for _, _, r, _ in assembly.read:
@@ -106,6 +110,8 @@ def assemble(
     for _, _, r, _ in assembly.read:
         if r.reforms and not periods:
             periods = list(r.layout.periods)
+    if not reforms:  # no milestone table: a body that schedules each unit's project by quarter stands for one
+        reforms, periods = body_reforms(body.sections, units)
     plan = Plan(
         metadata=body.metadata,
         sections=body.sections + assembly.text_sections,

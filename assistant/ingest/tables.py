@@ -271,6 +271,24 @@ def pipe_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[Sou
     return cells, [ln for ln in lines if ln not in rows]
 
 
+GAP = re.compile(r"\s{2,}")  # two or more spaces (full-width ones included) between a row's cells
+MIN_GAP_COLUMNS = 3
+
+
+def gap_rows(lines: list[SourceLine]) -> tuple[list[list[SourceLine]], list[SourceLine]] | None:
+    """A table scraped as one row per line with runs of spaces between cells but not aligned to columns
+    (`1　　提高城乡低保标准　　城市低保标准…　　社会救助科`): read like `|` rows when every line that has
+    cells has as many as the header, so that no empty cell can have vanished into a gap; None otherwise
+    (an aligned layout with wrapped or empty cells is `fixed_width_rows`' to read)."""
+    split = [(ln, [c for c in GAP.split(ln.text.strip()) if c]) for ln in lines]
+    rows = [(ln, cells) for ln, cells in split if len(cells) >= 2 and not NOTE_LINE.match(ln.text)]
+    if len(rows) < 3 or len(rows[0][1]) < MIN_GAP_COLUMNS or any(len(c) != len(rows[0][1]) for _, c in rows):
+        return None
+    kept = {ln.no for ln, _ in rows}
+    cells = [[SourceLine(no=ln.no, text=c) for c in cs] for ln, cs in rows]
+    return cells, [ln for ln in lines if ln.no not in kept]
+
+
 NOTE_LINE = re.compile(r"^\s*(?:注|注释|注釋|說明|说明|备注|備註)\s*[:：]|^\s*注\s*\d\s*[.、．:：]")
 
 
@@ -286,7 +304,7 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
         read = read_grid_tables([drawn[0]], table)
         read.notes = drawn[1]
         return read
-    piped = pipe_rows(lines) or fixed_width_rows(lines)
+    piped = pipe_rows(lines) or gap_rows(lines) or fixed_width_rows(lines)
     if piped is not None:
         from assistant.ingest.grid import GridCell, Row, Table, read_grid_tables
 
