@@ -341,8 +341,10 @@ def roles_in_text(ev: Evidence, record: str, sentence: str, label: str, roles: l
     marker = ev.cite(record, sentence, label)
     lead = "、".join(v.quote(r.body) for r in roles if r.role == "lead")
     joint = "、".join(v.quote(r.body) for r in roles if r.role == "jointly")
+    doer = "、".join(v.quote(r.body) for r in roles if r.role == "doer")
     parts = ([v.say(f"由{lead}牵头", f"led by {lead}")] if lead else []) + (
-        [v.say(f"联合{joint}", f"jointly with {joint}")] if joint else [])
+        [v.say(f"联合{joint}", f"jointly with {joint}")] if joint else []) + (
+        [v.say(f"由{doer}承担", f"carried out by {doer}")] if doer else [])
     said = v.say("，".join(parts), "; ".join(parts))
     return v.say(f"「{v.quote(sentence.strip())}」：{said} {marker}。", f"“{sentence.strip()}”: {said} {marker}.")
 

@@ -29,11 +29,13 @@ def zh_ordinal(n: int) -> str:
     return "第" + ("" if tens == 1 else ZH_DIGITS[tens]) + "十" + (ZH_DIGITS[ones] if ones else "")
 
 
-def computed(ev: Evidence, t: Task, c: Criterion, districts: list[str]) -> tuple[str, bool]:
-    """The answer to `c` over the row `t` ("" when the row has too few values to compute it)."""
+def computed(ev: Evidence, t: Task, c: Criterion, districts: list[str],
+             units: list[str] | None = None) -> tuple[str, bool]:
+    """The answer to `c` over the row `t` ("" when the row has too few values to compute it); `units` are
+    the plan's units, so a row that lists values for some of them leaves the others without one."""
     ranked = rank(t)
     if c.op == "na":
-        return _not_applicable(ev, t, ranked)
+        return _not_applicable(ev, t, ranked, units or [])
     if c.op == "share" and districts:
         return _share(ev, t, ranked, districts[0])
     if len(ranked.order) < 2:
@@ -108,13 +110,20 @@ def _nth(ev: Evidence, t: Task, ranked: Ranked, position: int, lowest: bool) -> 
     return f"{head}\n{ordered}", True
 
 
-def _not_applicable(ev: Evidence, t: Task, ranked: Ranked) -> tuple[str, bool]:
+def _not_applicable(ev: Evidence, t: Task, ranked: Ranked, units: list[str]) -> tuple[str, bool]:
     v = ev.voice
     name = v.quote(t.content.rstrip("。"))
     marker = ev.cite(t.id, task_row(t), task_label(t))
     if not ranked.order and not ranked.skipped:
         return "", False
-    if ranked.skipped:
+    listed = {d for d, _ in ranked.order} | {d for d, _ in ranked.skipped}
+    unlisted = [u for u in units if u not in listed] if t.unit_values and not t.districts else []
+    if unlisted:  # 「市本级5.78亿元，溧阳市1.58亿元…」 names some units: the rest get no figure
+        who = _sep(ev).join(v.district(d) for d in unlisted)
+        head = v.say(f"「{name}」只给出了部分单位的数值，没有给出数值的有 {len(unlisted)} 个单位：{who} {marker}。",
+                     f"For “{name}”, the plan gives figures for some units only; {len(unlisted)} units have none: "
+                     f"{who} {marker}.")
+    elif ranked.skipped:
         who = _sep(ev).join(f"{v.district(d)}" + _paren(ev, f"“{v.quote(c)}”") for d, c in ranked.skipped)
         head = v.say(f"「{name}」没有数值的有 {len(ranked.skipped)} 个单位：{who} {marker}。",
                      f"For “{name}”, {len(ranked.skipped)} units have no figure: {who} {marker}.")

@@ -44,6 +44,7 @@ AFTER: tuple[tuple[tuple[str, ...], str], ...] = (
 
 NOT_APPLICABLE = re.compile(
     r"--|不适用|没有(?:任务|指标|数值|分配|安排)|无(?:任务|指标|数值)|空着|是空|没有填"
+    r"|没(?:给|填|写|有)(?:数|数字|数值|指标)|没给任务|没分(?:任务|指标)"
     r"|not applicable|n/a|no (?:target|figure|value|quota)"
 )
 # A share of the whole, said as such: 占全市的比例 / 占总数的几成 / what share of the county total. A bare 占比

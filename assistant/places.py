@@ -50,9 +50,12 @@ def chinese_places(question: str, known: set[str] | frozenset[str] = frozenset()
             text = text.replace(name, " ")
     freq = _frequencies()
     out = []
-    for word, flag in _tagger().lcut(text):
+    pairs = [(p.word, p.flag) for p in _tagger().lcut(text)]
+    for k, (word, flag) in enumerate(pairs):
         if len(word) < 2 or set(word) <= GENERIC_PLACE_CHARS:
             continue
+        if flag == "ns" and k + 1 < len(pairs) and pairs[k + 1][0] in PLACE_SUFFIX and not word.endswith(PLACE_SUFFIX):
+            word = word + pairs[k + 1][0]  # 「溧水」「区」: the tagger cut the suffix off a place it knows
         word_freq, tag = freq.get(word, (0, ""))
         if flag == "ns" and (word.endswith(PLACE_SUFFIX) or word_freq >= MAJOR_PLACE_FREQ):
             out.append(word)

@@ -10,11 +10,16 @@ from dataclasses import dataclass
 
 from assistant.text import to_simplified
 
-BODY_END = r"(?:部门|局|委员会|委|协会|总会|联合会|中心|单位|机构|办公室|办|院|所|站|队|公司|科|处)"
+BODY_END = (r"(?:部门|局|委员会|委|协会|总会|联合会|中心|单位|机构|办公室|办|院|所|站|队|公司|科|处"
+            r"|妇联|残联|工商联|文联)")
 _BODY = rf"[\u4e00-\u9fff]{{1,14}}?{BODY_END}"
 _BODIES = rf"{_BODY}(?:[、和及与]{_BODY})*"
+# People who do the work, named by what they are (基层网格员, 社会工作者, 志愿者): 「由基层网格员开展走访」.
+_PEOPLE = r"[\u4e00-\u9fff]{1,10}?(?:员|者|社工|人员|队伍|团队)"
 LEAD = re.compile(rf"由({_BODIES})(?:共同)?牵头")
-JOINT = re.compile(rf"(?:联合|会同|协同|联同)({_BODIES}|[\u4e00-\u9fff、]{{1,20}}?等?部门)")
+JOINT = re.compile(rf"(?:联合|会同|协同|联同)({_BODIES}|[\u4e00-\u9fff、]{{1,20}}?等?部门)"
+                   rf"|(?:与|和|同)({_BODIES})(?:等(?:部门|单位))?(?:联动|合作|协作|共同|联合)")
+DOER = re.compile(rf"由({_BODIES}|{_PEOPLE})(?:负责|开展|承担|实施|组织|进行|落实)")
 SPLIT = re.compile(r"[、和及与]")
 
 
@@ -23,7 +28,7 @@ class Role:
     """A body and how the text involves it: lead (牵头) or jointly (联合, 会同)."""
 
     body: str  # as the text writes it (the page's script)
-    role: str  # lead | jointly
+    role: str  # lead (由…牵头) | jointly (联合…, 与…联动) | doer (由…开展, 由…负责)
 
 
 def text_roles(text: str) -> list[Role]:
@@ -32,9 +37,10 @@ def text_roles(text: str) -> list[Role]:
     if len(simple) != len(text):
         simple = "".join(to_simplified(ch) for ch in text)
     out: list[Role] = []
-    for pattern, role in ((LEAD, "lead"), (JOINT, "jointly")):
+    for pattern, role in ((LEAD, "lead"), (JOINT, "jointly"), (DOER, "doer")):
         for m in pattern.finditer(simple):
-            start, end = m.span(1)
+            group = next(k for k in range(1, (pattern.groups or 1) + 1) if m.group(k))
+            start, end = m.span(group)
             phrase = text[start:end]
             if role == "jointly" and "、" in phrase and phrase.endswith(("部门", "部門")):  # 发改、卫健部门
                 out.append(Role(phrase, role))

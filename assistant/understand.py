@@ -74,7 +74,7 @@ GOAL_CUES = ("目标", "目的", "target", "aim", "goal", "objective")
 TARGET_CUES = ("改革事项", "任务目标", "改革任务", "攻坚事项", "reform item", "reform task", "reform target", "reform goal")
 MAX_CUES = ("最多", "最高", "最大", "最多的", "most", "highest", "largest", "biggest", "greatest")
 MIN_CUES = ("最少", "最低", "最小", "fewest", "least", "lowest", "smallest")
-SUM_CUES = ("一共", "总共", "合计", "加起来", "总计", "总数", "总和", "共计", "in total", "total", "sum", "altogether", "combined")
+SUM_CUES = ("一共", "总共", "合计", "加起来", "合起来", "加在一起", "两个加", "总共有", "总计", "总数", "总和", "共计", "in total", "total", "sum", "altogether", "combined")
 RANK_CUES = ("排名", "排序", "排行", "排前", "前三", "前几", "top 3", "top three", "从高到低", "从多到少", "rank", "ranking", "order by", "sorted")
 COMPARE_CUES = ("比较", "对比", "多几", "少几", "相差", "差多少", "差几", "比,", "比，", "相比较", "哪个多", "谁多", "谁的", "相比", "更多", "更少", "多还是", "少还是", "compare", "versus", " vs",
                 "more than", "fewer than", "less than", "多出", "多多少", "高多少", "少多少", "低多少", "高出", "低出",
@@ -131,13 +131,17 @@ def years_in(text: str) -> list[int]:
     return [int(a or b) for a, b in YEAR.findall(text)]
 
 
+# 「金坛比钟楼多建多少张」「两地差距有多大」: a difference asked in words no fixed cue lists.
+COMPARE_FORM = re.compile(r"比[^,，。?？]{1,10}?(?:多|少)[\u4e00-\u9fff]{0,2}(?:多少|几)|差距|差别|差异|差了多少")
+
+
 def aggregate_of(text: str) -> str | None:
     """Which computation across districts the question wants, if any."""
     for name, cues in (("rank", RANK_CUES), ("max", MAX_CUES), ("min", MIN_CUES), ("sum", SUM_CUES),
                        ("compare", COMPARE_CUES)):
         if has_any(text, cues):
             return name
-    return None
+    return "compare" if COMPARE_FORM.search(text) else None
 
 
 def classify(text: str, districts: list[str], quarters: list[str], aggregate: str | None) -> str:

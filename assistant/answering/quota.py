@@ -82,7 +82,7 @@ def answer_aggregate(u: Understanding, view: PlanView, ev: Evidence) -> Answer |
     if task is None:
         return None
     if u.criterion is not None:
-        body, ok = computed(ev, task, u.criterion, u.districts)
+        body, ok = computed(ev, task, u.criterion, u.districts, view.plan.units)
     else:
         body, ok = compose.aggregate(ev, task, u.aggregate or "rank", u.districts)
     return finish(view, ev, body, ok, "lookup") if body else None

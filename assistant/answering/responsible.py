@@ -25,7 +25,9 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
     named = _named_anywhere(u, view, tokens)
     # A row with no 责任单位 of its own (a transposed table names tasks only) says nothing about who.
     best_row = max((support(tokens, h.text) for h in hits if _names_owner(view, h)), default=0.0)
-    if named is not None and named[0] > best_row + NAMED_MARGIN and (
+    wins = named is not None and (named[0] > best_row + NAMED_MARGIN
+                                  or _asks_role_named(u, named[3], named[0], best_row))
+    if named is not None and wins and (
             not u.districts or view.chunks[named[1]].district in (None, *u.districts)):
         # 「“警护民安”救助引导点是跟哪个部门合作的」: a milestone or sentence says 联合公安部门 in words.
         _, chunk_id, sentence, roles = named
@@ -63,6 +65,21 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
 
 
 NAMED_MARGIN = 0.1
+# 「跟哪个部门联动」「which departments does it team up with」: the partners, which only words name.
+PARTNER_ASKED = ("联动", "合作", "配合", "联合", "协同", "会同", "一起", "搭档", "team up", "partner", "work with",
+                 "together with", "jointly", "cooperat", "collaborat", "alongside")
+# 「由谁去走访」「who will do the visits」: the people a sentence says do the work.
+DOER_ASKED = ("由谁", "谁去", "谁来", "让谁", "谁负责去", "who does", "who will", "who carries", "who goes",
+              "who visits")
+
+
+def _asks_role_named(u: Understanding, roles: list[Role], score: float, best_row: float) -> bool:
+    """A question about partners or about who does the work, answered by a sentence naming exactly that
+    role about as well as a row matches: the row's owner is not what was asked."""
+    kinds = {r.role for r in roles}
+    asked = ("jointly" in kinds and has_any(u.normalized, PARTNER_ASKED)) or (
+        "doer" in kinds and has_any(u.normalized, DOER_ASKED))
+    return asked and score >= best_row - NAMED_MARGIN
 
 
 def _names_owner(view: PlanView, hit: Hit) -> bool:

@@ -142,7 +142,7 @@ class Answerer:
         """The cited answer to the last question of a conversation."""
         if not question or not question.strip():
             raise InputError("the question is empty; ask something about the plan")
-        asked = question.strip()[:UNDERSTOOD_CHARS]
+        asked = self.view.speller.correct(question.strip()[:UNDERSTOOD_CHARS])
         parts = compound_parts(asked)
         if parts:
             return self._both(parts, history)

@@ -18,6 +18,7 @@ from assistant.lookup import numeric_tasks
 from assistant.models import Plan, Section, Task
 from assistant.obligations import Obligation
 from assistant.obligations import obligations as obligations_of
+from assistant.spelling import Speller, plan_speller
 from assistant.text import normalize, tokenize
 from assistant.topic import alternatives, numbers_in, support, topic_tokens
 from assistant.understand import Understanding
@@ -117,6 +118,14 @@ class PlanView:
         self.text_places = ({m.group(1) for m in LISTED_PLACE.finditer(self.document_text)}
                             | addressee_places(plan.metadata.get("addressees", ""))) - self.unit_names
         self.years = plan_years(plan)
+
+    @cached_property
+    def speller(self) -> Speller:
+        """Typo correction for this plan's questions (built on first use: pinyin of every plan word)."""
+        vocab = vocabulary()
+        names = [*vocab.unit_english.values(), *vocab.body_english.values(),
+                 *(a for v in vocab.units.values() for a in v)]
+        return plan_speller(self.document_text, names)
 
     @property
     def degraded(self) -> bool:

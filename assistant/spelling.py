@@ -1,0 +1,158 @@
+"""Typos a person makes, read as the word they meant, before a question is understood.
+
+Chinese typed with a pinyin keyboard goes wrong by sound: 负则 for 负责, 床未 for 床位, 住餐点 for 助餐点.
+A run of the question that the plan never writes, that sounds like a word of the plan or of the question
+vocabulary and differs from it in one character, is that word — when the sentence reads clearly better
+with it (jieba's word-frequency score of the run rises by a margin), so that 「哪个区」 is not turned
+into 各区 nor 「溧阳市一季度」 into 十一季度. English goes wrong by a key or two (secnd, cemetaries): a
+lower-case word no dictionary knows is corrected by `pyspellchecker`, preferring the candidate that the
+glossary or the question vocabulary knows. Names (capitalised words, the plan's places) are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from assistant.text import normalize
+
+HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+WINDOW_SIZES = (4, 3, 2)
+CONTEXT = 3  # characters either side that the score of a correction reads
+MARGIN = 5.0  # natural-log score a correction must gain: the corrected run is ~150x likelier
+COMMON_CHARACTER = 100_000  # 的 个 是 年: a character this frequent was meant, not mistyped
+PLACE_SUFFIX = "省市区县镇乡村街"
+MIN_ENGLISH = 5
+
+
+def _sound(text: str) -> str:
+    """Toneless pinyin, read in context (pypinyin's phrase readings: 曾经 ceng, 曾国 zeng)."""
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text))
+
+
+def _tokenizer() -> Any:
+    from assistant.text import _tokenizer as shared
+
+    return shared()
+
+
+def _score(text: str) -> float:
+    """jieba's best-segmentation log probability of a text: higher reads as likelier Chinese."""
+    tok = _tokenizer()
+    dag = tok.get_DAG(text)
+    route: dict[int, tuple[float, int]] = {}
+    tok.calc(text, dag, route)
+    return float(route[0][0])
+
+
+def _frequency(word: str) -> int:
+    return int(_tokenizer().FREQ.get(word, 0))
+
+
+@lru_cache(maxsize=1)
+def _english_dictionary() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker()
+
+
+class Speller:
+    """Corrects one plan's questions: `targets` are the Chinese words it may correct to, `document` the
+    plan's text (a string it contains is never a typo), `english` the domain words English prefers."""
+
+    def __init__(self, targets: Iterable[str], document: str, english: Iterable[str]) -> None:
+        self.document = document
+        self.by_sound: dict[str, set[str]] = {}
+        for w in targets:
+            if 2 <= len(w) <= max(WINDOW_SIZES) and HAN_RUN.fullmatch(w):
+                self.by_sound.setdefault(_sound(w), set()).add(w)
+        self.english = frozenset(w.lower() for w in english)
+
+    def correct(self, question: str) -> str:
+        """The question with each sound-alike slip of Chinese and each misspelt English word replaced."""
+        return self._english(HAN_RUN.sub(lambda m: self._han(m.group(0)), question))
+
+    def _han(self, run: str) -> str:
+        text = normalize(run)
+        if len(text) != len(run):
+            return run  # a conversion that changed the length: positions would not line up
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            for size in WINDOW_SIZES:
+                if i + size <= len(text) and (fix := self._sound_alike(text, i, size)):
+                    out.append(fix)
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        return "".join(out)
+
+    def _sound_alike(self, text: str, i: int, size: int) -> str | None:
+        w = text[i:i + size]
+        if w in self.document or _frequency(w) > 0:
+            return None
+        if i + size < len(text) and text[i + size] in PLACE_SUFFIX:
+            return None  # a place's name (周市镇), not a word to correct
+        found = {t for t in self.by_sound.get(_sound(w), ()) if sum(a != b for a, b in zip(t, w, strict=True)) == 1}
+        if len(found) != 1:
+            return None
+        fix = next(iter(found))
+        wrong = next(w[k] for k in range(size) if fix[k] != w[k])
+        if _frequency(wrong) >= COMMON_CHARACTER:
+            return None
+        left, right = text[max(0, i - CONTEXT):i], text[i + size:i + size + CONTEXT]
+        if _score(left + fix + right) - _score(left + w + right) < MARGIN:
+            return None
+        return fix
+
+    def _english(self, question: str) -> str:
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            if len(word) < MIN_ENGLISH or not word.islower() or word in self.english:
+                return word
+            dictionary = _english_dictionary()
+            if word in dictionary:
+                return word
+            candidates = dictionary.candidates(word) or set()
+            preferred = {c for c in candidates if c in self.english}
+            if len(preferred) == 1:
+                return next(iter(preferred))
+            best = dictionary.correction(word)
+            return best if best and not preferred else word
+
+        return re.sub(r"[A-Za-z]+", fix, question)
+
+
+@lru_cache(maxsize=1)
+def question_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    """(Chinese, English) words the question readers know: their cue lists and the glossary, whatever the
+    plan. Taken from the readers' own constants so a new cue is a known word at once."""
+    from assistant import lexicon, understand
+
+    strings: list[str] = []
+    for module in (understand, lexicon):
+        for value in vars(module).values():
+            if isinstance(value, tuple | frozenset | set | dict) and all(isinstance(x, str) for x in value):
+                strings += list(value)
+    for entry in lexicon.glossary():
+        strings += [*entry.en, *entry.zh]
+    chinese = {normalize(w) for s in strings for w in HAN_RUN.findall(s)}
+    english = {w for s in strings for w in re.findall(r"[a-z]+", s.lower())}
+    return frozenset(chinese), frozenset(english)
+
+
+def plan_speller(document_text: str, english_names: Iterable[str] = ()) -> Speller:
+    """The speller of one plan: its own words (as the tokenizer cuts its text) and the question
+    vocabulary; the English names of its units and bodies are known English words."""
+    from assistant.text import tokenize
+
+    chinese, english = question_vocabulary()
+    words = {t for t in tokenize(document_text) if HAN_RUN.fullmatch(t)}
+    names = {w for n in english_names for w in re.findall(r"[a-z]+", n.lower())}
+    return Speller(words | chinese, document_text, english | names)
