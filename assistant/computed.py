@@ -118,7 +118,7 @@ def _not_applicable(ev: Evidence, t: Task, ranked: Ranked, units: list[str]) -> 
         return "", False
     listed = {d for d, _ in ranked.order} | {d for d, _ in ranked.skipped}
     unlisted = [u for u in units if u not in listed] if t.unit_values and not t.districts else []
-    if unlisted:  # 「市本级5.78亿元，溧阳市1.58亿元…」 names some units: the rest get no figure
+    if unlisted:  # 「市本级5.78亿元，某某市1.58亿元…」 names some units: the rest get no figure
         who = _sep(ev).join(v.district(d) for d in unlisted)
         head = v.say(f"「{name}」只给出了部分单位的数值，没有给出数值的有 {len(unlisted)} 个单位：{who} {marker}。",
                      f"For “{name}”, the plan gives figures for some units only; {len(unlisted)} units have none: "

@@ -15,6 +15,8 @@ from assistant.text import fold_width, normalize
 
 GENERIC_PLACE_CHARS = frozenset("省市区縣县镇鎮乡鄉街道村社城农農全本各该")
 PLACE_SUFFIX = ("市", "区", "县", "镇", "乡", "街道", "新区", "园区", "社区", "村")
+UNIT_SUFFIX = ("市", "区", "县", "镇", "乡", "街道")
+COMMON_WORD_FREQ = 1000  # 新建, 长安: as often words as places; a rarer place word before 区 is a place
 MAJOR_PLACE_FREQ = 2000
 SHORT_ROMAN_FREQ = 400
 MAX_PLACE_CHARS = 200
@@ -54,7 +56,8 @@ def chinese_places(question: str, known: set[str] | frozenset[str] = frozenset()
     for k, (word, flag) in enumerate(pairs):
         if len(word) < 2 or set(word) <= GENERIC_PLACE_CHARS:
             continue
-        if flag == "ns" and k + 1 < len(pairs) and pairs[k + 1][0] in PLACE_SUFFIX and not word.endswith(PLACE_SUFFIX):
+        if (flag == "ns" and k + 1 < len(pairs) and pairs[k + 1][0] in UNIT_SUFFIX and not word.endswith(PLACE_SUFFIX)
+                and freq.get(word, (0, ""))[0] < COMMON_WORD_FREQ):
             word = word + pairs[k + 1][0]  # 「溧水」「区」: the tagger cut the suffix off a place it knows
         word_freq, tag = freq.get(word, (0, ""))
         if flag == "ns" and (word.endswith(PLACE_SUFFIX) or word_freq >= MAJOR_PLACE_FREQ):

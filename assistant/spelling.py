@@ -4,7 +4,7 @@ Chinese typed with a pinyin keyboard goes wrong by sound: 负则 for 负责, 床
 A run of the question that the plan never writes, that sounds like a word of the plan or of the question
 vocabulary and differs from it in one character, is that word — when the sentence reads clearly better
 with it (jieba's word-frequency score of the run rises by a margin), so that 「哪个区」 is not turned
-into 各区 nor 「溧阳市一季度」 into 十一季度. English goes wrong by a key or two (secnd, cemetaries): a
+into 各区 nor 「某某市一季度」 into 十一季度. English goes wrong by a key or two (secnd, cemetaries): a
 lower-case word no dictionary knows is corrected by `pyspellchecker`, preferring the candidate that the
 glossary or the question vocabulary knows. Names (capitalised words, the plan's places) are left alone.
 """
@@ -25,6 +25,7 @@ MARGIN = 5.0  # natural-log score a correction must gain: the corrected run is ~
 COMMON_CHARACTER = 100_000  # 的 个 是 年: a character this frequent was meant, not mistyped
 PLACE_SUFFIX = "省市区县镇乡村街"
 MIN_ENGLISH = 5
+MIN_SYNONYM = 3
 
 
 def _sound(text: str) -> str:
@@ -64,8 +65,17 @@ class Speller:
     """Corrects one plan's questions: `targets` are the Chinese words it may correct to, `document` the
     plan's text (a string it contains is never a typo), `english` the domain words English prefers."""
 
-    def __init__(self, targets: Iterable[str], document: str, english: Iterable[str]) -> None:
+    def __init__(self, targets: Iterable[str], document: str, english: Iterable[str],
+                 synonyms: Iterable[tuple[str, ...]] = (), tables: str = "") -> None:
         self.document = document
+        # A glossary term the plan's tables never write, in the tables' own word for it (未成年人保护工作站 →
+        # 未保站): a question about a unit's figure then matches the row word for word.
+        self.own_word: dict[str, str] = {}
+        for group in synonyms:
+            written = sorted((z for z in group if z in tables), key=len, reverse=True)
+            for z in group:
+                if written and len(z) >= MIN_SYNONYM and z not in tables and not any(z in w for w in written):
+                    self.own_word[z] = written[0]
         self.by_sound: dict[str, set[str]] = {}
         for w in targets:
             if 2 <= len(w) <= max(WINDOW_SIZES) and HAN_RUN.fullmatch(w):
@@ -73,8 +83,15 @@ class Speller:
         self.english = frozenset(w.lower() for w in english)
 
     def correct(self, question: str) -> str:
-        """The question with each sound-alike slip of Chinese and each misspelt English word replaced."""
-        return self._english(HAN_RUN.sub(lambda m: self._han(m.group(0)), question))
+        """The question with each sound-alike slip of Chinese and each misspelt English word replaced, and
+        each glossary term in the plan's own word for it."""
+        fixed = self._english(HAN_RUN.sub(lambda m: self._han(m.group(0)), question))
+        for term in sorted(self.own_word, key=len, reverse=True):
+            folded = normalize(fixed)
+            at = folded.find(term)
+            if at >= 0 and len(folded) == len(fixed):  # spliced where it stands; the asker's script kept
+                fixed = fixed[:at] + self.own_word[term] + fixed[at + len(term):]
+        return fixed
 
     def _han(self, run: str) -> str:
         text = normalize(run)
@@ -147,12 +164,14 @@ def question_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(chinese), frozenset(english)
 
 
-def plan_speller(document_text: str, english_names: Iterable[str] = ()) -> Speller:
+def plan_speller(document_text: str, english_names: Iterable[str] = (), tables: str = "") -> Speller:
     """The speller of one plan: its own words (as the tokenizer cuts its text) and the question
     vocabulary; the English names of its units and bodies are known English words."""
+    from assistant.lexicon import glossary
     from assistant.text import tokenize
 
     chinese, english = question_vocabulary()
     words = {t for t in tokenize(document_text) if HAN_RUN.fullmatch(t)}
     names = {w for n in english_names for w in re.findall(r"[a-z]+", n.lower())}
-    return Speller(words | chinese, document_text, english | names)
+    groups = [tuple(normalize(z) for z in e.zh) for e in glossary() if e.topic != "question" and len(e.zh) > 1]
+    return Speller(words | chinese, document_text, english | names, groups, tables)

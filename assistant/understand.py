@@ -131,7 +131,7 @@ def years_in(text: str) -> list[int]:
     return [int(a or b) for a, b in YEAR.findall(text)]
 
 
-# 「金坛比钟楼多建多少张」「两地差距有多大」: a difference asked in words no fixed cue lists.
+# 「甲区比乙区多建多少张」「两地差距有多大」: a difference asked in words no fixed cue lists.
 COMPARE_FORM = re.compile(r"比[^,，。?？]{1,10}?(?:多|少)[\u4e00-\u9fff]{0,2}(?:多少|几)|差距|差别|差异|差了多少")
 
 

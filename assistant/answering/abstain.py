@@ -11,6 +11,7 @@ from assistant.evidence import Evidence
 from assistant.lexicon import vocabulary
 from assistant.models import Answer
 from assistant.render import Voice
+from assistant.text import normalize
 from assistant.topic import support
 from assistant.understand import Understanding
 
@@ -26,6 +27,9 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     else:
         if hits is None:
             hits = view.search(u, k=3)
+        counting, _, phrase = detail.partition("|") if kind == "which" else ("", "", "")
+        if kind == "which":  # the passage that counts them (or sets a site to choose) first
+            hits = sorted(hits, key=lambda h: h.id != counting)
         if u.districts and not any(view.supported(u, h.text) for h in hits[:2]):
             # Nothing of the named unit's says it (江油市's share of the charity target): what the plan says
             # anywhere — the city-wide figure — is the nearest thing.
@@ -34,7 +38,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         nearest = []
         for hit in hits[:2]:
             chunk = view.chunks[hit.id]
-            quote = nearest_quote(view, chunk, u)
+            quote = (counted_piece(chunk, phrase) if chunk.id == counting else "") or nearest_quote(view, chunk, u)
             line = f"- {v.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}"
             nearest.append(line + row_total(view, ev, chunk))
     why = {
@@ -47,6 +51,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         "no-row": v.say(f"计划的改革（项目）推进表中没有{detail}的事项。",
                         f"The plan's schedule table has no item for {', '.join(v.district(d) for d in detail.split('、'))}. "),
         "unit": v.say(f"计划没有给出{detail}的这项数字。", f"The plan gives no figure for {detail} on this. "),
+        "which": v.say("计划只写了数量或要做的事，没有写明具体是哪些、在哪里。",
+                       "The plan states how many (or that a site is to be chosen), not which ones or where. "),
     }.get(kind, "")
     if kind == "year":
         why = _other_year(view, ev)
@@ -124,6 +130,14 @@ def row_total(view: PlanView, ev: Evidence, chunk: Chunk) -> str:
         if quote in chunk.text:
             return f"（{ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}）"
     return ""
+
+
+def counted_piece(chunk: Chunk, phrase: str) -> str:
+    """The clause of a passage that holds `phrase` (确定一个镇作为…), as the passage writes it."""
+    pieces = [re.sub(r"^[^:：]{1,12}[:：]\s*", "", x.strip())  # a row's 主要内容: label is no part of the text
+              for x in re.split(r"[。；;\n·]", chunk.body or chunk.text) if x.strip()]
+    own = re.compile(rf"(?<![\d一二两三四五六七八九十]){re.escape(phrase)}")  # 3个, not the end of 53个
+    return next((x for x in pieces if own.search(normalize(x))), "")
 
 
 def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:

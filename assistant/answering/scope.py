@@ -101,6 +101,8 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         return "no-support: the plan states targets, not what has been done or exists now"
     if _counts_what_is_never_named(text, view):
         return "no-support: the plan never names what is counted"
+    if (counted := _asks_which_of_a_count(u, view)) is not None:
+        return f"which:{counted}"
     # 「收费项目清单几月份要出来」 asks a month: 几 before 月/日/季度 is no amount.
     asked = re.sub(r"几(?:月|号|日|季度|个月|点)", "", text)
     if has_any(text, MONEY_ASKS) or (has_any(text, MONEY_WORDS) and has_any(asked, AMOUNT_CUES)
@@ -109,6 +111,35 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
         amount = RATE_STATED if RATE_ASKED.search(u.question) else MONEY_AMOUNT
         if not any(amount.search(h.text) for h in view.search(u, k=5)):
             return "money"
+    return None
+
+
+# 「那8家人才就业市场具体是哪8家」「某区那3个助餐点开在哪些社区」「重点镇选的是哪个镇」: the identities or
+# places of things the plan only counts.
+WHICH_ONES = re.compile(r"具体(?:是)?(?:哪|在哪)|(?:开|建|设|放|选|定)在哪|在哪(?:儿|里)|选的是哪|定的是哪|"
+                        r"哪(?:几|些)(?:个|家|所|处)?(?:地方|门店|医院|商场|企业)"
+                        r"|\bwhich (?:ones|communities|towns|villages|sites)\b|\bwhere exactly\b")
+COUNT_PHRASE = re.compile(r"(?:\d+|[一两二三四五六七八九十]+)(?:个|家|所|处|座|块)")
+LIST_FOLLOWS = re.compile(r"^[^。；;]{0,12}?(?:[:：（(]|分别|包括|即)")
+SITE_TO_CHOOSE = re.compile(r"选址|选点|择址")  # 「确定守灵中心选址」: a site to be chosen, none named
+
+
+def _asks_which_of_a_count(u: Understanding, view: PlanView) -> str | None:
+    """A question for which ones (or where) about things whose number the best passage states with no
+    list after it (8家人才就业市场, 确定一个镇): the plan counts them and names none. `chunk id|phrase` of the
+    passage, or None."""
+    if not WHICH_ONES.search(u.normalized):
+        return None
+    asked = set(COUNT_PHRASE.findall(u.normalized)) | {"一个"}
+    for hit in view.search(u, k=3):
+        text = normalize(hit.text)
+        if not view.supported(u, hit.text):
+            continue
+        for m in COUNT_PHRASE.finditer(text):
+            if m.group(0) in asked and not LIST_FOLLOWS.match(text[m.end():]):
+                return f"{hit.id}|{m.group(0)}"
+        if "哪" in u.normalized and (site := SITE_TO_CHOOSE.search(text)):
+            return f"{hit.id}|{site.group(0)}"
     return None
 
 

@@ -125,7 +125,8 @@ class PlanView:
         vocab = vocabulary()
         names = [*vocab.unit_english.values(), *vocab.body_english.values(),
                  *(a for v in vocab.units.values() for a in v)]
-        return plan_speller(self.document_text, names)
+        tables = normalize(" ".join(c.text for c in self.chunks.values() if c.kind in ("task", "milestone", "reform_target")))
+        return plan_speller(self.document_text, names, tables)
 
     @property
     def degraded(self) -> bool:

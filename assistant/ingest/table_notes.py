@@ -86,7 +86,10 @@ def leading_notes(lines: list[SourceLine]) -> int:
     note items under it (or one 注：… line); the page's closing text follows them."""
     if not lines or not NOTES_HEAD.match(lines[0].text):
         return 0
+    from assistant.ingest.header import parse_header_line
+
     k = 1
-    while k < len(lines) and NOTE_ITEM.match(lines[k].text) and len(lines[k].text) <= MAX_NOTE:
+    while (k < len(lines) and NOTE_ITEM.match(lines[k].text) and len(lines[k].text) <= MAX_NOTE
+           and not parse_header_line(lines[k].text)):  # 文号：… at the page foot is a header field, no note
         k += 1
     return k
