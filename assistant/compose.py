@@ -428,7 +428,8 @@ def due_column(ev: Evidence, t: Task) -> str:
     name = v.quote(t.content.rstrip("。"))
     parts = []
     for label, value in dated_columns(t.extra):
-        marker = ev.cite(t.id, f"{label}: {value}", task_label(t))
+        # The row's content is cited too: the answer quotes it, figures (每人每月680元) and all.
+        marker = ev.cite(t.id, t.content, task_label(t)) + ev.cite(t.id, f"{label}: {value}", task_label(t))
         parts.append(v.say(f"「{name}」的{v.quote(label)}：{v.quote(one_line(value))} {marker}。",
                            f"“{name}” is due: {one_line(value)} ({label}) {marker}."))
     return "\n".join(parts)

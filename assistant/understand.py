@@ -245,8 +245,10 @@ def is_elliptical(u: Understanding) -> bool:
 
 
 NEXT_PERIOD = re.compile(r"下(?:一)?个?季度|下一个|下个阶段|下一阶段|\bnext (?:quarter|one|period|stage)\b|\bthe quarter after\b"
-                         r"|\bthe following quarter\b")
-PREVIOUS_PERIOD = re.compile(r"上(?:一)?个?季度|上一个|上个阶段|上一阶段|前一个季度|\bprevious (?:quarter|one|period|stage)\b"
+                         r"|\bthe following quarter\b|(?:再)?往后(?:推)?(?:一)?个?(?:季度|阶段)|后一个(?:季度|阶段)"
+                         r"|接下来(?:的)?(?:一)?个?(?:季度|阶段)|之后(?:的)?(?:一)?个季度")
+PREVIOUS_PERIOD = re.compile(r"上(?:一)?个?季度|上一个|上个阶段|上一阶段|前一个季度|(?:再)?往前(?:推)?(?:一)?个?季度"
+                             r"|\bprevious (?:quarter|one|period|stage)\b"
                              r"|\bthe quarter before\b|\bthe one before\b|\bthe preceding quarter\b")
 OTHER_UNITS = re.compile(r"其他(?:的)?(?:区|县|市|镇|街道|乡|单位|地区|地方)|其余(?:的)?(?:区|县|市|镇|街道|单位)?|别的(?:区|县|镇|地方)"
                          r"|\b(?:the )?other (?:districts|counties|towns|units|places)\b|\bthe rest\b|\bthe others\b")
@@ -313,6 +315,9 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
                        script=current.script, districts=relative[0], quarters=relative[1],
                        all_districts=len(relative[0]) > 1, followup=True)
     districts = current.districts or base.districts
+    if current.aggregate == "compare" and len(current.districts) == 1 and len(base.districts) == 1 \
+            and base.districts != current.districts:
+        districts = [*base.districts, *current.districts]  # 「比金坛多多少?」: the last turn's unit against this one
     # 「那到年底呢?」 names a month instead of the period it asks about: the earlier period is not kept.
     quarters = current.quarters or ([] if current.months else base.quarters)
     if own_topic and not thin and not merge and not again:

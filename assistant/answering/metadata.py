@@ -17,6 +17,7 @@ FIELD_CUES: dict[str, tuple[str, ...]] = {
     "doc_number": ("文件编号", "文号", "发文字号", "document number", "reference number"),
     "index_no": ("索引号", "index number"),
     "publisher": ("发布机构", "发文机关", "谁发布", "哪个部门发布", "哪个单位发", "哪个机构", "什么机构", "publisher",
+                  "put this out", "put it out", "which bureau", "who published", "哪个局发",
                   "issued by", "who issued", "issuing body", "issuing authority", "which body issued", "agency issued",
                   "which agency", "issuing agency"),
     "issuer": ("发文单位", "落款", "谁发布", "哪个单位发", "issued by", "who issued", "发文机关", "agency issued", "which agency",
