@@ -79,3 +79,16 @@ def test_what_is_counted_is_the_noun_before_the_verb(assistant: Assistant) -> No
     answer = assistant.ask("经开区要给几家养老机构开通绿色就医通道")  # 养老机构 are counted; the page names them
     assert answer.answerable and "6家" in answer.answer
     assert not assistant.ask("天宁区要建多少个儿童之家?").answerable  # 儿童之家 the page never names
+
+
+def test_which_ones_of_a_counted_set_is_abstained_quoting_the_count(assistant: Assistant) -> None:
+    answer = assistant.ask("全市那8家人才就业市场分别叫什么、具体是哪8家?")
+    assert not answer.answerable and answer.answer.startswith("计划只写了数量")
+    assert "8家人才就业市场" in answer.answer
+    chosen = assistant.ask("各区的乡村著名行动重点镇最后选的是哪个镇?")
+    assert not chosen.answerable and "确定一个镇" in chosen.answer
+
+
+def test_a_place_the_tagger_cuts_from_its_suffix_is_another_place(assistant: Assistant) -> None:
+    answer = assistant.ask("江宁区今年新增多少个老年助餐点?")
+    assert not answer.answerable and "江宁区" in answer.answer

@@ -38,3 +38,16 @@ def test_a_row_asked_about_as_a_whole_keeps_its_column(assistant: Assistant) -> 
     answer = assistant.ask("冬暖夏凉送电项目谁负责?")
     assert "牵头" not in answer.answer.split("\n")[0]
     assert "市慈善总会" in answer.answer and answer.citations[0].id == "task-4-3"
+
+
+def test_partners_and_doers_named_in_words() -> None:
+    from assistant.roles import text_roles
+
+    assert [(r.body, r.role) for r in text_roles("与区妇联等部门联动,实施婚姻辅导项目")] == [("区妇联", "jointly")]
+    assert [(r.body, r.role) for r in text_roles("由基层网格员开展走访、动态监测")] == [("基层网格员", "doer")]
+    assert [(r.body, r.role) for r in text_roles("聯合發改、衛健部門申報")] == [("發改、衛健部門", "jointly")]
+
+
+def test_a_question_about_partners_is_answered_by_the_sentence_that_names_them(seed_assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = seed_assistant.ask("新北区申报银发经济特色园区要和哪些部门一起合作?")
+    assert answer.answerable and "联合发改、卫健部门" in answer.answer.replace("發改、衛健部門", "发改、卫健部门")
