@@ -50,6 +50,12 @@ def _score(text: str) -> float:
     return float(route[0][0])
 
 
+def _abbreviates(short: str, full: str) -> bool:
+    """Whether `short` is made of `full`'s characters in order (未保站 of 未成年人保护工作站)."""
+    rest = iter(full)
+    return all(ch in rest for ch in short)
+
+
 def _frequency(word: str) -> int:
     return int(_tokenizer().FREQ.get(word, 0))
 
@@ -68,14 +74,15 @@ class Speller:
     def __init__(self, targets: Iterable[str], document: str, english: Iterable[str],
                  synonyms: Iterable[tuple[str, ...]] = (), tables: str = "") -> None:
         self.document = document
-        # A glossary term the plan's tables never write, in the tables' own word for it (未成年人保护工作站 →
-        # 未保站): a question about a unit's figure then matches the row word for word.
+        # A glossary term the plan's tables never write, in the short form they write instead (未成年人保护
+        # 工作站 → 未保站, its characters taken in order): a question about a unit's figure then matches the row.
         self.own_word: dict[str, str] = {}
         for group in synonyms:
             written = sorted((z for z in group if z in tables), key=len, reverse=True)
             for z in group:
-                if written and len(z) >= MIN_SYNONYM and z not in tables and not any(z in w for w in written):
-                    self.own_word[z] = written[0]
+                short = next((w for w in written if len(w) < len(z) and _abbreviates(w, z)), None)
+                if short and len(z) >= MIN_SYNONYM and z not in tables:
+                    self.own_word[z] = short
         self.by_sound: dict[str, set[str]] = {}
         for w in targets:
             if 2 <= len(w) <= max(WINDOW_SIZES) and HAN_RUN.fullmatch(w):

@@ -21,7 +21,7 @@ from assistant.understand import Understanding, has_any
 
 WINDOW_CUES = ("要完成什么", "要完成哪些", "完成哪些", "完成什么", "有哪些事", "哪些事", "什么事", "哪些工作", "哪些任务",
                "什么任务", "哪些节点", "什么节点", "时间节点", "到期", "过期", "逾期", "超期", "要做什么", "要干什么",
-               "哪几项", "有哪些", "有啥", "弄完啥", "做完啥", "干完啥", "要交差", "交差", "都有啥", "是啥", "哪几件",
+               "哪几项", "有哪些", "有啥", "弄完啥", "做完啥", "干完啥", "做完哪些", "弄完哪些", "干完哪些", "办完哪些", "要交差", "交差", "都有啥", "是啥", "哪几件",
                "which tasks", "what tasks", "which items", "what items", "deadline at", "deadline of",
                "have a deadline", "has a deadline", "what has to be", "what must", "what needs", "what should",
                "what is to be", "what's to be",
@@ -52,6 +52,14 @@ class Window:
     start: date | None
     end: date | None
     overdue: bool = False
+    # A by-when window (「六月底前要做完哪些」) runs from the start of the year; `focus` is the first day of the
+    # period it names, whose items are listed first, the earlier ones after them.
+    focus: date | None = None
+
+
+# 「六月底前」「5月底之前」「到三季度末」「by the end of June」: everything due by then, not only that month's.
+BY_CUES = re.compile(r"底前|底之前|末前|末之前|之前|以前|(?:^|[^\d])到[^,，。?？]{0,6}(?:底|末)|结束前|\bby (?:the )?end\b"
+                     r"|\bby (?:the )?(?:close|end) of\b|\bbefore the end\b")
 
 
 def window_topic(u: Understanding, view: PlanView) -> set[str]:
@@ -75,12 +83,15 @@ def window_of(u: Understanding, view: PlanView, as_of: date) -> Window | None:
         return Window(as_of.replace(day=1), month_end(as_of.year, as_of.month))
     # 「六月底前要完成什么」 asks what falls due at the end of June (what is due in June, and the milestones of
     # the period ending then), not everything due since January; 上半年 names its six months itself.
+    by = BY_CUES.search(text) is not None
     if u.months:
-        return Window(date(year, min(u.months), 1), month_end(year, max(u.months)))
+        first = date(year, min(u.months), 1)
+        return Window(date(year, 1, 1) if by else first, month_end(year, max(u.months)), focus=first)
     spans = [_months_of(code, view) for code in u.quarters]
     months = [m for m in spans if m is not None]
     if months:  # a quarter, or a period code of the plan's own (上半年, 第二阶段（5—8月）)
-        return Window(date(year, min(a for a, _ in months), 1), month_end(year, max(b for _, b in months)))
+        first = date(year, min(a for a, _ in months), 1)
+        return Window(date(year, 1, 1) if by else first, month_end(year, max(b for _, b in months)), focus=first)
     return None
 
 
@@ -110,18 +121,36 @@ def answer_due_by(u: Understanding, view: PlanView, ev: Evidence, as_of: date | 
     v = ev.voice
     if not found:
         return None  # nothing dated in the window: the other routes (or the abstention) say what there is
+    focus = window.focus if window.focus and window.start and window.focus > window.start else None
+    current = [o for o in found if focus is None or o.due >= focus]
+    earlier = [o for o in found if focus is not None and o.due < focus]
+    lines = [v.say(f"按截止时间排列，共 {len(current)} 项：", f"In due order, {len(current)} items:")] if current else []
+    room = MAX_LISTED
+    lines += _grouped(ev, current[:room])
+    room -= min(room, len(current))
+    if earlier:
+        lines.append(v.say(f"此前已到期、也应在此之前完成的，共 {len(earlier)} 项：",
+                           f"Due earlier, and so also to be done by then: {len(earlier)} items:"))
+        lines += _grouped(ev, earlier[:room])
+    listed = min(len(current), MAX_LISTED) + min(len(earlier), room)
+    if len(found) > listed:
+        rest = len(found) - listed
+        lines.append(v.say(f"另有 {rest} 项，完整清单见 /api/deadlines。", f"{rest} more items: see /api/deadlines."))
+    return finish(view, ev, "\n".join(lines), True, "lookup")
+
+
+def _grouped(ev: Evidence, found: list[Obligation]) -> list[str]:
+    """Obligations grouped by unit (the plan-wide ones first), each with its date words and citation."""
+    v = ev.voice
     groups: dict[str | None, list[Obligation]] = {}
-    for o in found[:MAX_LISTED]:
+    for o in found:
         groups.setdefault(o.unit, []).append(o)
-    lines = [v.say(f"按截止时间排列，共 {len(found)} 项：", f"In due order, {len(found)} items:")]
+    lines = []
     for who in sorted(groups, key=lambda x: (x is not None, x or "")):
         lines.append(v.say("全局（不分单位）：", "Plan-wide:") if who is None else f"{v.district(who)}：")
         for o in groups[who]:
             lines.append(f"  · {_when(ev, o)} {v.quote(o.text)} {ev.cite(o.record, o.text, o.label)}")
-    if len(found) > MAX_LISTED:
-        rest = len(found) - MAX_LISTED
-        lines.append(v.say(f"另有 {rest} 项，完整清单见 /api/deadlines。", f"{rest} more items: see /api/deadlines."))
-    return finish(view, ev, "\n".join(lines), True, "lookup")
+    return lines
 
 
 def _when(ev: Evidence, o: Obligation) -> str:
