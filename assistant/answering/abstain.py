@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant import compose
-from assistant.answering.view import PlanView, tokens_of
+from assistant.answering.view import Hit, PlanView, tokens_of
 from assistant.chunks import Chunk
 from assistant.evidence import Evidence
 from assistant.lexicon import vocabulary
@@ -20,7 +20,14 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     """Say the plan does not answer this (`reason` as `kind:detail`), then show what it says nearest."""
     v = ev.voice
     kind, _, detail = reason.partition(":")
-    if kind in ("off-topic", "person") or (kind == "no-support" and not tokens_of(u)):
+    covered = kind == "off-topic"  # the plan's outline is shown, not passages near the question
+    if kind == "person":
+        # Who signed or heads it is not given; the body that issued it is, and what the question is about.
+        topical = [h for h in view.search(u, k=3) if view.supported(u, h.text)] if tokens_of(u) else []
+        nearest = issuer_line(view, ev) + [_nearest_line(view, ev, h, u) for h in topical[:2]]
+        covered = not nearest
+        nearest = nearest or coverage(view, ev)
+    elif kind == "off-topic" or (kind == "no-support" and not tokens_of(u)):
         nearest = coverage(view, ev)
     elif kind == "no-row":
         nearest = units_with_rows(view, ev)
@@ -35,12 +42,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
             # anywhere — the city-wide figure — is the nearest thing.
             wider = [h for h in view.search(u, k=5, use_district=False) if view.supported(u, h.text)]
             hits = wider + [h for h in hits if h.id not in {x.id for x in wider}]
-        nearest = []
-        for hit in hits[:2]:
-            chunk = view.chunks[hit.id]
-            quote = (counted_piece(chunk, phrase) if chunk.id == counting else "") or nearest_quote(view, chunk, u)
-            line = f"- {v.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}"
-            nearest.append(line + row_total(view, ev, chunk))
+        nearest = [_nearest_line(view, ev, hit, u, phrase if hit.id == counting else "") for hit in hits[:2]]
     why = {
         "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
@@ -58,7 +60,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         why = _other_year(view, ev)
     head = why + v.say("计划中没有写明这个问题的答案。", "The plan does not say.")
     if nearest:
-        lead = (v.say("计划涵盖以下内容：", "What the plan covers:") if kind in ("off-topic", "person")
+        lead = (v.say("计划涵盖以下内容：", "What the plan covers:") if covered
                 else v.say("表中列出事项的单位：", "Units the table does list:") if kind == "no-row"
                 else v.say("计划中最接近的内容：", "Nearest things the plan does say:"))
         head += "\n" + lead + "\n" + "\n".join(nearest)
@@ -97,6 +99,23 @@ def units_with_rows(view: PlanView, ev: Evidence) -> list[str]:
                          for r in rows)
         lines.append(f"- {v.district(unit)}：{items}")
     return lines
+
+
+def _nearest_line(view: PlanView, ev: Evidence, hit: Hit, u: Understanding, phrase: str = "") -> str:
+    """One near passage as a cited line: the clause holding `phrase` when given, else its nearest quote."""
+    chunk = view.chunks[hit.id]
+    quote = (counted_piece(chunk, phrase) if phrase else "") or nearest_quote(view, chunk, u)
+    return f"- {ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}" + row_total(view, ev, chunk)
+
+
+def issuer_line(view: PlanView, ev: Evidence) -> list[str]:
+    """The document's issuing body, cited to its header: what the plan does say about who put it out."""
+    issuer = view.plan.metadata.get("issuer") or view.plan.metadata.get("publisher")
+    meta = view.chunks.get("meta")
+    if not issuer or meta is None or issuer not in meta.text:
+        return []
+    v = ev.voice
+    return [f"- {v.say('发文机关', 'Issued by')}: {v.quote(issuer)} {ev.cite('meta', issuer, '文件信息')}"]
 
 
 def coverage(view: PlanView, ev: Evidence) -> list[str]:
