@@ -31,7 +31,8 @@ METADATA_CUES = (
     "issuing body", "issuing authority", "which body issued", "agency issued", "which agency", "issuing agency", "when was it issued",
     "was signed", "signed and issued", "went up on", "document itself", "date of the document", "document's date",
     "document dated", "posted", "website", "put online", "uploaded", "sign the", "signed on", "signing date",
-    "date of signing",
+    "date of signing", "收到这份", "收到通知", "下发给", "sent to", "recipients", "put this out", "put it out",
+    "who published", "哪个局发",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")
