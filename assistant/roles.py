@@ -12,12 +12,13 @@ from assistant.text import to_simplified
 
 BODY_END = (r"(?:部门|局|委员会|委|协会|总会|联合会|中心|单位|机构|办公室|办|院|所|站|队|公司|科|处"
             r"|妇联|残联|工商联|文联)")
-_BODY = rf"[\u4e00-\u9fff]{{1,14}}?{BODY_END}"
+# 妇联, 残联 stand alone as well as after a place (区妇联); other bodies have a name before their ending.
+_BODY = rf"(?:[\u4e00-\u9fff]{{0,12}}?(?:妇联|残联|工商联|文联)|[\u4e00-\u9fff]{{1,14}}?{BODY_END})"
 _BODIES = rf"{_BODY}(?:[、和及与]{_BODY})*"
 # People who do the work, named by what they are (基层网格员, 社会工作者, 志愿者): 「由基层网格员开展走访」.
 _PEOPLE = r"[\u4e00-\u9fff]{1,10}?(?:员|者|社工|人员|队伍|团队)"
 LEAD = re.compile(rf"由({_BODIES})(?:共同)?牵头")
-JOINT = re.compile(rf"(?:联合|会同|协同|联同)({_BODIES}|[\u4e00-\u9fff、]{{1,20}}?等?部门)"
+JOINT = re.compile(rf"(?:联合|会同|协同|联同|对接)({_BODIES}|[\u4e00-\u9fff、]{{1,20}}?等?部门)"
                    rf"|(?:与|和|同)({_BODIES})(?:等(?:部门|单位))?(?:联动|合作|协作|共同|联合)")
 DOER = re.compile(rf"由({_BODIES}|{_PEOPLE})(?:负责|开展|承担|实施|组织|进行|落实)")
 SPLIT = re.compile(r"[、和及与]")

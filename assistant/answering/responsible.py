@@ -67,7 +67,8 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
 NAMED_MARGIN = 0.1
 # 「跟哪个部门联动」「which departments does it team up with」: the partners, which only words name.
 PARTNER_ASKED = ("联动", "合作", "配合", "联合", "协同", "会同", "一起", "搭档", "team up", "partner", "work with",
-                 "together with", "jointly", "cooperat", "collaborat", "alongside")
+                 "together with", "jointly", "cooperat", "collaborat", "alongside", "link up", "liaise",
+                 "coordinate with", "对接", "协同")
 # 「由谁去走访」「who will do the visits」: the people a sentence says do the work.
 DOER_ASKED = ("由谁", "谁去", "谁来", "让谁", "谁负责去", "who does", "who will", "who carries", "who goes",
               "who visits")
