@@ -124,6 +124,9 @@ def _checkpoints(u: Understanding, view: PlanView) -> Understanding:
     schedule_followup = u.followup and u.intent in ("milestone", "reform_target")
     monthly = [p for p in view.plan.periods if p.code.startswith("M") or schedule_followup]
     codes = [p.code for p in monthly if any(p.months[0] <= m <= p.months[1] for m in u.months)]
+    if not codes and has_any(u.normalized, AMOUNT_CUES):
+        # 「到9月底累计多少个」 on a plan by quarters: the period that ends with that month holds the figure.
+        codes = [p.code for p in view.plan.periods if p.months[1] in u.months]
     if not codes or not any(r.district in u.districts for r in view.plan.reforms):
         return u
     return replace(u, intent="milestone", quarters=codes)

@@ -91,6 +91,8 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     others = english_places(u.question, view.document_text)
     if others:
         return f"city:{others[0]}"
+    if zone := _zone_no_unit(u.question):
+        return f"unit:{zone}"
     if has_any(text, OFF_TOPIC_CUES):
         return "off-topic"
     person = has_any(text, PERSON_CUES) or has_any(text, NAME_CUES) and has_any(text, PERSON_WORDS)
@@ -140,6 +142,25 @@ def _asks_which_of_a_count(u: Understanding, view: PlanView) -> str | None:
                 return f"{hit.id}|{m.group(0)}"
         if "哪" in u.normalized and (site := SITE_TO_CHOOSE.search(text)):
             return f"{hit.id}|{site.group(0)}"
+    return None
+
+
+# "Zhaoqing New Area", "Wuyishan National Tourist Resort", "the Economic and Technological Development Zone":
+# a functional zone, named in English, that may hold no figure of its own.
+ZONE = re.compile(r"\b((?:[A-Z][a-z'’]+[ -]){0,3}(?:(?:National|State|Provincial)\s+)?"
+                  r"(?:(?:Economic(?:\s+and\s+Technological)?|High[- ]?[Tt]ech(?:nology)?|Tourist|Tourism|Industrial)\s+)*"
+                  r"(?:New Area|Development Zone|Resort|Industrial Park|High-[Tt]ech Park))\b")
+
+
+def _zone_no_unit(question: str) -> str | None:
+    """A zone an English question names that none of the plan's units is (by its English names)."""
+    vocab = vocabulary()
+    known = {a.lower() for names in vocab.units.values() for a in names} | {e.lower() for e in vocab.unit_english.values()}
+    for m in ZONE.finditer(question):
+        mention = m.group(1).strip().lower()
+        core = re.sub(r"^(?:the )", "", mention)
+        if not any(core in k or k in core for k in known if len(k) >= 4 and k.isascii()):
+            return m.group(1).strip()
     return None
 
 
