@@ -21,13 +21,15 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     v = ev.voice
     kind, _, detail = reason.partition(":")
     covered = kind == "off-topic"  # the plan's outline is shown, not passages near the question
-    if kind == "person":
-        # Who signed or heads it is not given; the body that issued it is, and what the question is about.
+    if kind in ("person", "off-topic"):
+        # Who signed or heads it is not given, nor a wage; the body that issued it is, and what the plan says
+        # on the question's own topic (专兼职养老顾问 → 培养1000名); the outline when it says nothing on it.
         topical = [h for h in view.search(u, k=3) if view.supported(u, h.text)] if tokens_of(u) else []
-        nearest = issuer_line(view, ev) + [_nearest_line(view, ev, h, u) for h in topical[:2]]
+        nearest = (issuer_line(view, ev) if kind == "person" else []) + [
+            _nearest_line(view, ev, h, u) for h in topical[:2]]
         covered = not nearest
         nearest = nearest or coverage(view, ev)
-    elif kind == "off-topic" or (kind == "no-support" and not tokens_of(u)):
+    elif kind == "no-support" and not tokens_of(u):
         nearest = coverage(view, ev)
     elif kind == "no-row":
         nearest = units_with_rows(view, ev)

@@ -130,8 +130,8 @@ def _asks_which_of_a_count(u: Understanding, view: PlanView) -> str | None:
     """A question for which ones (or where) about things whose number the best passage states with no
     list after it (8家人才就业市场, 确定一个镇): the plan counts them and names none. `chunk id|phrase` of the
     passage, or None."""
-    if not WHICH_ONES.search(u.normalized):
-        return None
+    if not WHICH_ONES.search(u.normalized) or u.criterion is not None or u.aggregate is not None:
+        return None  # 「20个以上的是哪几个地方」 filters the units by a figure: a computation, not identities
     asked = set(COUNT_PHRASE.findall(u.normalized)) | {"一个"}
     for hit in view.search(u, k=3):
         text = normalize(hit.text)
