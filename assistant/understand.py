@@ -318,7 +318,7 @@ def understand(question: str, history: list[ChatMessage] | None = None, merge: b
     districts = current.districts or base.districts
     if current.aggregate == "compare" and len(current.districts) == 1 and len(base.districts) == 1 \
             and base.districts != current.districts:
-        districts = [*base.districts, *current.districts]  # 「比金坛多多少?」: the last turn's unit against this one
+        districts = [*base.districts, *current.districts]  # 「比乙区多多少?」: the last turn's unit against this one
     # 「那到年底呢?」 names a month instead of the period it asks about: the earlier period is not kept.
     quarters = current.quarters or ([] if current.months else base.quarters)
     if own_topic and not thin and not merge and not again:
