@@ -52,9 +52,10 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
         "figure": v.say("计划没有给出这项的具体数字，只写了相关的做法。",
                         "The plan gives no figure for this, only what is to be done about it. "),
         "city": only_city(v, detail),
-        "no-row": v.say(f"计划的改革（项目）推进表中没有{detail}的事项。",
+        "no-row": v.say(f"计划的改革（项目）推进表中没有{'、'.join(v.district(d) for d in detail.split('、'))}的事项。",
                         f"The plan's schedule table has no item for {', '.join(v.district(d) for d in detail.split('、'))}. "),
-        "unit": v.say(f"计划没有给出{detail}的这项数字。", f"The plan gives no figure for {detail} on this. "),
+        "unit": v.say(f"计划没有给出{v.district(detail)}的这项数字。",
+                      f"The plan gives no figure for {v.district(detail)} on this. "),
         "which": v.say("计划只写了数量或要做的事，没有写明具体是哪些、在哪里。",
                        "The plan states how many (or that a site is to be chosen), not which ones or where. "),
     }.get(kind, "")
@@ -88,7 +89,7 @@ def only_city(v: Voice, asked: str = "") -> str:
     named = v.say(f"计划中没有提到{asked}。", f"The plan does not mention {asked}. ") if asked else ""
     if not city:
         return named or v.say("计划没有其他地方的内容。", "The plan covers no other place. ")
-    return named + v.say(f"计划只涉及{city[0]}。", f"The plan covers {pinyin(city_stem(list(city)))} only. ")
+    return named + v.say(f"计划只涉及{v.quote(city[0])}。", f"The plan covers {pinyin(city_stem(list(city)))} only. ")
 
 
 def units_with_rows(view: PlanView, ev: Evidence) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from assistant.answering.abstain import abstain
 from assistant.answering.contact import answer_contact
+from assistant.answering.contest import MARGIN, adopt, better, contested, run
 from assistant.answering.deadlines import answer_deadline
 from assistant.answering.due_by import answer_due_by
 from assistant.answering.frequency import answer_frequency
@@ -60,8 +61,21 @@ def compound_parts(question: str) -> tuple[str, str] | None:
 
 
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
-    """The intent's handler; the general answer when it has nothing."""
+    """The answer of the route the question's form proposes, unless the passages' own answer is clearly
+    better supported by its evidence (see `contest`); the passages' answer when the route has none."""
     u = _checkpoints(_items_asked(u, view), view)
+    held = run(_proposed, u, view, ev)
+    if held.answer is None:
+        return answer_general(u, view, ev)
+    if contested(u, held.answer) and held.support is not None and held.support <= 1 - MARGIN:
+        passages = run(answer_general, u, view, ev)
+        if better(passages, held):
+            return adopt(ev, passages)
+    return adopt(ev, held)
+
+
+def _proposed(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
+    """The answer of the route the question's form asks for, or None when no route applies."""
     result = answer_due_by(u, view, ev)  # 「六月底前要完成什么」: a window of dates, whatever the intent read
     if result is None:
         result = answer_contact(u, view, ev)  # 「该打哪个电话」: the notice's 联系电话, whatever the intent read
@@ -70,9 +84,7 @@ def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     if result is None:
         handler = ROUTES.get(u.intent)
         result = handler(u, view, ev) if handler else None
-    if result is not None and not result.answer.strip():
-        result = None  # a route that composed nothing has no answer: the general one gets its turn
-    return result if result is not None else answer_general(u, view, ev)
+    return result
 
 
 # A phase a question names: 第三阶段, 最后一个阶段, the final phase, phase 2.

@@ -1,0 +1,88 @@
+"""Routes compete on evidence: an answer is kept only if its citations cover the question.
+
+A cue word proposes a route (「谁」 → responsibility, 「多少」 + a unit → that unit's cell), but a cue can
+mislead: 「优质社会组织名录里有几家」 names a unit and asks how many, and the unit's cell it finds is
+about something else. So the route's answer is weighed by its support — the share of the question's
+topic words that the records it cites contain — against the answer the passages themselves give, and
+the better-supported one is returned. A route the question asks by its form alone (the document's own
+fields, a refusal, an honest "not given") is not second-guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answering.view import PlanView, tokens_of
+from assistant.evidence import Evidence
+from assistant.models import Answer
+from assistant.topic import support
+from assistant.understand import Understanding
+
+# The passages' answer replaces a route's only when it covers clearly more of the question, and most of it:
+# a near tie keeps the route the question's form asked for.
+MARGIN = 0.3
+ENOUGH = 0.6
+# Answers about the document itself cite its header fields, whose words are not the question's topic.
+UNCONTESTED_INTENTS = frozenset({"metadata", "refuse"})
+UNCONTESTED_ROUTES = frozenset({"abstain", "refused"})
+
+Candidate = Callable[[Understanding, PlanView, Evidence], Answer | None]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate's answer, the evidence it cited into, and how much of the question that evidence covers."""
+
+    answer: Answer | None
+    evidence: Evidence
+    support: float | None
+
+
+def fork(ev: Evidence) -> Evidence:
+    """A copy of the evidence so far, for a candidate to cite into without touching the others'."""
+    return Evidence(ev.chunks, ev.voice, ev.source_name, list(ev.citations))
+
+
+def evidence_support(u: Understanding, view: PlanView, answer: Answer, before: int = 0) -> float | None:
+    """The share of the question's topic words found in the records the answer cites (its whole records,
+    not only the quoted words, with their labels); None when the question has no topic words or the
+    answer cites nothing, so there is nothing to weigh."""
+    tokens = tokens_of(u)
+    cited = answer.citations[before:]
+    if not tokens or not cited:
+        return None
+    text = " ".join(f"{view.chunks[c.id].text if c.id in view.chunks else c.text} {c.label}" for c in cited)
+    return support(tokens, text)
+
+
+def run(candidate: Candidate, u: Understanding, view: PlanView, ev: Evidence) -> Scored:
+    """One candidate's answer on its own copy of the evidence, with its support."""
+    own = fork(ev)
+    answer = candidate(u, view, own)
+    if answer is not None and not answer.answer.strip():
+        answer = None
+    score = evidence_support(u, view, answer, len(ev.citations)) if answer is not None else None
+    return Scored(answer, own, score)
+
+
+def contested(u: Understanding, answer: Answer) -> bool:
+    """Whether the route's answer is weighed against the passages' at all."""
+    return u.intent not in UNCONTESTED_INTENTS and answer.route not in UNCONTESTED_ROUTES
+
+
+def better(challenger: Scored, held: Scored) -> bool:
+    """Whether the challenger's evidence covers the question clearly better than the held answer's."""
+    if challenger.answer is None or challenger.support is None:
+        return False
+    if held.support is None:
+        return False  # an answer with nothing to weigh (a topic-less follow-up) keeps its route
+    return challenger.support >= ENOUGH and challenger.support - held.support >= MARGIN
+
+
+def adopt(ev: Evidence, winner: Scored) -> Answer:
+    """Make the winner's citations the conversation's evidence and return its answer."""
+    if winner.answer is None:
+        raise ValueError("only a candidate that answered can win")
+    ev.citations[:] = winner.evidence.citations
+    return winner.answer

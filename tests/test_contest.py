@@ -1,0 +1,48 @@
+"""Routes compete on evidence: a cue word proposes a route, the cited records' coverage of the question
+decides (see `assistant.answering.contest`)."""
+
+from __future__ import annotations
+
+from assistant.answering.contest import ENOUGH, MARGIN, Scored, better
+from assistant.evidence import Evidence
+from assistant.models import Answer
+from assistant.render import Voice
+from assistant.service import Assistant
+
+
+def _scored(support: float | None, answered: bool = True) -> Scored:
+    answer = Answer(answer="…", answerable=True, route="lookup") if answered else None
+    return Scored(answer, Evidence({}, Voice("hans"), "page.txt"), support)
+
+
+def test_a_challenger_wins_only_by_a_clear_margin_and_with_most_of_the_question() -> None:
+    assert better(_scored(1.0), _scored(0.5))
+    assert not better(_scored(0.8), _scored(0.8 - MARGIN + 0.05))  # a near tie keeps the proposed route
+    assert not better(_scored(ENOUGH - 0.05), _scored(0.0))  # covering little is no better
+    assert not better(_scored(1.0), _scored(None))  # nothing to weigh: the route stands
+    assert not better(_scored(None), _scored(0.0))
+    assert not better(_scored(1.0, answered=False), _scored(0.0))
+
+
+def test_a_unit_and_how_many_do_not_make_a_cell_answer_something_else(seed_assistant: Assistant) -> None:
+    # 天宁 + 几家 proposes the unit's cell; the nearest cell (公益项目 15个以上) is another task. The plan
+    # gives the list's size only for the whole city, so the answer says the unit's figure is not given.
+    a = seed_assistant.ask("天宁区有几家社会组织能进优质社会组织名录?")
+    assert not a.answerable and a.answer.startswith("计划没有给出天宁区的这项数字")
+    assert "優質社會組織名錄" in a.citations[0].text and "200家" in a.citations[0].text  # quoted as published
+    assert "15个以上" not in a.answer
+
+
+def test_who_inside_a_sentence_is_answered_by_the_sentence(seed_assistant: Assistant) -> None:
+    # 「由谁来开展」 proposes the 责任单位 column, whose row (健全老龄工作协调机制) does not mention the
+    # research; the body sentence does, and names who carries it out.
+    a = seed_assistant.ask("老龄工作课题研究由谁来开展?")
+    assert a.answerable and "老龄协会" in a.answer
+    assert any("課題研究" in c.text for c in a.citations)  # the sentence, quoted as published
+
+
+def test_a_route_its_evidence_supports_is_kept(seed_assistant: Assistant) -> None:
+    a = seed_assistant.ask("天宁区要新建多少张家庭养老床位?")
+    assert a.route == "lookup" and "99张" in a.answer
+    b = seed_assistant.ask("冬暖夏凉送电项目谁负责?")
+    assert b.route == "lookup" and b.answerable
