@@ -46,3 +46,29 @@ def test_a_route_its_evidence_supports_is_kept(seed_assistant: Assistant) -> Non
     assert a.route == "lookup" and "99张" in a.answer
     b = seed_assistant.ask("冬暖夏凉送电项目谁负责?")
     assert b.route == "lookup" and b.answerable
+
+
+
+def test_a_near_milestone_is_quoted_from_its_own_period_even_when_that_cell_is_empty() -> None:
+    # The passages' answer, tried against the proposed one, may abstain near a milestone whose period
+    # cell is empty (琼海's 2026 schedule); its quote must come from that record, never another period's.
+    from pathlib import Path
+
+    from assistant.answering.abstain import nearest_quote
+    from assistant.answering.view import PlanView
+    from assistant.chunks import build_chunks
+    from assistant.config import get_settings
+    from assistant.ingest.pipeline import read_plan
+    from assistant.retrieve import BM25Index, HybridRetriever
+    from assistant.understand import understand
+
+    page = Path(__file__).resolve().parent / "fixtures" / "heldout10" / "qionghai-2026-pre-boxtable.html"
+    plan = read_plan(page)
+    chunks = build_chunks(plan)
+    view = PlanView(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
+    u = understand("And by the end of the year?")
+    milestones = [c for c in view.chunks.values() if c.kind == "milestone"]
+    empty = [c for c in milestones if not view.reforms[c.record_id].milestones.get(c.quarter or "")]
+    assert empty, "the page has an empty period cell"
+    for chunk in milestones:
+        assert nearest_quote(view, chunk, u) in chunk.text, chunk.id

@@ -168,8 +168,9 @@ def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:
         return view.tasks[chunk.id].content
     if chunk.kind == "milestone":
         r = view.reforms[chunk.record_id]
-        items = r.milestones.get(chunk.quarter or "", []) or next(iter(r.milestones.values()), [])
-        return items[0] if items else r.item
+        # The period's first step; a period with none (an empty cell) is quoted by what its record does hold.
+        said = [x for x in (*r.milestones.get(chunk.quarter or "", []), r.item) if x and x in chunk.text]
+        return said[0] if said else chunk.text.strip()[:120]
     if chunk.kind == "reform_target":
         return view.reforms[chunk.record_id].item
     body = chunk.body or chunk.text
