@@ -31,13 +31,16 @@ UNIT_ASKED = ("哪个单位", "哪个部门", "which unit", "which department", 
 # Money asked for: a phrase that asks an amount, or a money word with an amount question (资金 … 多少).
 MONEY_ASKS = ("多少钱", "多少元", "几元", "花多少", "投入多少", "补贴标准", "补贴多少", "补多少", "发多少", "how much money",
               "how much is the subsidy", "yuan", "rmb", "allowance amount", "what is the subsidy", "cost")
-MONEY_WORDS = ("预算", "经费", "资金", "拨款", "投资", "工资", "费用", "电费", "收费", "budget", "funding", "invest", "spend",
-               "subsidy", "fee")
+MONEY_WORDS = ("预算", "经费", "资金", "拨款", "投资", "工资", "费用", "电费", "收费", "奖金", "budget", "funding", "invest", "spend",
+               "subsidy", "fee", "prize money")
 # A question about what has happened or exists now (实际卖了多少, 现在有多少, how many … are there): a plan
 # states what is to be done, so only a passage that states a present or past figure answers it.
 CURRENT_CUES = ("实际", "实际上", "已经完成", "完成了多少", "已完成", "现在有多少", "目前有多少", "现有多少", "现有",
-                "目前已", "截至目前", "actually", "so far", "are there", "currently", "to date", "has been achieved",
+                "目前已", "截至目前", "so far", "are there", "currently", "to date", "has been achieved",
                 "have been built", "did it sell", "was sold", "were sold")
+# "How many did it actually sell" asks an outcome; "make sure they actually get both subsidies" does not.
+ACTUALLY_DONE = re.compile(r"\bactually\b.*\b(?:did|done|was|were|sold|built|spent|made|met|\w+ed)\b"
+                           r"|\b(?:did|was|were|has|have)\b.*\bactually\b")
 CURRENT_STATED = re.compile(r"现有|已有|目前|已建成|已达|现状|截至|截止|累计已|已经|去年|上年|\b20\d\d年(?:底|末)")
 # An amount in yuan: 5.78亿元 in a sentence, or a cell under a 金额（万元） column.
 MONEY_AMOUNT = re.compile(r"\d[\d.]*\s*[億亿萬万]?元|[億亿萬万]?元\s*[)）]?\s*[:：]\s*\d")
@@ -48,7 +51,7 @@ RATE_STATED = re.compile(r"每[\u4e00-\u9fff]{0,10}\d[\d.]*\s*[萬万]?元|\d[\d
 # money word beside it names the programme, it does not ask an amount of money.
 COUNT_ASKED = re.compile(r"how many (?!yuan|rmb|dollars?)[a-z]+|多少(?:户|人|名|张|个|家|所|处|项|次|床)|几(?:户|个|名|张|家|所|处)",
                          re.IGNORECASE)
-COUNTED_THING = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
+COUNTED_THING = re.compile(r"(?:多少|(?<!哪)几)(?:张|个|名|户|家|所|块|场|对|支|处|项|条)([\u4e00-\u9fff]{2,12}?)(?:[?？。，,的]|$|呢|吗)")
 
 
 def refusal(plan: Plan) -> tuple[str, str]:
@@ -98,7 +101,7 @@ def out_of_scope(u: Understanding, view: PlanView) -> str | None:
     person = has_any(text, PERSON_CUES) or has_any(text, NAME_CUES) and has_any(text, PERSON_WORDS)
     if person and not view.has_contacts and not has_any(text, UNIT_ASKED):
         return "person"
-    if has_any(text, CURRENT_CUES) and not any(CURRENT_STATED.search(normalize(h.text))
+    if (has_any(text, CURRENT_CUES) or ACTUALLY_DONE.search(text)) and not any(CURRENT_STATED.search(normalize(h.text))
                                                 for h in view.search(u, k=3) if view.supported(u, h.text)):
         return "no-support: the plan states targets, not what has been done or exists now"
     if _counts_what_is_never_named(text, view):
