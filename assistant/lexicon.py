@@ -155,6 +155,7 @@ _QUARTER_RE = [
     r"(?<![a-z])q(?P<q>[1-4])(?!\d)",
     r"(?<![0-9a-z])(?P<nq>[1-4])q(?![0-9a-z])",
     rf"{_LB}(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|final)[\s-]+quarter{_RB}",
+    rf"(?P<last>最后一个?季度?|{_LB}(?:the|its|their)\s+last[\s-]+quarter{_RB})",  # the year's last, not "last quarter" ago
     rf"{_LB}quarter[\s-]*(?P<num>one|two|three|four|[1-4]){_RB}",
     rf"(?P<half>上半年|下半年|{_LB}first[\s-]+half{_RB}|{_LB}second[\s-]+half{_RB})",
 ]
@@ -216,6 +217,8 @@ def find_quarters(question: str) -> list[str]:
         if "r1" in g or "e1" in g:
             first, last = (g["r1"], g["r2"]) if "r1" in g else (g["e1"], g["e2"])
             found += _quarters_of_range(_month(first), _month(last))
+        elif "last" in g:
+            found.append(QUARTERS[-1])
         elif "half" in g:
             found += ["Q1", "Q2"] if g["half"] == "上半年" or g["half"].startswith("first") else ["Q3", "Q4"]
         else:

@@ -32,7 +32,7 @@ METADATA_CUES = (
     "was signed", "signed and issued", "went up on", "document itself", "date of the document", "document's date",
     "document dated", "posted", "website", "put online", "uploaded", "sign the", "signed on", "signing date",
     "date of signing", "收到这份", "收到通知", "下发给", "sent to", "recipients", "put this out", "put it out",
-    "who published", "哪个局发",
+    "who published", "哪个局发", "file no", "file number", "doc no", "doc number", "document no",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")
@@ -245,10 +245,10 @@ def is_elliptical(u: Understanding) -> bool:
     return bool((short and (cue or u.districts or u.quarters)) or (cue and only_question_word))
 
 
-NEXT_PERIOD = re.compile(r"下(?:一)?个?季度|下一个|下个阶段|下一阶段|\bnext (?:quarter|one|period|stage)\b|\bthe quarter after\b"
+NEXT_PERIOD = re.compile(r"下(?:一)?个?季度?|下一个|下个阶段|下一阶段|\bnext (?:quarter|one|period|stage)\b|\bthe quarter after\b"
                          r"|\bthe following quarter\b|(?:再)?往后(?:推)?(?:一)?个?(?:季度|阶段)|后一个(?:季度|阶段)"
                          r"|接下来(?:的)?(?:一)?个?(?:季度|阶段)|之后(?:的)?(?:一)?个季度")
-PREVIOUS_PERIOD = re.compile(r"上(?:一)?个?季度|上一个|上个阶段|上一阶段|前一个季度|(?:再)?往前(?:推)?(?:一)?个?季度"
+PREVIOUS_PERIOD = re.compile(r"上(?:一)?个?季度?|上一个|上个阶段|上一阶段|前一个季度|(?:再)?往前(?:推)?(?:一)?个?季度"
                              r"|\bprevious (?:quarter|one|period|stage)\b"
                              r"|\bthe quarter before\b|\bthe one before\b|\bthe preceding quarter\b")
 OTHER_UNITS = re.compile(r"其他(?:的)?(?:区|县|市|镇|街道|乡|单位|地区|地方)|其余(?:的)?(?:区|县|市|镇|街道|单位)?|别的(?:区|县|镇|地方)"
