@@ -25,6 +25,7 @@ MARGIN = 5.0  # natural-log score a correction must gain: the corrected run is ~
 COMMON_CHARACTER = 100_000  # 的 个 是 年: a character this frequent was meant, not mistyped
 PLACE_SUFFIX = "省市区县镇乡村街"
 MIN_ENGLISH = 5
+MIN_NAME = 5  # shorter romanised names (Wuxi, Liyang's "Li") are too close to other words to guess at
 MIN_SYNONYM = 3
 
 
@@ -72,8 +73,11 @@ class Speller:
     plan's text (a string it contains is never a typo), `english` the domain words English prefers."""
 
     def __init__(self, targets: Iterable[str], document: str, english: Iterable[str],
-                 synonyms: Iterable[tuple[str, ...]] = (), tables: str = "") -> None:
+                 synonyms: Iterable[tuple[str, ...]] = (), tables: str = "", names: Iterable[str] = ()) -> None:
         self.document = document
+        # The romanised words of the plan's own names (tianning, jintan): a capitalised word one edit away
+        # from exactly one of them is that name mistyped (Tianing); other capitalised words are left alone.
+        self.names = frozenset(w.lower() for w in names)
         # A glossary term the plan's tables never write, in the short form they write instead (未成年人保护
         # 工作站 → 未保站, its characters taken in order): a question about a unit's figure then matches the row.
         self.own_word: dict[str, str] = {}
@@ -138,6 +142,8 @@ class Speller:
     def _english(self, question: str) -> str:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
+            if len(word) >= MIN_NAME and word[0].isupper() and word[1:].islower():
+                return self._name(word)
             if len(word) < MIN_ENGLISH or not word.islower() or word in self.english:
                 return word
             dictionary = _english_dictionary()
@@ -151,6 +157,26 @@ class Speller:
             return best if best and not preferred else word
 
         return re.sub(r"[A-Za-z]+", fix, question)
+
+    def _name(self, word: str) -> str:
+        """A capitalised word: the plan's one name it misspells, else the word as typed."""
+        lower = word.lower()
+        if lower in self.names or lower in self.english or lower in _english_dictionary():
+            return word
+        near = [n for n in self.names if len(n) >= MIN_NAME and _one_edit(lower, n)]
+        return near[0].capitalize() if len(near) == 1 else word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether b is a with one letter inserted, dropped, replaced, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 @lru_cache(maxsize=1)
@@ -181,4 +207,4 @@ def plan_speller(document_text: str, english_names: Iterable[str] = (), tables: 
     words = {t for t in tokenize(document_text) if HAN_RUN.fullmatch(t)}
     names = {w for n in english_names for w in re.findall(r"[a-z]+", n.lower())}
     groups = [tuple(normalize(z) for z in e.zh) for e in glossary() if e.topic != "question" and len(e.zh) > 1]
-    return Speller(words | chinese, document_text, english | names, groups, tables)
+    return Speller(words | chinese, document_text, english | names, groups, tables, names)
