@@ -165,12 +165,19 @@ def counted_piece(chunk: Chunk, phrase: str) -> str:
 def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:
     """What to quote of a near passage: a row's content, a milestone's first item, a body's best sentence."""
     if chunk.kind == "task":
-        return view.tasks[chunk.id].content
+        # The row's content, unless a line of its city-wide breakdown holds more of the question.
+        task = view.tasks[chunk.id]
+        lines = [x.strip() for x in (task.citywide or "").split("\n") if x.strip() and x.strip() in chunk.text]
+        tokens = tokens_of(u)
+        return max([task.content, *lines], key=lambda x: support(tokens, x) - (0 if x == task.content else 0.01))
     if chunk.kind == "milestone":
         r = view.reforms[chunk.record_id]
         # The period's first step; a period with none (an empty cell) is quoted by what its record does hold.
         said = [x for x in (*r.milestones.get(chunk.quarter or "", []), r.item) if x and x in chunk.text]
-        return said[0] if said else chunk.text.strip()[:120]
+        if not said:
+            return chunk.text.strip()[:120]
+        tokens = tokens_of(u)  # the step that holds most of the question; the first on a tie
+        return max(said, key=lambda x: (support(tokens, x), -said.index(x)))
     if chunk.kind == "reform_target":
         return view.reforms[chunk.record_id].item
     body = chunk.body or chunk.text

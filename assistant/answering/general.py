@@ -85,6 +85,9 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     if top.kind == "subsection" and heading_support(u, view, top.id) >= 0.6 and not amount:
         return finish(view, ev, paragraph(view, ev, top.id), True, "retrieval")
     if top.kind == "task":
+        if counted_asked(u) and not u.districts and not task_gives_figure(view.tasks[top.id]):
+            # 「常州一共有多少个婚姻登记处」 finds the row about them, which counts nothing: say so.
+            return abstain(u, view, ev, "figure", good)
         return finish(view, ev, _task(u, view, ev, top.id), True, "lookup" if u.all_districts and
                       view.tasks[top.id].districts else "retrieval")
     if top.kind in ("milestone", "reform_target"):
@@ -95,7 +98,7 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         else:
             body = compose.reform_targets(view.plan, ev, [r.district])
         return finish(view, ev, body, True, "retrieval")
-    picked = pick_sentences(u, view, good[:4])
+    picked = pick_sentences(u, view, [top, *(h for h in good if h is not top)][:4])
     if lead := breakdown_lead(u, view, ev, picked):
         return finish(view, ev, lead, True, "retrieval")
     if amount and picked and not states_a_figure(picked) and not (DATE_ASKED.search(u.normalized)
@@ -202,12 +205,26 @@ def heading_support(u: Understanding, view: PlanView, section_id: str) -> float:
 def _prefer_heading_match(u: Understanding, view: PlanView, good: list[Hit]) -> Hit:
     """A body subsection whose heading the question names beats a table row that merely shares words —
     unless the question asks for a quantity, which table rows state and paragraphs only summarise."""
+    first = _best_covered(u, good)
     if has_any(u.normalized, AMOUNT_CUES) or has_any(u.topic, AMOUNT_CUES) or u.all_districts:
-        return good[0]
+        return first
     for hit in good[:4]:
         if hit.kind == "subsection" and _is_title(view, hit.id) and heading_support(u, view, hit.id) >= 0.6:
             return hit
-    return good[0]
+    return first
+
+
+# How much more of the question a lower-ranked passage must hold to be preferred to the search's first.
+COVERAGE_MARGIN = 0.25
+
+
+def _best_covered(u: Understanding, good: list[Hit]) -> Hit:
+    """The search's first passage, unless one of the next few holds clearly more of the question's topic
+    words (「外地户口的困难群众」: the paragraph on 非本地户籍 over a unit's row on 困难群众)."""
+    tokens = tokens_of(u)
+    first = support(tokens, good[0].text)
+    best = max(good[:6], key=lambda h: support(tokens, h.text))
+    return best if support(tokens, best.text) - first >= COVERAGE_MARGIN else good[0]
 
 
 def _is_title(view: PlanView, section_id: str) -> bool:
@@ -416,6 +433,22 @@ SENTENCE_SHARE = 0.5
 """A sentence is kept when its share of the question's terms is at least this part of the best sentence's."""
 # A figure in a sentence: digits with a measure after them (张, 个, %, 万元 …), not a year, month or list number.
 FIGURE_IN_TEXT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?![年月日号號季\d.、)）])[\u4e00-\u9fff%‰]")
+
+
+COUNT_WORDS = re.compile(r"多少(?!钱)|几(?:张|个|名|户|家|所|块|处|项|条|人|次)|\bhow (?:many|much)\b")
+
+
+def counted_asked(u: Understanding) -> bool:
+    """Whether the question asks for a count or amount (not 几月, a date)."""
+    return COUNT_WORDS.search(u.normalized) is not None
+
+
+def task_gives_figure(task: Task) -> bool:
+    """Whether a task row states any figure: in its content, its city-wide breakdown, its units' cells or
+    its other columns."""
+    texts = [task.content, task.citywide or "", *(task.districts or {}).values(), *(task.unit_values or {}).values(),
+             *(str(v) for v in (task.extra or {}).values())]
+    return any(FIGURE_IN_TEXT.search(t) for t in texts)
 
 
 def states_a_figure(sentences: list[tuple[Hit, str]]) -> bool:
