@@ -287,3 +287,22 @@ def test_compare_lists_improved_and_regressed_ids(real_report: dict[str, Any]) -
     diff = compare(old, real_report)
     moved = diff["improved"] + diff["regressed"]
     assert moved == [real_report["rows"][0]["id"]]
+
+
+def test_a_page_the_reader_refuses_fails_its_questions_and_the_run_goes_on(tmp_path: Path) -> None:
+    from assistant.config import get_settings
+    from assistant.evaluation.plans import render, run_plan_evals
+
+    pages, questions = tmp_path / "pages", tmp_path / "golds"
+    pages.mkdir()
+    questions.mkdir()
+    (pages / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    gold = [{"id": "broken-q01", "question": "新建多少张床位?", "answerable": True, "category": "citywide",
+             "facts": [["1600"]]}]
+    (questions / "broken.jsonl").write_text("\n".join(json.dumps(g, ensure_ascii=False) for g in gold) + "\n",
+                                            encoding="utf-8")
+    (result,) = run_plan_evals(pages, questions, tmp_path / "reports", get_settings())
+    assert result.error and "UTF-8" in result.error
+    assert result.summary["overall"]["passed"] == 0 and result.summary["overall"]["n"] == 1
+    assert [f["id"] for f in result.failures] == ["broken-q01"]
+    assert "broken.txt was not read" in render([result])

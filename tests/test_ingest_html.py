@@ -468,4 +468,14 @@ def test_gbk_html_page_is_decoded_from_its_meta_charset(tmp_path: Path) -> None:
     page = '<html><head><meta charset="gbk"></head><body><p>新建1300張家庭養老床位</p></body></html>'
     assert "家庭養老床位" in decode(page.encode("gb18030"), tmp_path / "p.html", html=True)
     with pytest.raises(InputError, match="UTF-8"):
-        decode("新建".encode("gb18030"), tmp_path / "p.txt", html=False)
+        decode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, tmp_path / "p.txt", html=False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-8-sig", "gb18030", "big5"])
+def test_a_text_page_is_read_in_the_encodings_chinese_sites_use(tmp_path: Path, encoding: str) -> None:
+    # utf-16 / utf-32 / utf-8-sig write a byte-order mark; utf-16-le/-be, GB18030 and Big5 carry none.
+    from assistant.ingest.pipeline import decode
+
+    text = ("蘭州市民政局關於印發《2028年全市民政工作要點》的通知\n各縣區民政局：\n現將《2028年全市民政工作要點》"
+            "印發給你們，請結合實際認真貫徹落實。\n一、健全養老服務體系\n新建家庭養老床位1600張，新增老年助餐點64個。\n")
+    assert decode(text.encode(encoding), tmp_path / "p.txt", html=False).lstrip("\ufeff") == text

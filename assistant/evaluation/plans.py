@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.errors import AssistantError
 from assistant.evaluation.batch import load_questions, run_batch
 from assistant.evaluation.scoring import score_answer, summarize
 
@@ -31,6 +32,8 @@ class PageResult:
     counts: dict[str, int]
     routes: dict[str, list[int]] = field(default_factory=dict)
     """Per route: [answers it gave, of them passing] — the route's precision on this page."""
+    error: str | None = None
+    """Why the page could not be read at all (every question then fails); None when it was read."""
 
 
 def pages_with_questions(pages: Path, questions: Path) -> list[tuple[Path, Path]]:
@@ -70,12 +73,28 @@ def evaluate_page(page: Path, gold: Path, base: Settings, work: Path) -> PageRes
                       counts=counts, routes=routes)
 
 
+def unreadable_page(page: Path, gold: Path, exc: Exception) -> PageResult:
+    """A page the reader refused: each of its questions scored as failed, with the reader's message."""
+    rows = load_questions(gold, gold=True)
+    result = {"answer": "", "answerable": False, "route": "error", "citations": [], "error": str(exc)}
+    scores = [score_answer(g, result) for g in rows]
+    failures = [{"id": g["id"], "question": g["question"], "missing": s.missing, "answer": f"(page not read: {exc})"[:300],
+                 "answerable": False, "gold_answerable": g["answerable"], "unsupported": s.unsupported}
+                for g, s in zip(rows, scores, strict=True) if not s.passed]
+    return PageResult(page=page.name, summary=summarize(scores), failures=failures, warnings=0,
+                      counts={"sections": 0, "tasks": 0, "reforms": 0, "rows": 0, "units": 0},
+                      routes={"error": [len(rows), sum(s.passed for s in scores)]}, error=str(exc))
+
+
 def run_plan_evals(pages: Path, questions: Path, reports: Path, base: Settings) -> list[PageResult]:
     """Evaluate every page with golds; write `<questions folder>.md` and `.json` under `reports`."""
     results: list[PageResult] = []
     with tempfile.TemporaryDirectory(prefix="plan-evals-") as tmp:
         for page, gold in pages_with_questions(pages, questions):
-            results.append(evaluate_page(page, gold, base, Path(tmp)))
+            try:
+                results.append(evaluate_page(page, gold, base, Path(tmp)))
+            except AssistantError as exc:  # one unreadable page fails its questions, not the whole run
+                results.append(unreadable_page(page, gold, exc))
     reports.mkdir(parents=True, exist_ok=True)
     stem = questions.name or "plans"
     (reports / f"{stem}.json").write_text(
@@ -101,6 +120,7 @@ def render(results: list[PageResult]) -> str:
             f"{r.warnings} | {r.counts['tasks']} | {r.counts['reforms']} | {r.counts['rows']} |"
         )
     lines += route_precision(results)
+    lines += [f"\n**{r.page} was not read:** {r.error}" for r in results if r.error]
     for r in results:
         if r.failures:
             lines += ["", f"## Failing on {r.page}", ""]

@@ -7,11 +7,14 @@ table never stops an ingest.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import charset_normalizer
 
 from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
@@ -211,10 +214,23 @@ def read_aliases(page: Path) -> dict[str, list[str]]:
 CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 
 
+# Byte-order marks, longest first (a UTF-32 LE mark begins with the UTF-16 LE one).
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# What a Chinese page without a BOM or a declaration is written in, when it is not UTF-8.
+CHINESE_ENCODINGS = ["gb18030", "big5", "utf_16_le", "utf_16_be"]
+
+
 def decode(data: bytes, path: Path, html: bool) -> str:
-    """UTF-8 (with or without BOM); for HTML the declared charset (GB18030 when none); else a clear error."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """A page's text: by its byte-order mark (UTF-8, UTF-16, UTF-32); else UTF-8; for HTML its declared
+    charset (GB18030 when none); for text the Chinese encoding `charset_normalizer` finds most plausible
+    (GB18030, Big5, UTF-16 without a mark); else a clear error."""
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name)
+            except UnicodeDecodeError:
+                break
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -225,6 +241,10 @@ def decode(data: bytes, path: Path, html: bool) -> str:
             candidates.append("gb18030" if name in ("gbk", "gb2312", "gb_2312-80") else name)
         elif html:
             candidates.append("gb18030")  # an HTML page that declares nothing: the usual Chinese-site encoding
+        else:
+            guess = charset_normalizer.from_bytes(data, cp_isolation=CHINESE_ENCODINGS).best()
+            if guess is not None:
+                candidates.append(guess.encoding)
         for name in dict.fromkeys(candidates):
             try:
                 return data.decode(name)
