@@ -53,7 +53,7 @@ SHARE = re.compile(r"占(?:全市|全县|全区|全省|全镇|全街道|总数|�
                    r"(?:比例|比重|百分之几|百分比|几成|多少|份额|%|几)"
                    r"|占(?:多大|多少|几)(?:的)?(?:比例|比重|成)|占百分之几"
                    r"|\bwhat (?:share|percentage|percent|proportion|fraction) of (?:the )?"
-                   r"(?:city|county|district|total|whole)"
+                   r"(?:city|county|district|total|whole|\d)"
                    r"|\b(?:share|percentage|proportion) of the (?:city|county|district|whole|total)")
 # 排第二 / 排名第3 / 第二多 / 倒数第一; not 第二季度, 第三批, 第二部分.
 POSITION = re.compile(r"(?:(?<=排)|(?<=排名)|(?<=排在)|(?<=位列)|(?<=位居)|(?<=名列))"

@@ -1,4 +1,4 @@
-"""Plan pages of other shapes (tests/fixtures/plans, heldout … heldout11): read with no code change.
+"""Plan pages of other shapes (tests/fixtures/plans, heldout … heldout12): read with no code change.
 
 Exact cells of each page's tables, its metadata and its units, as the reader must find them; then the
 pages' gold questions answered from real indexes (SQLite + Chroma) with a floor per page.
@@ -27,6 +27,7 @@ HELDOUT8 = ROOT / "tests" / "fixtures" / "heldout8"
 HELDOUT9 = ROOT / "tests" / "fixtures" / "heldout9"
 HELDOUT10 = ROOT / "tests" / "fixtures" / "heldout10"
 HELDOUT11 = ROOT / "tests" / "fixtures" / "heldout11"
+HELDOUT12 = ROOT / "tests" / "fixtures" / "heldout12"
 
 
 def page(name: str) -> Plan:
@@ -400,7 +401,7 @@ def test_header_fields_printed_under_the_text_and_a_page_label_after_a_value() -
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
                                                (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85),
                                                (HELDOUT7, 0.85), (HELDOUT8, 0.85), (HELDOUT9, 0.85),
-                                               (HELDOUT10, 0.8), (HELDOUT11, 0.85)],
+                                               (HELDOUT10, 0.8), (HELDOUT11, 0.85), (HELDOUT12, 0.85)],
                          ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
                               "heldout7", "heldout8", "heldout9", "heldout10", "heldout11"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
@@ -415,3 +416,38 @@ def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, t
         overall = r.summary["overall"]
         assert overall["accuracy"] >= floor, (r.page, overall["accuracy"], [f["id"] for f in r.failures])
         assert not overall["unsupported_numbers"], (r.page, [f for f in r.failures if f.get("unsupported")])
+
+
+
+def test_csv_attachments_in_utf16_with_short_unit_headers_and_two_line_cells() -> None:
+    # UTF-16 LE with a BOM; 附件1 is CSV whose quoted cells hold 1,300 and two bodies on two lines, and
+    # whose unit columns are headed 城關 / 皋蘭 while the page writes 城關區 (and never 皋蘭縣).
+    plan = read_plan(HELDOUT12 / "lanzhou-2028-hant-utf16-csv.txt")
+    meals = next(t for t in plan.tasks if "助餐點" in t.content)
+    assert meals.responsible == ["養老服務處", "市市場監管局"]
+    assert meals.districts is not None and meals.districts["城關區"] == "16" and meals.districts["皋蘭"] == "5"
+    assert list(meals.districts)[:2] == ["城關區", "七里河區"] and len(meals.districts) == 8
+    assert plan.tasks[0].content.endswith("1,300戶")
+    assert {r.district for r in plan.reforms} >= {"城關區", "榆中縣"}
+
+
+def test_div_tables_by_aria_roles_and_a_css_grid_split_by_its_stylesheet() -> None:
+    # 附件1 is div.tr/div.td rows with role="row"; 附件2 is a flat CSS grid whose column count and
+    # row/column spans are only in the page's <style> (8 columns, 时间节点 over three, rs2 headers).
+    plan = read_plan(HELDOUT12 / "wuchang-2027-css-grid.html")
+    first = plan.tasks[0]
+    assert first.content == "完成低保家庭入户复核2800户" and first.responsible == ["社会救助科"]
+    assert first.districts is not None and first.districts["积玉桥街道"] == "210" and len(first.districts) == 14
+    assert [p.code for p in plan.periods] == ["H1", "M1_9", "M1_12"]  # 上半年 / 前三季度 / 全年
+    assert plan.reforms[0].milestones == {"H1": ["建成1个"], "M1_9": ["累计建成2个"], "M1_12": ["累计建成3个并投入运营"]}
+
+
+def test_a_spreadsheet_page_is_cut_into_its_attachments_with_merged_columns_as_one() -> None:
+    # The whole notice is one Excel sheet saved as a web page: 附件 rows start each table, the narrower
+    # tables' cells are merged over several sheet columns, and the 印发 foot is text again.
+    plan = read_plan(HELDOUT12 / "anshun-2026-excel-webpage.html")
+    beds = next(t for t in plan.tasks if t.content == "新增家庭养老床位")
+    assert beds.districts is not None and beds.districts["平坝区"] == "160" and beds.extra["全市目标"] == "1,200"
+    assert plan.tables[1].columns == ["序号", "县(区)", "改革攻坚事项", "年度目标", "3月31日前", "6月30日前",
+                                      "9月30日前", "12月31日前", "责任科室"]
+    assert plan.reforms[1].milestones["M6"] == ["处置率达到80%"]

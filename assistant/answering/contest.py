@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.answering.view import PlanView, tokens_of
 from assistant.evidence import Evidence
-from assistant.models import Answer
+from assistant.models import Answer, Citation
 from assistant.topic import support
 from assistant.understand import Understanding
 
@@ -44,16 +44,27 @@ def fork(ev: Evidence) -> Evidence:
     return Evidence(ev.chunks, ev.voice, ev.source_name, list(ev.citations))
 
 
+# Body passages are paragraphs that touch many topics: what they are cited for is the quoted sentence.
+PASSAGE_KINDS = frozenset({"subsection", "preamble", "chapter"})
+
+
 def evidence_support(u: Understanding, view: PlanView, answer: Answer, before: int = 0) -> float | None:
-    """The share of the question's topic words found in the records the answer cites (its whole records,
-    not only the quoted words, with their labels); None when the question has no topic words or the
+    """The share of the question's topic words that the best single cited record holds: a table row or
+    milestone whole (its cells are one fact), a body passage by the sentence quoted from it, each with
+    its label. One record must carry the answer: an answer listing a district's whole quarter cites many
+    records, and their union would cover any question. None when the question has no topic words or the
     answer cites nothing, so there is nothing to weigh."""
     tokens = tokens_of(u)
     cited = answer.citations[before:]
     if not tokens or not cited:
         return None
-    text = " ".join(f"{view.chunks[c.id].text if c.id in view.chunks else c.text} {c.label}" for c in cited)
-    return support(tokens, text)
+
+    def record(c: Citation) -> str:
+        chunk = view.chunks.get(c.id)
+        whole = chunk is not None and chunk.kind not in PASSAGE_KINDS
+        return f"{chunk.text if whole and chunk is not None else c.text} {c.label}"
+
+    return max(support(tokens, record(c)) for c in cited)
 
 
 def run(candidate: Candidate, u: Understanding, view: PlanView, ev: Evidence) -> Scored:

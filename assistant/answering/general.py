@@ -219,8 +219,11 @@ COVERAGE_MARGIN = 0.25
 
 
 def _best_covered(u: Understanding, good: list[Hit]) -> Hit:
-    """The search's first passage, unless one of the next few holds clearly more of the question's topic
-    words (「外地户口的困难群众」: the paragraph on 非本地户籍 over a unit's row on 困难群众)."""
+    """The search's first passage, unless it is one unit's row for a question that names no unit and one of
+    the next few holds clearly more of the question's topic words (「外地户口的困难群众」: the paragraph on
+    非本地户籍 over one district's reform row on 困难群众)."""
+    if u.districts or good[0].kind not in ("milestone", "reform_target"):
+        return good[0]
     tokens = tokens_of(u)
     first = support(tokens, good[0].text)
     best = max(good[:6], key=lambda h: support(tokens, h.text))

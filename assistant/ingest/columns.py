@@ -71,6 +71,11 @@ def _month(token: str) -> int:
     return int(token) if token.isdigit() else CN_MONTH[token]
 
 
+CHECKPOINT_LABEL = re.compile(r"^(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(\d{1,2})日前?$")
+FIRST_QUARTERS_LABEL = re.compile(r"^前([一二两三2-3])个?季度(?:累计)?$")
+WHOLE_YEAR_LABEL = re.compile(r"^(?:全年|全年累计|年底前?|年末)$")
+
+
 def period_of(label: str) -> Period | None:
     """The period a milestone column label names: a quarter, a half, a month range or a month."""
     folded = fold_label(label)
@@ -80,6 +85,11 @@ def period_of(label: str) -> Period | None:
         raw = next(g for g in m.groups() if g)
         n = "一二三四".index(raw) + 1 if raw in "一二三四" else int(raw)
         return Period(code=QUARTERS[n - 1], label=label, months=(3 * n - 2, 3 * n))
+    if m := FIRST_QUARTERS_LABEL.match(folded):  # 前三季度: a cumulative window to the end of that quarter
+        n = {"一": 1, "二": 2, "两": 2, "三": 3, "2": 2, "3": 3}[m.group(1)]
+        return Period(code=f"M1_{3 * n}", label=label, months=(1, 3 * n))
+    if WHOLE_YEAR_LABEL.match(folded):  # 全年 as a column beside 上半年 / 前三季度: the window to year-end
+        return Period(code="M1_12", label=label, months=(1, 12))
     if m := HALF_LABEL.match(folded):
         first = m.group(1) == "上" or m.group(2) == "first" or m.group(3) == "1"
         return Period(code="H1" if first else "H2", label=label, months=(1, 6) if first else (7, 12))
@@ -89,6 +99,9 @@ def period_of(label: str) -> Period | None:
             if a % 3 == 1 and b == a + 2:
                 return Period(code=QUARTERS[b // 3 - 1], label=label, months=(a, b))
             return Period(code=f"M{a}_{b}", label=label, months=(a, b))
+    if m := CHECKPOINT_LABEL.match(folded):  # 3月31日前: a checkpoint on a day, read as its month (as 3月底前)
+        month = _month(m.group(1))
+        return Period(code=f"M{month}", label=label, months=(month, month))
     if m := MONTH_LABEL.match(folded):
         month = _month(m.group(1))
         return Period(code=f"M{month}", label=label, months=(month, month))

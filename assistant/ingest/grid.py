@@ -119,7 +119,11 @@ def expand(table: Table, where: str) -> list[GridRow]:
             col += cell.colspan
         rows.append((row, placed))
     width = max((max(placed) + 1 for _, placed in rows), default=0)
-    return [GridRow(row.line, [placed.get(c) for c in range(width)], row.part) for row, placed in rows]
+    grid = [[placed.get(c) for c in range(width)] for _, placed in rows]
+    # Columns no row tells apart are one column: a spreadsheet sheet holding several tables gives the
+    # narrower ones cells merged over two or three of its columns, in every row alike.
+    keep = [c for c in range(width) if c == 0 or any(cells[c] is not cells[c - 1] for cells in grid)]
+    return [GridRow(row.line, [cells[c] for c in keep], row.part) for (row, _), cells in zip(rows, grid, strict=True)]
 
 
 def label_of(cell: GridCell | None) -> str:

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from assistant.errors import ParseError
 from assistant.ingest.clean import clean_lines, document_is_traditional
 from assistant.ingest.columns import parent_kind, period_of, role_of
+from assistant.ingest.css_grid import GridRows, GridStyle, grid_style
 from assistant.ingest.grid import GridCell, Row, Table, is_header_row, label_of, read_grid_tables
 from assistant.ingest.parse import ATTACHMENT_LIST, ATTACHMENT_MARK, parse_body, read_closing
 from assistant.ingest.pipeline import Assembly, assemble, read_blocks, text_section
@@ -76,8 +77,10 @@ def _span_attr(attrs: list[tuple[str, str | None]], name: str) -> int:
 class _PageParser(HTMLParser):
     """Lines of text outside the attachment tables, and the attachment tables as rows of cells."""
 
-    def __init__(self) -> None:
+    def __init__(self, grid: GridStyle | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self._style = grid or GridStyle()
+        self._grid: GridRows | None = None  # a CSS-grid table's cells, split into rows by its column count
         self.lines: list[SourceLine] = []
         self.tables: list[Table] = []
         self._text = _Buffer()
@@ -90,6 +93,9 @@ class _PageParser(HTMLParser):
         self._caption = False
         self._part = ""
         self._pre = 0  # inside a `pre`: a newline ends a line and spaces are kept
+        # Inside a `<div role="table">`: what each open div is ("table", "row", "cell" or "") — a table built
+        # of divs (a Vue or React page) has rows and cells only by their roles and nesting.
+        self._divs: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
@@ -100,6 +106,8 @@ class _PageParser(HTMLParser):
         if tag == "pre":
             self._flush()
             self._pre += 1
+            return
+        if tag == "div" and self._div_start(attrs, line):
             return
         if tag == "table":
             self._start_table(line)
@@ -136,6 +144,9 @@ class _PageParser(HTMLParser):
         if tag == "pre":
             self._flush()
             self._pre = max(0, self._pre - 1)
+            return
+        if tag == "div" and self._divs:
+            self._div_end()
             return
         if tag == "table":
             self._end_table()
@@ -197,8 +208,71 @@ class _PageParser(HTMLParser):
             if table.attachment is not None or _is_data_table(table):
                 self.tables.append(table)
             else:
-                self.lines += _flatten(table)
+                for piece in _attachment_pieces(table):
+                    if piece.attachment is None:
+                        self.lines += _flatten(piece)
+                    else:
+                        self._attachment = piece.attachment
+                        self.tables.append(piece)
         self._flush()
+
+    def _div_start(self, attrs: list[tuple[str, str | None]], line: int) -> bool:
+        """A div of an ARIA table: `role="table"` starts it, `role="row"` a row, a `role="cell"` (or any
+        div directly inside a row) a cell. False for a div outside such a table, read as a block."""
+        role = (dict(attrs).get("role") or "").lower()
+        if not self._divs:
+            if role not in ("table", "grid") or self._table is not None:
+                return False
+            self._divs.append("table")
+            self._start_table(line)
+            columns = self._style.columns_of(_classes(attrs))
+            self._grid = GridRows(columns) if columns else None
+            return True
+        parent = self._divs[-1]
+        if parent == "table" and self._grid is not None and role not in ("row", "rowgroup"):
+            # A CSS-grid cell: it starts a row when the row before it is full.
+            rowspan, colspan = self._style.spans_of(_classes(attrs))
+            self._end_cell()
+            if self._grid.place(rowspan, colspan) and self._table is not None:
+                self._row = Row(line, part="head" if _is_head(attrs) else "")
+                self._table.rows.append(self._row)
+            self._cell = GridCell(line, rowspan, colspan)
+            if self._row is not None:
+                self._row.cells.append(self._cell)
+            self._divs.append("cell")
+            return True
+        if role == "row" or (role in ("", "rowgroup") and parent == "table" and _has_rows_class(attrs)):
+            self._end_cell()
+            self._row = Row(line, part="head" if _is_head(attrs) else "")
+            if self._table is not None:
+                self._table.rows.append(self._row)
+            self._divs.append("row")
+        elif role in CELL_ROLES or (parent == "row" and self._cell is None):
+            self._end_cell()
+            if self._row is None and self._table is not None:
+                self._row = Row(line)
+                self._table.rows.append(self._row)
+            self._cell = GridCell(line, _span_attr(attrs, "aria-rowspan"), _span_attr(attrs, "aria-colspan"))
+            if self._row is not None:
+                self._row.cells.append(self._cell)
+            self._divs.append("cell")
+        else:
+            self._end_cell_line()
+            self._divs.append("")
+        return True
+
+    def _div_end(self) -> None:
+        kind = self._divs.pop()
+        if kind == "cell":
+            self._end_cell()
+        elif kind == "row":
+            self._end_cell()
+            self._row = None
+        elif kind == "table":
+            self._grid = None
+            self._end_table()
+        else:
+            self._end_cell_line()
 
     def _end_cell_line(self) -> None:
         if self._cell is not None and (line := self._cell_text.take()) is not None:
@@ -207,6 +281,22 @@ class _PageParser(HTMLParser):
     def _end_cell(self) -> None:
         self._end_cell_line()
         self._cell = None
+
+
+CELL_ROLES = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
+
+
+def _classes(attrs: list[tuple[str, str | None]]) -> set[str]:
+    return set((dict(attrs).get("class") or "").lower().split())
+
+
+def _has_rows_class(attrs: list[tuple[str, str | None]]) -> bool:
+    """A div classed as a table row (`tr`, `row`) in an ARIA table whose rows carry no role."""
+    return bool(_classes(attrs) & {"tr", "row", "table-row"})
+
+
+def _is_head(attrs: list[tuple[str, str | None]]) -> bool:
+    return bool(_classes(attrs) & {"thead", "head", "header"})
 
 
 def _clean(lines: list[SourceLine], tables: list[Table]) -> tuple[list[SourceLine], CleanReport]:
@@ -220,6 +310,41 @@ def _clean(lines: list[SourceLine], tables: list[Table]) -> tuple[list[SourceLin
     for cell in cells:
         cell.lines = clean_lines(cell.lines, traditional, report)
     return kept, report
+
+
+# The foot of an official document: who else receives it, who printed it and when.
+DOCUMENT_FOOT = re.compile(r"^(?:抄送|抄報|抄报|分送)|印發$|印发$|^(?:校對|校对|打印)[:：]")
+
+
+def _attachment_pieces(table: Table) -> list[Table]:
+    """A layout table that holds a whole document (a spreadsheet saved as a web page): cut at each row
+    that marks an attachment (附件2), so that the rows after it, from the first with two or more cells,
+    are that attachment's table, spans kept; the mark, the title rows and the rows before the first mark
+    stay text. The table unchanged when no row marks an attachment."""
+    pieces: list[Table] = []
+    text = Table(table.line, None)
+    current: Table | None = None
+    for row in table.rows:
+        cells = [c for c in row.cells if c.lines]
+        joined = " ".join(ln.text for c in cells for ln in c.lines).strip()
+        mark = ATTACHMENT_MARK.match(joined) if len(cells) == 1 else None
+        if mark and not ATTACHMENT_LIST.match(joined):
+            number = int(mark.group(1)) if mark.group(1) else (current.attachment or 0) + 1 if current else 1
+            current = Table(row.line, number)
+            pieces += [text, current]
+            text = Table(row.line, None)
+            text.rows.append(row)
+        elif current is not None and current.rows and DOCUMENT_FOOT.search(joined):
+            current = None  # 抄送 / …印发: the document's foot, after the last attachment
+            text.rows.append(row)
+        elif current is not None and (current.rows or len(cells) >= 2):
+            current.rows.append(row)
+        else:
+            text.rows.append(row)
+    pieces.append(text)
+    if not any(p.attachment is not None for p in pieces):
+        return [table]
+    return [p for p in pieces if p.rows]
 
 
 def _flatten(table: Table) -> list[SourceLine]:
@@ -260,7 +385,7 @@ def _title_above(lines: list[SourceLine], at: int) -> str:
 
 def build_plan_from_html(raw: str, source_name: str = "", aliases: dict[str, list[str]] | None = None) -> Plan:
     """The reconstructed plan of an HTML page: same cleaning, body parser and cell rules as the text path."""
-    parser = _PageParser()
+    parser = _PageParser(grid_style(raw))
     parser.feed(raw)
     parser.close()
     lines, report = _clean(parser.lines, parser.tables)

@@ -27,6 +27,7 @@ from assistant.ingest.profile import build_profile
 from assistant.ingest.structure import BREAKDOWN, breakdown_items
 from assistant.ingest.table_notes import apply_table_notes
 from assistant.ingest.tables import TableRead, read_text_table
+from assistant.ingest.unit_names import expand_short_units
 from assistant.models import (
     CleanReport,
     GenericRow,
@@ -37,6 +38,7 @@ from assistant.models import (
     Section,
     SourceLine,
     TableInfo,
+    Task,
 )
 
 
@@ -103,9 +105,11 @@ def assemble(
     for _, _, r, _ in assembly.read:
         apply_table_notes(r.tasks, r.notes)
     tasks = [t for _, _, r, _ in assembly.read for t in r.tasks]
+    renamed = distinct_ids(tasks)
     units: list[str] = []
     for _, _, r, _ in assembly.read:
         units += [u for u in r.layout.units if u not in units]
+        units += [u for u in expand_short_units(r.tasks, raw) if u not in units]  # 城關 → 城關區
     reforms = shared_rows_split([x for _, _, r, _ in assembly.read for x in r.reforms], units)
     units += list(dict.fromkeys(x.district for x in reforms if x.district and x.district not in units))
     units += [u for u in units_in_breakdowns(body.sections) if u not in units]
@@ -126,11 +130,28 @@ def assemble(
         units=units,
         periods=periods,
         tables=[_table_info(no, title, r, span) for no, title, r, span in assembly.read],
-        warnings=sorted(body.warnings + assembly.warnings, key=lambda w: w.line),
+        warnings=sorted(body.warnings + assembly.warnings + renamed, key=lambda w: w.line),
     )
     plan.findings = audit(plan)
     plan.profile = build_profile(plan, aliases)
     return plan
+
+
+def distinct_ids(tasks: list[Task]) -> list[ReaderWarning]:
+    """Give a row whose id an earlier row has (a 序号 the page repeats, a misread group) an id of its own,
+    so that every row can be stored and cited; a warning per renamed row."""
+    seen: set[str] = set()
+    warnings: list[ReaderWarning] = []
+    for t in tasks:
+        if t.id in seen:
+            k = 2
+            while f"{t.id}-{k}" in seen:
+                k += 1
+            warnings.append(ReaderWarning(line=t.lines[0], message=f"row numbered like an earlier one ({t.id}); "
+                                                                  f"read as {t.id}-{k}"))
+            t.id = f"{t.id}-{k}"
+        seen.add(t.id)
+    return warnings
 
 
 UNIT_LIST = re.compile(r"\s*[、，,/和及]\s*")

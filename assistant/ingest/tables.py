@@ -296,6 +296,7 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
     """One attachment's flattened table, read by the layout its header names."""
     from assistant.ingest.box_table import box_table
     from assistant.ingest.card_table import card_table
+    from assistant.ingest.csv_table import csv_table
     from assistant.ingest.fixed_width import fixed_width_rows
 
     if (drawn := box_table(lines, table) or card_table(lines, table)) is not None:
@@ -303,6 +304,12 @@ def read_text_table(lines: list[SourceLine], table: int) -> TableRead:
 
         read = read_grid_tables([drawn[0]], table)
         read.notes = drawn[1]
+        return read
+    if (comma := csv_table(lines, table)) is not None:
+        from assistant.ingest.grid import read_grid_tables
+
+        read = read_grid_tables([comma[0]], table)
+        read.notes = comma[1]
         return read
     piped = pipe_rows(lines) or gap_rows(lines) or fixed_width_rows(lines)
     if piped is not None:
