@@ -151,7 +151,8 @@ _QUARTER_RE = [
     rf"{_LB}(?P<e1>{_MON})\.?{_RANGE_SEP}(?P<e2>{_MON}){_RB}",
     r"第?(?P<cq>[一二三四1-4])\s*季度",
     r"第(?P<oq>[一二三四1-4])\s*季",
-    rf"(?<![\d{_CN_DIGITS}第每])(?P<bq>[一二三1-3])季",  # 四季 alone means "all year round"
+    # 四季 alone means "all year round"; 下一季 / 上一季 are relative to a quarter named before
+    rf"(?<![\d{_CN_DIGITS}第每上下前后这本该])(?P<bq>[一二三1-3])季",
     r"(?<![a-z])q(?P<q>[1-4])(?!\d)",
     r"(?<![0-9a-z])(?P<nq>[1-4])q(?![0-9a-z])",
     rf"{_LB}(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|final)[\s-]+quarter{_RB}",

@@ -72,3 +72,11 @@ def test_a_near_milestone_is_quoted_from_its_own_period_even_when_that_cell_is_e
     assert empty, "the page has an empty period cell"
     for chunk in milestones:
         assert nearest_quote(view, chunk, u) in chunk.text, chunk.id
+
+
+def test_a_passage_covering_more_beats_one_units_row_for_a_citywide_question(seed_assistant: Assistant) -> None:
+    # The search's first hit is 天宁区's reform row (困难群众, 救助); the body sentence on 非本地户籍 people
+    # (外地户口 in the glossary) holds more of the question, which names no district.
+    a = seed_assistant.ask("外地户口的困难群众,救助这块管不管?")
+    assert a.answerable and "非本地户籍" in a.answer
+    assert not any(c.id.startswith("reform-") for c in a.citations)

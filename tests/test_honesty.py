@@ -92,3 +92,25 @@ def test_which_ones_of_a_counted_set_is_abstained_quoting_the_count(assistant: A
 def test_a_place_the_tagger_cuts_from_its_suffix_is_another_place(assistant: Assistant) -> None:
     answer = assistant.ask("江宁区今年新增多少个老年助餐点?")
     assert not answer.answerable and "江宁区" in answer.answer
+
+
+def test_a_count_asked_of_a_row_that_counts_nothing_is_said_so(assistant: Assistant) -> None:
+    a = assistant.ask("全市一共有多少个婚姻登记处?")
+    assert not a.answerable and a.answer.startswith("计划没有给出这项的具体数字")
+    assert any("婚姻登記處" in c.text for c in a.citations)  # the row's breakdown line that names them
+
+
+def test_prize_money_never_stated_is_a_money_abstention(assistant: Assistant) -> None:
+    a = assistant.ask("老年人智能技术培训有没有奖金,一等奖多少?")
+    assert not a.answerable and a.answer.startswith("计划没有给出这方面的金额")
+
+
+def test_actually_is_no_outcome_question_without_a_past_verb(assistant: Assistant) -> None:
+    a = assistant.ask("How will the plan make sure disabled people who qualify actually get both subsidies?")
+    assert a.answerable and "應保盡保" in a.answer
+    assert not assistant.ask("How many family care beds did Jintan actually finish last year?").answerable
+
+
+def test_which_bureaus_besides_one_is_a_responsibility_question(assistant: Assistant) -> None:
+    a = assistant.ask("地名标志巡检除了民政局,还得哪几个局一起负责")
+    assert a.answerable and all(x in a.answer for x in ("市公安局", "市住建局", "市交通运输局"))

@@ -40,3 +40,13 @@ def test_a_slip_is_read_as_the_word_meant(speller: Speller, typed: str, meant: s
 ])
 def test_a_question_without_slips_is_left_as_asked(speller: Speller, question: str) -> None:
     assert speller.correct(question) == question
+
+
+def test_a_capitalised_name_one_letter_off_is_the_plans_name() -> None:
+    chinese, english = question_vocabulary()
+    names = ["tianning", "jintan", "liyang", "zhonglou"]
+    speller = Speller(chinese, PLAN_TEXT, english, names=names)
+    assert speller.correct("Tianing's elderly-care centre") == "Tianning's elderly-care centre"
+    assert speller.correct("How many beds does Jintann get?") == "How many beds does Jintan get?"
+    assert speller.correct("Zhonglu and Liyan") == "Zhonglou and Liyang"
+    assert speller.correct("Which district, Tianxin?") == "Which district, Tianxin?"  # two edits: another name

@@ -115,6 +115,8 @@ def test_a_threshold_question_searches_without_its_number() -> None:
     ("南塘区二季度的改革进度?", "下个季度呢?", ["Q3"]),
     ("南塘区二季度的改革进度?", "那上一个季度呢?", ["Q1"]),
     ("What is on Nantang District's list for Q3?", "And the quarter before that?", ["Q2"]),
+    ("南塘区二季度的改革进度?", "再下一季呢", ["Q3"]),  # 季 without 度, as typed
+    ("南塘区三季度的改革进度?", "上一季呢?", ["Q2"]),
 ])
 def test_a_relative_period_moves_from_the_last_turns(previous: str, turn: str, quarters: list[str]) -> None:
     u = understand(turn, [ChatMessage(role="user", content=previous), ChatMessage(role="assistant", content="…")])
@@ -155,3 +157,16 @@ def test_units_left_out_make_a_question_about_the_others() -> None:
         u = understand(question)
         assert u.districts == others and u.aggregate == "sum", question
     assert understand("北湖区和其他区的床位一样多吗?").districts == ["北湖区"]  # no unit is left out
+
+
+@pytest.mark.parametrize(("question", "quarters"), [
+    ("南塘区最后一个季度要做什么?", ["Q4"]),
+    ("What happens in the last quarter for Nantang District?", ["Q4"]),
+    ("What did Nantang do last quarter?", []),  # the quarter before now, not the year's last
+])
+def test_the_years_last_quarter_is_the_fourth(question: str, quarters: list[str]) -> None:
+    assert understand(question).quarters == quarters
+
+
+def test_a_file_number_asked_in_shorthand_is_the_documents_number() -> None:
+    assert understand("whats the file no. of this doc").intent == "metadata"
