@@ -80,3 +80,24 @@ def test_a_passage_covering_more_beats_one_units_row_for_a_citywide_question(see
     a = seed_assistant.ask("外地户口的困难群众,救助这块管不管?")
     assert a.answerable and "非本地户籍" in a.answer
     assert not a.citations[0].id.startswith("reform-")
+
+
+def test_words_that_ask_for_a_schedule_are_no_topic_to_weigh() -> None:
+    # 「改革推进计划」 asks for 梁溪区's Q3 milestones; 推进 and 计划 are words of the question's form, so a
+    # 巡检计划 row that happens to share them does not outweigh the milestone the question names.
+    from pathlib import Path
+
+    from assistant.answering import Answerer
+    from assistant.answering.contest import form_only
+    from assistant.chunks import build_chunks
+    from assistant.config import get_settings
+    from assistant.ingest.pipeline import read_plan
+    from assistant.retrieve import BM25Index, HybridRetriever
+
+    assert form_only("推进计划") and form_only("时间节点") and not form_only("殡葬改革") and not form_only("负责人")
+    page = Path(__file__).resolve().parent / "fixtures" / "plans" / "wuxi-2026-plan.html"
+    plan = read_plan(page)
+    chunks = build_chunks(plan)
+    answerer = Answerer(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
+    a = answerer.answer("梁溪区第三季度的改革推进计划是什么?")
+    assert a.answerable and "中央厨房投入使用" in a.answer and "再建成3个社区助餐点" in a.answer

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answering.view import PlanView, tokens_of
 from assistant.evidence import Evidence
 from assistant.models import Answer, Citation
-from assistant.topic import support
-from assistant.understand import Understanding
+from assistant.topic import QUESTION_WORDS, support
+from assistant.understand import DEADLINE_CUES, RESPONSIBLE_CUES, SCHEDULE_CUES, WHEN_CUES, Understanding
 
 # The passages' answer replaces a route's only when it covers clearly more of the question, and most of it:
 # a near tie keeps the route the question's form asked for.
@@ -48,13 +49,31 @@ def fork(ev: Evidence) -> Evidence:
 PASSAGE_KINDS = frozenset({"subsection", "preamble", "chapter"})
 
 
+@lru_cache(maxsize=1)
+def _form_words() -> tuple[str, ...]:
+    """Words that say what kind of answer is asked (推进, 安排, 负责, 时限, 计划), longest first: the cue words
+    that propose routes and the question words, in Chinese."""
+    words = {w for cues in (SCHEDULE_CUES, RESPONSIBLE_CUES, DEADLINE_CUES, WHEN_CUES) for w in cues
+             if w and not w[:1].isascii()} | set(QUESTION_WORDS)
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def form_only(token: str) -> bool:
+    """A token made only of such words (推进计划 = 推进 + 计划): it asks for a schedule, it names no topic
+    that evidence could cover. 殡葬改革 keeps 殡葬."""
+    rest = token
+    for w in _form_words():
+        rest = rest.replace(w, "")
+    return not rest
+
+
 def evidence_support(u: Understanding, view: PlanView, answer: Answer, before: int = 0) -> float | None:
     """The share of the question's topic words that the best single cited record holds: a table row or
     milestone whole (its cells are one fact), a body passage by the sentence quoted from it, each with
     its label. One record must carry the answer: an answer listing a district's whole quarter cites many
     records, and their union would cover any question. None when the question has no topic words or the
     answer cites nothing, so there is nothing to weigh."""
-    tokens = tokens_of(u)
+    tokens = {t for t in tokens_of(u) if not form_only(t)}
     cited = answer.citations[before:]
     if not tokens or not cited:
         return None
