@@ -114,3 +114,9 @@ def test_actually_is_no_outcome_question_without_a_past_verb(assistant: Assistan
 def test_which_bureaus_besides_one_is_a_responsibility_question(assistant: Assistant) -> None:
     a = assistant.ask("地名标志巡检除了民政局,还得哪几个局一起负责")
     assert a.answerable and all(x in a.answer for x in ("市公安局", "市住建局", "市交通运输局"))
+
+
+def test_a_year_not_covered_shows_the_units_own_cell_for_the_plans_year(assistant: Assistant) -> None:
+    a = assistant.ask("How many family care beds did Jintan finish in 2024?")
+    assert not a.answerable and "367" in a.answer
+    assert any(c.text == "金壇區 367張" for c in a.citations)

@@ -108,7 +108,8 @@ def _nearest_line(view: PlanView, ev: Evidence, hit: Hit, u: Understanding, phra
     """One near passage as a cited line: the clause holding `phrase` when given, else its nearest quote."""
     chunk = view.chunks[hit.id]
     quote = (counted_piece(chunk, phrase) if phrase else "") or nearest_quote(view, chunk, u)
-    return f"- {ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}" + row_total(view, ev, chunk)
+    return (f"- {ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}" + row_total(view, ev, chunk)
+            + unit_cells(view, ev, chunk, u))
 
 
 def issuer_line(view: PlanView, ev: Evidence) -> list[str]:
@@ -152,6 +153,21 @@ def row_total(view: PlanView, ev: Evidence, chunk: Chunk) -> str:
         if quote in chunk.text:
             return f"（{ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}）"
     return ""
+
+
+def unit_cells(view: PlanView, ev: Evidence, chunk: Chunk, u: Understanding) -> str:
+    """「（金坛区: 367张）」 after a near task row: the asked units' own cells, which the plan does give
+    (for its own year, when the question asked another)."""
+    if chunk.kind != "task" or not u.districts:
+        return ""
+    t = view.tasks[chunk.id]
+    cells = []
+    for d in u.districts:
+        value = (t.districts or {}).get(d)
+        if value and f"{d} {value}" in chunk.text:
+            marker = ev.cite(chunk.id, f"{d} {value}", compose.task_label(t, d))
+            cells.append(f"{ev.voice.district(d)}: {ev.voice.quote(value)} {marker}")
+    return f"（{'；'.join(cells)}）" if cells else ""
 
 
 def counted_piece(chunk: Chunk, phrase: str) -> str:
