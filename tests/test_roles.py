@@ -51,3 +51,11 @@ def test_partners_and_doers_named_in_words() -> None:
 def test_a_question_about_partners_is_answered_by_the_sentence_that_names_them(seed_assistant) -> None:  # type: ignore[no-untyped-def]
     answer = seed_assistant.ask("新北区申报银发经济特色园区要和哪些部门一起合作?")
     assert answer.answerable and "联合发改、卫健部门" in answer.answer.replace("發改、衛健部門", "发改、卫健部门")
+
+
+def test_units_cells_that_say_they_lead_or_join_a_step_answer_who_does_it(seed_assistant) -> None:  # type: ignore[no-untyped-def]
+    # 附件1 序号11-1: 钟楼区's cell says 牵头钟武线联检, 武进区's 配合开展钟武线联检; 新北区 leads another line.
+    a = seed_assistant.ask("钟武线联检谁牵头,谁配合?")
+    assert "钟楼区：牵头钟武线联检" in a.answer and "武进区：配合开展钟武线联检" in a.answer
+    assert "常泰线" not in a.answer
+    assert {c.text for c in a.citations} >= {"鐘樓區 牽頭鐘武線聯檢;統籌推進“平安邊界”建設"}

@@ -11,6 +11,7 @@ from assistant.evidence import Evidence
 from assistant.lookup import cell_items
 from assistant.models import Answer, Reform, Task
 from assistant.roles import Role, text_roles
+from assistant.text import normalize
 from assistant.topic import support
 from assistant.understand import Understanding, has_any
 
@@ -58,7 +59,8 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
         step = _named_in_step(tokens, view, task)
         # The step asked about names its own bodies: they answer first, the row's column after.
         lead = compose.roles_in_text(ev, task.id, step[0], compose.task_label(task), step[1]) if step else ""
-        body = "\n".join(x for x in (lead, compose.responsible(ev, task)) if x)
+        units = unit_roles(ev, tokens, view, task, u.normalized)
+        body = "\n".join(x for x in (lead, units, compose.responsible(ev, task)) if x)
         return finish(view, ev, body, True, "lookup")
     reform = view.reforms[view.chunks[hit.id].record_id]
     return finish(view, ev, compose.reform_owner(ev, reform), True, "lookup")
@@ -137,6 +139,43 @@ def _unit_reform(u: Understanding, view: PlanView, tokens: set[str], hits: list[
     if tokens and (mine == 0 and len(rows) > 1 or tasks > mine + 0.1):
         return None
     return best
+
+
+# 「牵头钟武线联检」「配合开展钟武线联检」 in a unit's own cell: that unit leads or joins the named step.
+UNIT_ROLE = re.compile(r"(牵头|牽頭|配合|协助|協助|参与|參與)")
+
+
+def _step_named(question: str, tokens: set[str], step: str) -> float:
+    """How well the question names a cell's step: the share of the step's object (钟武线联检, its role
+    word and 开展 taken off) that the question writes, pair of characters by pair; for a question with
+    no such pairs (English), its topic words' support."""
+    target = normalize(UNIT_ROLE.sub("", step).replace("开展", "").replace("開展", ""))
+    pairs = {target[i:i + 2] for i in range(len(target) - 1)}
+    shared = {p for p in pairs if p in question}
+    return len(shared) / len(pairs) if pairs and shared else support(tokens, step) * 0.5
+
+
+def unit_roles(ev: Evidence, tokens: set[str], view: PlanView, task: Task, question: str) -> str:
+    """The units whose own cells say they lead or join the step the question is about, each cited to its
+    cell: a border inspection one unit leads and its neighbour joins is in the units' cells, not the
+    责任单位 column."""
+    v = ev.voice
+    found = []
+    for unit, value in (task.districts or {}).items():
+        for x in (x.strip() for x in re.split(r"[;；。\n]", value or "")):
+            if x and UNIT_ROLE.search(x) and f"{unit} {value}" in view.chunks[task.id].text:
+                found.append((_step_named(question, tokens, x), unit, value, x))
+    best = max((f[0] for f in found), default=0.0)
+    if best < SUPPORT_THRESHOLD:
+        return ""
+    lines = []
+    for score, unit, value, step in found:
+        if score == best:  # the step asked about (钟武线联检), not every unit's other inspection line
+            marker = ev.cite(task.id, f"{unit} {value}", compose.task_label(task, unit))
+            lines.append(f"- {v.district(unit)}：{v.quote(step)} {marker}")
+    if not lines:
+        return ""
+    return v.say("各单位在本项中的分工：", "What the units' own cells say they do:") + "\n" + "\n".join(lines)
 
 
 def responsible_in_text(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
