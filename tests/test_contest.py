@@ -3,7 +3,7 @@ decides (see `assistant.answering.contest`)."""
 
 from __future__ import annotations
 
-from assistant.answering.contest import ENOUGH, MARGIN, Scored, better
+from assistant.answering.contest import ENOUGH, HELD_CEILING, MARGIN, Scored, better
 from assistant.evidence import Evidence
 from assistant.models import Answer
 from assistant.render import Voice
@@ -20,6 +20,7 @@ def test_a_challenger_wins_only_by_a_clear_margin_and_with_most_of_the_question(
     assert not better(_scored(0.8), _scored(0.8 - MARGIN + 0.05))  # a near tie keeps the proposed route
     assert not better(_scored(ENOUGH - 0.05), _scored(0.0))  # covering little is no better
     assert not better(_scored(1.0), _scored(None))  # nothing to weigh: the route stands
+    assert not better(_scored(1.0), _scored(HELD_CEILING + 0.05))  # covering more than half, it answers
     assert not better(_scored(None), _scored(0.0))
     assert not better(_scored(1.0, answered=False), _scored(0.0))
 

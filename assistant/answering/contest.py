@@ -24,8 +24,13 @@ from assistant.understand import DEADLINE_CUES, RESPONSIBLE_CUES, SCHEDULE_CUES,
 # a near tie keeps the route the question's form asked for.
 MARGIN = 0.3
 ENOUGH = 0.6
-# Answers about the document itself cite its header fields, whose words are not the question's topic.
-UNCONTESTED_INTENTS = frozenset({"metadata", "refuse"})
+# Only a proposed answer whose evidence covers at most half of the question is weighed at all: one that
+# covers more answers what was asked, in the form the question asked it.
+HELD_CEILING = 0.5
+# Answers about the document itself cite its header fields, whose words are not the question's topic; a
+# computation over the units and a named unit's schedule are asked by the question's structure (最少, 二季度)
+# as much as by its words, so their table answers stand.
+UNCONTESTED_INTENTS = frozenset({"metadata", "refuse", "aggregate", "milestone", "reform_target"})
 UNCONTESTED_ROUTES = frozenset({"abstain", "refused"})
 
 Candidate = Callable[[Understanding, PlanView, Evidence], Answer | None]
@@ -38,6 +43,7 @@ class Scored:
     answer: Answer | None
     evidence: Evidence
     support: float | None
+    records: frozenset[str] = frozenset()
 
 
 def fork(ev: Evidence) -> Evidence:
@@ -93,7 +99,7 @@ def run(candidate: Candidate, u: Understanding, view: PlanView, ev: Evidence) ->
     if answer is not None and not answer.answer.strip():
         answer = None
     score = evidence_support(u, view, answer, len(ev.citations)) if answer is not None else None
-    return Scored(answer, own, score)
+    return Scored(answer, own, score, frozenset(records(view, answer, len(ev.citations))))
 
 
 def contested(u: Understanding, answer: Answer) -> bool:
@@ -101,12 +107,27 @@ def contested(u: Understanding, answer: Answer) -> bool:
     return u.intent not in UNCONTESTED_INTENTS and answer.route not in UNCONTESTED_ROUTES
 
 
+def records(view: PlanView, answer: Answer | None, before: int = 0) -> set[str]:
+    """The plan records an answer cites (a reform's target and its quarters are one record)."""
+    if answer is None:
+        return set()
+    out = set()
+    for c in answer.citations[before:]:
+        chunk = view.chunks.get(c.id)
+        out.add(chunk.record_id if chunk is not None and chunk.record_id else c.id)
+    return out
+
+
 def better(challenger: Scored, held: Scored) -> bool:
-    """Whether the challenger's evidence covers the question clearly better than the held answer's."""
+    """Whether the challenger's evidence covers the question clearly better than the held answer's, from
+    other records: the other part of the same row (its 年度目标 for a question about June) is the row the
+    route already chose, read as the question's form asked."""
     if challenger.answer is None or challenger.support is None:
         return False
-    if held.support is None:
-        return False  # an answer with nothing to weigh (a topic-less follow-up) keeps its route
+    if held.support is None or held.support > HELD_CEILING:
+        return False  # nothing to weigh (a topic-less follow-up), or an answer that covers the question
+    if challenger.records and challenger.records <= held.records:
+        return False
     return challenger.support >= ENOUGH and challenger.support - held.support >= MARGIN
 
 

@@ -438,6 +438,7 @@ SENTENCE_SHARE = 0.5
 FIGURE_IN_TEXT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?![年月日号號季\d.、)）])[\u4e00-\u9fff%‰]")
 
 
+DATE_CELL = re.compile(r"\d\s*[年月日号]|\d{4}-\d{1,2}")
 COUNT_WORDS = re.compile(r"多少(?!钱)|几(?:张|个|名|户|家|所|块|处|项|条|人|次)|\bhow (?:many|much)\b")
 
 
@@ -449,9 +450,11 @@ def counted_asked(u: Understanding) -> bool:
 def task_gives_figure(task: Task) -> bool:
     """Whether a task row states any figure: in its content, its city-wide breakdown, its units' cells or
     its other columns."""
-    texts = [task.content, task.citywide or "", *(task.districts or {}).values(), *(task.unit_values or {}).values(),
+    cells = [*(task.districts or {}).values(), *(task.unit_values or {}).values(),
              *(str(v) for v in (task.extra or {}).values())]
-    return any(FIGURE_IN_TEXT.search(t) for t in texts)
+    # A cell is a bare number (240) more often than not; a date cell (2025年12月底前) gives no count.
+    return (any(FIGURE_IN_TEXT.search(t) for t in (task.content, task.citywide or ""))
+            or any(re.search(r"\d", c) and not DATE_CELL.search(c) for c in cells))
 
 
 def states_a_figure(sentences: list[tuple[Hit, str]]) -> bool:
