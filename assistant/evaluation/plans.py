@@ -78,8 +78,9 @@ def unreadable_page(page: Path, gold: Path, exc: Exception) -> PageResult:
     rows = load_questions(gold, gold=True)
     result = {"answer": "", "answerable": False, "route": "error", "citations": [], "error": str(exc)}
     scores = [score_answer(g, result) for g in rows]
-    failures = [{"id": g["id"], "question": g["question"], "missing": s.missing, "answer": f"(page not read: {exc})"[:300],
-                 "answerable": False, "gold_answerable": g["answerable"], "unsupported": s.unsupported}
+    failures = [{"id": g["id"], "question": g["question"], "missing": s.missing,
+                 "answer": f"(page not read: {exc})"[:300], "answerable": False,
+                 "gold_answerable": g["answerable"], "unsupported": s.unsupported}
                 for g, s in zip(rows, scores, strict=True) if not s.passed]
     return PageResult(page=page.name, summary=summarize(scores), failures=failures, warnings=0,
                       counts={"sections": 0, "tasks": 0, "reforms": 0, "rows": 0, "units": 0},

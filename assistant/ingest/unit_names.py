@@ -22,7 +22,8 @@ FIGURE = re.compile(r"^\s*[\d,，.]+\s*[\u4e00-\u9fff%]{0,3}\s*$")
 def full_name(label: str, text: str) -> str | None:
     """The one full name the page writes for a short label (城關 → 城關區), or None when it writes none
     or several."""
-    suffixes = "|".join(re.escape(s) for s in sorted(_vocabulary()["places"], key=len, reverse=True))  # type: ignore[arg-type]
+    places: tuple[str, ...] = _vocabulary()["places"]  # type: ignore[assignment]
+    suffixes = "|".join(re.escape(s) for s in sorted(places, key=len, reverse=True))
     # Matched across scripts (the suffixes are Simplified); the name is taken as the page writes it.
     folded = to_simplified(text)
     same_length = len(folded) == len(text)
