@@ -22,6 +22,7 @@ META_LABELS = {
     "generated": "生成日期",
     "published": "公開日期",
     "signed": "成文日期",
+    "printed": "印發日期",
     "expiry": "廢止日期",
     "category": "法定主動公開分類",
     "disclosure": "公開方式",

@@ -33,6 +33,7 @@ METADATA_CUES = (
     "document dated", "posted", "website", "put online", "uploaded", "sign the", "signed on", "signing date",
     "date of signing", "收到这份", "收到通知", "下发给", "sent to", "recipients", "put this out", "put it out",
     "who published", "哪个局发", "file no", "file number", "doc no", "doc number", "document no",
+    "printed and", "was it printed", "document printed",
 )
 # 「清明祭扫服务保障方案什么时候印发」 asks when another document is due, not when this one was issued.
 OTHER_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{2,}(?:方案|办法|细则|意见|指引|规定|标准|制度)")

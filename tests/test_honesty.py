@@ -120,3 +120,10 @@ def test_a_year_not_covered_shows_the_units_own_cell_for_the_plans_year(assistan
     a = assistant.ask("How many family care beds did Jintan finish in 2024?")
     assert not a.answerable and "367" in a.answer
     assert any(c.text == "金壇區 367張" for c in a.citations)
+
+
+def test_how_far_is_answered_by_an_extent_a_count_of_things_is_not(assistant: Assistant) -> None:
+    # The same row (附件1 序号9-1) says 全覆盖: it answers 「铺开到多少」, not 「多少个婚姻登记处」.
+    a = assistant.ask("婚姻家庭辅导今年要铺开到多少,线上线下都有吗")
+    assert a.answerable and "全覆盖" in a.answer
+    assert not assistant.ask("全市一共有多少个婚姻登记处?").answerable

@@ -403,7 +403,7 @@ def test_header_fields_printed_under_the_text_and_a_page_label_after_a_value() -
                                                (HELDOUT7, 0.85), (HELDOUT8, 0.85), (HELDOUT9, 0.85),
                                                (HELDOUT10, 0.8), (HELDOUT11, 0.85), (HELDOUT12, 0.85)],
                          ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                              "heldout7", "heldout8", "heldout9", "heldout10", "heldout11"])
+                              "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings
@@ -451,3 +451,4 @@ def test_a_spreadsheet_page_is_cut_into_its_attachments_with_merged_columns_as_o
     assert plan.tables[1].columns == ["序号", "县(区)", "改革攻坚事项", "年度目标", "3月31日前", "6月30日前",
                                       "9月30日前", "12月31日前", "责任科室"]
     assert plan.reforms[1].milestones["M6"] == ["处置率达到80%"]
+    assert plan.metadata["printed"] == "2026-03-02" and plan.metadata["signed"] == "2026-02-26"  # 版记 印发 date

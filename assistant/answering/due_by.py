@@ -121,6 +121,8 @@ def answer_due_by(u: Understanding, view: PlanView, ev: Evidence, as_of: date | 
     v = ev.voice
     if not found:
         return None  # nothing dated in the window: the other routes (or the abstention) say what there is
+    if unit is not None and not any(o.unit == unit for o in found) and has_any(u.normalized, view.reform_nouns):
+        return None  # 「石洞街道的改革项目上半年进度」: the unit's own items asked, and it has none in the window
     focus = window.focus if window.focus and window.start and window.focus > window.start else None
     current = [o for o in found if focus is None or o.due >= focus]
     earlier = [o for o in found if focus is not None and o.due < focus]

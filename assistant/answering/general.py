@@ -85,7 +85,7 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     if top.kind == "subsection" and heading_support(u, view, top.id) >= 0.6 and not amount:
         return finish(view, ev, paragraph(view, ev, top.id), True, "retrieval")
     if top.kind == "task":
-        if counted_asked(u) and not u.districts and not task_gives_figure(view.tasks[top.id]):
+        if counted_asked(u) and not u.districts and not task_gives_figure(view.tasks[top.id], u):
             # 「常州一共有多少个婚姻登记处」 finds the row about them, which counts nothing: say so.
             return abstain(u, view, ev, "figure", good)
         return finish(view, ev, _task(u, view, ev, top.id), True, "lookup" if u.all_districts and
@@ -447,13 +447,22 @@ def counted_asked(u: Understanding) -> bool:
     return COUNT_WORDS.search(u.normalized) is not None
 
 
-def task_gives_figure(task: Task) -> bool:
-    """Whether a task row states any figure: in its content, its city-wide breakdown, its units' cells or
-    its other columns."""
+# 「铺开到多少」 asks how far, which 全覆盖 answers; 「多少个婚姻登记处」 asks a number of things.
+ITEMS_COUNTED = re.compile(r"(?:多少|几)(?:张|个|名|户|家|所|块|处|项|条|人|次)|\bhow many\b")
+EXTENT = re.compile(r"全覆盖|全覆蓋|全面覆盖|全面覆蓋|全部|所有|应[\u4e00-\u9fff]尽[\u4e00-\u9fff]|應[\u4e00-\u9fff]盡[\u4e00-\u9fff]")
+
+
+def task_gives_figure(task: Task, u: Understanding | None = None) -> bool:
+    """Whether a task row states what a "how many / how much" question asks: a figure in its content, its
+    city-wide breakdown, its units' cells or its other columns; or, for a question that counts no things
+    (铺开到多少), an extent (全覆盖, 应保尽保)."""
     cells = [*(task.districts or {}).values(), *(task.unit_values or {}).values(),
              *(str(v) for v in (task.extra or {}).values())]
+    texts = (task.content, task.citywide or "")
+    if u is not None and not ITEMS_COUNTED.search(u.normalized) and any(EXTENT.search(t) for t in texts):
+        return True
     # A cell is a bare number (240) more often than not; a date cell (2025年12月底前) gives no count.
-    return (any(FIGURE_IN_TEXT.search(t) for t in (task.content, task.citywide or ""))
+    return (any(FIGURE_IN_TEXT.search(t) for t in texts)
             or any(re.search(r"\d", c) and not DATE_CELL.search(c) for c in cells))
 
 

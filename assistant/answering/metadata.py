@@ -25,6 +25,7 @@ FIELD_CUES: dict[str, tuple[str, ...]] = {
     "generated": ("生成日期", "generated", "created"),
     "published": ("公开日期", "发布日期", "什么时候发布", "何时发布", "哪天发布", "什么时候公开", "published",
                   "publication date"),
+    "printed": ("印发日期", "什么时候印发", "哪天印发", "何时印发", "printed"),
     "signed": ("成文日期", "印发日期", "什么时候印发", "哪天印发", "何时印发", "issue date", "signed", "落款",
                "date of writing", "was it written", "was written", "document written", "when was it issued"),
     "attachments": ("附件", "attachment", "annex"),

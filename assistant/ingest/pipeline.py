@@ -20,6 +20,7 @@ from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
 from assistant.ingest.body_milestones import body_reforms
 from assistant.ingest.clean import clean
+from assistant.ingest.header import iso_date
 from assistant.ingest.columns import Layout, is_place, is_place_kind
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
@@ -119,6 +120,9 @@ def assemble(
             periods = list(r.layout.periods)
     if not reforms:  # no milestone table: a body that schedules each unit's project by quarter stands for one
         reforms, periods = body_reforms(body.sections, units)
+    printed = next((m for sec in body.sections if (m := PRINTED.search(sec.text))), None)
+    if printed is not None and "printed" not in body.metadata and (day := iso_date(printed.group("date"))):
+        body.metadata["printed"] = day  # the 版记's 印发 date: when the document was printed and sent out
     plan = Plan(
         metadata=body.metadata,
         sections=body.sections + assembly.text_sections,
@@ -135,6 +139,10 @@ def assemble(
     plan.findings = audit(plan)
     plan.profile = build_profile(plan, aliases)
     return plan
+
+
+# The foot of an official document (版记): 「安顺市民政局办公室 2026年3月2日印发」.
+PRINTED = re.compile(r"(?m)^(?P<office>[^\n\d]{2,30}?)?\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印[发發]\s*$")
 
 
 def distinct_ids(tasks: list[Task]) -> list[ReaderWarning]:
