@@ -59,7 +59,7 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
         step = _named_in_step(tokens, view, task)
         # The step asked about names its own bodies: they answer first, the row's column after.
         lead = compose.roles_in_text(ev, task.id, step[0], compose.task_label(task), step[1]) if step else ""
-        units = unit_roles(ev, tokens, view, task, u.normalized)
+        units = unit_roles(ev, tokens, view, task, f"{u.normalized} {u.topic}")
         body = "\n".join(x for x in (lead, units, compose.responsible(ev, task)) if x)
         return finish(view, ev, body, True, "lookup")
     reform = view.reforms[view.chunks[hit.id].record_id]
