@@ -3,11 +3,29 @@ decides (see `assistant.answering.contest`)."""
 
 from __future__ import annotations
 
-from assistant.answering.contest import ENOUGH, HELD_CEILING, MARGIN, Scored, better
+from pathlib import Path
+
+from assistant.answering import Answerer
+from assistant.answering.abstain import nearest_quote
+from assistant.answering.contest import ENOUGH, HELD_CEILING, MARGIN, Scored, better, form_only
+from assistant.chunks import build_chunks
+from assistant.config import get_settings
 from assistant.evidence import Evidence
+from assistant.ingest.pipeline import read_plan
 from assistant.models import Answer
 from assistant.render import Voice
+from assistant.retrieve import BM25Index, HybridRetriever
 from assistant.service import Assistant
+from assistant.understand import understand
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _answerer(page: Path) -> Answerer:
+    """A page's answerer over the in-memory BM25 half of the retriever (no index to build)."""
+    plan = read_plan(page)
+    chunks = build_chunks(plan)
+    return Answerer(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
 
 
 def _scored(support: float | None, answered: bool = True) -> Scored:
@@ -49,24 +67,10 @@ def test_a_route_its_evidence_supports_is_kept(seed_assistant: Assistant) -> Non
     assert b.route == "lookup" and b.answerable
 
 
-
 def test_a_near_milestone_is_quoted_from_its_own_period_even_when_that_cell_is_empty() -> None:
     # The passages' answer, tried against the proposed one, may abstain near a milestone whose period
     # cell is empty (琼海's 2026 schedule); its quote must come from that record, never another period's.
-    from pathlib import Path
-
-    from assistant.answering.abstain import nearest_quote
-    from assistant.answering.view import PlanView
-    from assistant.chunks import build_chunks
-    from assistant.config import get_settings
-    from assistant.ingest.pipeline import read_plan
-    from assistant.retrieve import BM25Index, HybridRetriever
-    from assistant.understand import understand
-
-    page = Path(__file__).resolve().parent / "fixtures" / "heldout10" / "qionghai-2026-pre-boxtable.html"
-    plan = read_plan(page)
-    chunks = build_chunks(plan)
-    view = PlanView(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
+    view = _answerer(FIXTURES / "heldout10" / "qionghai-2026-pre-boxtable.html").view
     u = understand("And by the end of the year?")
     milestones = [c for c in view.chunks.values() if c.kind == "milestone"]
     empty = [c for c in milestones if not view.reforms[c.record_id].milestones.get(c.quarter or "")]
@@ -86,19 +90,7 @@ def test_a_passage_covering_more_beats_one_units_row_for_a_citywide_question(see
 def test_words_that_ask_for_a_schedule_are_no_topic_to_weigh() -> None:
     # 「改革推进计划」 asks for 梁溪区's Q3 milestones; 推进 and 计划 are words of the question's form, so a
     # 巡检计划 row that happens to share them does not outweigh the milestone the question names.
-    from pathlib import Path
-
-    from assistant.answering import Answerer
-    from assistant.answering.contest import form_only
-    from assistant.chunks import build_chunks
-    from assistant.config import get_settings
-    from assistant.ingest.pipeline import read_plan
-    from assistant.retrieve import BM25Index, HybridRetriever
-
     assert form_only("推进计划") and form_only("时间节点") and not form_only("殡葬改革") and not form_only("负责人")
-    page = Path(__file__).resolve().parent / "fixtures" / "plans" / "wuxi-2026-plan.html"
-    plan = read_plan(page)
-    chunks = build_chunks(plan)
-    answerer = Answerer(plan, chunks, HybridRetriever(chunks, BM25Index(chunks), None, get_settings()))
+    answerer = _answerer(FIXTURES / "plans" / "wuxi-2026-plan.html")
     a = answerer.answer("梁溪区第三季度的改革推进计划是什么?")
     assert a.answerable and "中央厨房投入使用" in a.answer and "再建成3个社区助餐点" in a.answer
