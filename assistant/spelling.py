@@ -25,7 +25,7 @@ MARGIN = 5.0  # natural-log score a correction must gain: the corrected run is ~
 COMMON_CHARACTER = 100_000  # 的 个 是 年: a character this frequent was meant, not mistyped
 PLACE_SUFFIX = "省市区县镇乡村街"
 MIN_ENGLISH = 5
-MIN_NAME = 5  # shorter romanised names (Wuxi, Liyang's "Li") are too close to other words to guess at
+MIN_NAME = 5  # shorter romanised names (Wuxi, Anji) are too close to other words to guess at
 MIN_SYNONYM = 3
 
 

@@ -156,7 +156,7 @@ def row_total(view: PlanView, ev: Evidence, chunk: Chunk) -> str:
 
 
 def unit_cells(view: PlanView, ev: Evidence, chunk: Chunk, u: Understanding) -> str:
-    """「（金坛区: 367张）」 after a near task row: the asked units' own cells, which the plan does give
+    """「（某区: 367张）」 after a near task row: the asked units' own cells, which the plan does give
     (for its own year, when the question asked another)."""
     if chunk.kind != "task" or not u.districts:
         return ""

@@ -86,7 +86,7 @@ def answer_general(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
         return finish(view, ev, paragraph(view, ev, top.id), True, "retrieval")
     if top.kind == "task":
         if counted_asked(u) and not u.districts and not task_gives_figure(view.tasks[top.id], u):
-            # 「常州一共有多少个婚姻登记处」 finds the row about them, which counts nothing: say so.
+            # 「全市一共有多少个婚姻登记处」 finds the row about them, which counts nothing: say so.
             return abstain(u, view, ev, "figure", good)
         return finish(view, ev, _task(u, view, ev, top.id), True, "lookup" if u.all_districts and
                       view.tasks[top.id].districts else "retrieval")
