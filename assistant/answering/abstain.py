@@ -163,10 +163,9 @@ def unit_cells(view: PlanView, ev: Evidence, chunk: Chunk, u: Understanding) -> 
     t = view.tasks[chunk.id]
     cells = []
     for d in u.districts:
-        value = (t.districts or {}).get(d)
-        if value and f"{d} {value}" in chunk.text:
-            marker = ev.cite(chunk.id, f"{d} {value}", compose.task_label(t, d))
-            cells.append(f"{ev.voice.district(d)}: {ev.voice.quote(value)} {marker}")
+        if (t.districts or {}).get(d):
+            value, marker = compose.cite_task_cell(ev, t, d)
+            cells.append(f"{ev.voice.district(d)}: {ev.voice.quote(value or '')} {marker}")
     return f"（{'；'.join(cells)}）" if cells else ""
 
 
@@ -185,15 +184,15 @@ def nearest_quote(view: PlanView, chunk: Chunk, u: Understanding) -> str:
         task = view.tasks[chunk.id]
         lines = [x.strip() for x in (task.citywide or "").split("\n") if x.strip() and x.strip() in chunk.text]
         tokens = tokens_of(u)
-        return max([task.content, *lines], key=lambda x: support(tokens, x) - (0 if x == task.content else 0.01))
+        return max([task.content, *lines], key=lambda x: support(tokens, x))  # the content on a tie: it is first
     if chunk.kind == "milestone":
         r = view.reforms[chunk.record_id]
         # The period's first step; a period with none (an empty cell) is quoted by what its record does hold.
         said = [x for x in (*r.milestones.get(chunk.quarter or "", []), r.item) if x and x in chunk.text]
         if not said:
             return chunk.text.strip()[:120]
-        tokens = tokens_of(u)  # the step that holds most of the question; the first on a tie
-        return max(said, key=lambda x: (support(tokens, x), -said.index(x)))
+        tokens = tokens_of(u)  # the step that holds most of the question; max keeps the first on a tie
+        return max(said, key=lambda x: support(tokens, x))
     if chunk.kind == "reform_target":
         return view.reforms[chunk.record_id].item
     body = chunk.body or chunk.text

@@ -59,7 +59,7 @@ def answer_responsible(u: Understanding, view: PlanView, ev: Evidence) -> Answer
         step = _named_in_step(tokens, view, task)
         # The step asked about names its own bodies: they answer first, the row's column after.
         lead = compose.roles_in_text(ev, task.id, step[0], compose.task_label(task), step[1]) if step else ""
-        units = unit_roles(ev, tokens, view, task, f"{u.normalized} {u.topic}")
+        units = unit_roles(ev, tokens, task, f"{u.normalized} {u.topic}")
         body = "\n".join(x for x in (lead, units, compose.responsible(ev, task)) if x)
         return finish(view, ev, body, True, "lookup")
     reform = view.reforms[view.chunks[hit.id].record_id]
@@ -155,7 +155,7 @@ def _step_named(question: str, tokens: set[str], step: str) -> float:
     return len(shared) / len(pairs) if pairs and shared else support(tokens, step) * 0.5
 
 
-def unit_roles(ev: Evidence, tokens: set[str], view: PlanView, task: Task, question: str) -> str:
+def unit_roles(ev: Evidence, tokens: set[str], task: Task, question: str) -> str:
     """The units whose own cells say they lead or join the step the question is about, each cited to its
     cell: a border inspection one unit leads and its neighbour joins is in the units' cells, not the
     责任单位 column."""
@@ -163,18 +163,16 @@ def unit_roles(ev: Evidence, tokens: set[str], view: PlanView, task: Task, quest
     found = []
     for unit, value in (task.districts or {}).items():
         for x in (x.strip() for x in re.split(r"[;；。\n]", value or "")):
-            if x and UNIT_ROLE.search(x) and f"{unit} {value}" in view.chunks[task.id].text:
-                found.append((_step_named(question, tokens, x), unit, value, x))
+            if x and UNIT_ROLE.search(x):
+                found.append((_step_named(question, tokens, x), unit, x))
     best = max((f[0] for f in found), default=0.0)
     if best < SUPPORT_THRESHOLD:
         return ""
     lines = []
-    for score, unit, value, step in found:
+    for score, unit, step in found:
         if score == best:  # the step asked about (钟武线联检), not every unit's other inspection line
-            marker = ev.cite(task.id, f"{unit} {value}", compose.task_label(task, unit))
+            _, marker = compose.cite_task_cell(ev, task, unit)
             lines.append(f"- {v.district(unit)}：{v.quote(step)} {marker}")
-    if not lines:
-        return ""
     return v.say("各单位在本项中的分工：", "What the units' own cells say they do:") + "\n" + "\n".join(lines)
 
 
