@@ -163,20 +163,9 @@ class Speller:
         lower = word.lower()
         if lower in self.names or lower in self.english or lower in _english_dictionary():
             return word
-        near = [n for n in self.names if len(n) >= MIN_NAME and _one_edit(lower, n)]
+        # One letter inserted, dropped, replaced or two neighbours swapped (the dictionary's own edits).
+        near = [n for n in _english_dictionary().edit_distance_1(lower) if n in self.names and len(n) >= MIN_NAME]
         return near[0].capitalize() if len(near) == 1 else word
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether b is a with one letter inserted, dropped, replaced, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 @lru_cache(maxsize=1)

@@ -86,10 +86,21 @@ def evidence_support(u: Understanding, view: PlanView, answer: Answer, before: i
 
     def record(c: Citation) -> str:
         chunk = view.chunks.get(c.id)
-        whole = chunk is not None and chunk.kind not in PASSAGE_KINDS
-        return f"{chunk.text if whole and chunk is not None else c.text} {c.label}"
+        whole = chunk.text if chunk is not None and chunk.kind not in PASSAGE_KINDS else c.text
+        return f"{whole} {c.label}"
 
     return max(support(tokens, record(c)) for c in cited)
+
+
+def records(view: PlanView, answer: Answer | None, before: int = 0) -> set[str]:
+    """The plan records an answer cites (a reform's target and its quarters are one record)."""
+    if answer is None:
+        return set()
+    out = set()
+    for c in answer.citations[before:]:
+        chunk = view.chunks.get(c.id)
+        out.add(chunk.record_id if chunk is not None and chunk.record_id else c.id)
+    return out
 
 
 def run(candidate: Candidate, u: Understanding, view: PlanView, ev: Evidence) -> Scored:
@@ -102,20 +113,13 @@ def run(candidate: Candidate, u: Understanding, view: PlanView, ev: Evidence) ->
     return Scored(answer, own, score, frozenset(records(view, answer, len(ev.citations))))
 
 
-def contested(u: Understanding, answer: Answer) -> bool:
-    """Whether the route's answer is weighed against the passages' at all."""
-    return u.intent not in UNCONTESTED_INTENTS and answer.route not in UNCONTESTED_ROUTES
-
-
-def records(view: PlanView, answer: Answer | None, before: int = 0) -> set[str]:
-    """The plan records an answer cites (a reform's target and its quarters are one record)."""
-    if answer is None:
-        return set()
-    out = set()
-    for c in answer.citations[before:]:
-        chunk = view.chunks.get(c.id)
-        out.add(chunk.record_id if chunk is not None and chunk.record_id else c.id)
-    return out
+def contested(u: Understanding, held: Scored) -> bool:
+    """Whether the route's answer is weighed against the passages' at all: a route the question's form
+    alone asks for is not, nor an answer whose evidence covers more than half of the question (then the
+    passages' answer is not worth computing)."""
+    return (held.answer is not None and u.intent not in UNCONTESTED_INTENTS
+            and held.answer.route not in UNCONTESTED_ROUTES
+            and held.support is not None and held.support <= HELD_CEILING)
 
 
 def better(challenger: Scored, held: Scored) -> bool:

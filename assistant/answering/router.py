@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from assistant.answering.abstain import abstain
 from assistant.answering.contact import answer_contact
-from assistant.answering.contest import HELD_CEILING, adopt, better, contested, run
+from assistant.answering.contest import adopt, better, contested, run
 from assistant.answering.deadlines import answer_deadline
 from assistant.answering.due_by import answer_due_by
 from assistant.answering.frequency import answer_frequency
@@ -67,7 +67,7 @@ def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     held = run(_proposed, u, view, ev)
     if held.answer is None:
         return answer_general(u, view, ev)
-    if contested(u, held.answer) and held.support is not None and held.support <= HELD_CEILING:
+    if contested(u, held):
         passages = run(answer_general, u, view, ev)
         if better(passages, held):
             return adopt(ev, passages)

@@ -41,7 +41,6 @@ class GridStyle:
 def track_count(value: str) -> int:
     """How many columns a `grid-template-columns` value makes (40px 1fr repeat(3, 1fr) → 5)."""
     total = 0
-    rest = value
     for m in REPEAT.finditer(value):
         total += int(m.group(1)) * track_count(m.group(2))
     rest = REPEAT.sub(" ", value)

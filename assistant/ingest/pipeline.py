@@ -20,8 +20,8 @@ from assistant.errors import InputError, ParseError
 from assistant.ingest.audit import audit
 from assistant.ingest.body_milestones import body_reforms
 from assistant.ingest.clean import clean
-from assistant.ingest.header import iso_date
 from assistant.ingest.columns import Layout, is_place, is_place_kind
+from assistant.ingest.header import iso_date
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
 from assistant.ingest.profile import build_profile
@@ -142,7 +142,8 @@ def assemble(
 
 
 # The foot of an official document (版记): 「安顺市民政局办公室 2026年3月2日印发」.
-PRINTED = re.compile(r"(?m)^(?P<office>[^\n\d]{2,30}?)?\s*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印[发發]\s*$")
+PRINTED = re.compile(r"(?m)^(?P<office>[^\n\d]{2,30}?)?\s*"
+                     r"(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*印[发發]\s*$")
 
 
 def distinct_ids(tasks: list[Task]) -> list[ReaderWarning]:

@@ -19,13 +19,13 @@ MIN_COLUMNS = 2  # one column that happens to expand is no breakdown
 FIGURE = re.compile(r"^\s*[\d,，.]+\s*[\u4e00-\u9fff%]{0,3}\s*$")
 
 
-def full_name(label: str, text: str) -> str | None:
+def full_name(label: str, text: str, folded: str | None = None) -> str | None:
     """The one full name the page writes for a short label (城關 → 城關區), or None when it writes none
-    or several."""
+    or several. `folded` is the text in Simplified, when the caller has it already."""
     places: tuple[str, ...] = _vocabulary()["places"]  # type: ignore[assignment]
     suffixes = "|".join(re.escape(s) for s in sorted(places, key=len, reverse=True))
     # Matched across scripts (the suffixes are Simplified); the name is taken as the page writes it.
-    folded = to_simplified(text)
+    folded = to_simplified(text) if folded is None else folded
     same_length = len(folded) == len(text)
     pattern = rf"{re.escape(to_simplified(label))}[\u4e00-\u9fff]{{0,2}}?(?:{suffixes})"
     found = Counter(text[m.start():m.end()] if same_length else m.group(0) for m in re.finditer(pattern, folded))
@@ -42,7 +42,8 @@ def expand_short_units(tasks: list[Task], text: str) -> list[str]:
     figures = [k for k in labels if role_of(k) is None and len(fold_label(k)) >= 2
                and all(FIGURE.match(v) or NOT_APPLICABLE_CELL.match(v.strip()) or not v.strip()
                        for v in (t.extra[k] for t in tasks))]
-    expanded = {k: n for k in figures if (n := full_name(k, text)) is not None}
+    folded = to_simplified(text) if figures else ""  # once for the table, not once per column
+    expanded = {k: n for k in figures if (n := full_name(k, text, folded)) is not None}
     if len(expanded) < MIN_COLUMNS:
         return []
     # A figure column between two that name units is a unit the page never writes in full (紅古): its label.
