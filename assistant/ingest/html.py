@@ -233,33 +233,35 @@ class _PageParser(HTMLParser):
             # A CSS-grid cell: it starts a row when the row before it is full.
             rowspan, colspan = self._style.spans_of(_classes(attrs))
             self._end_cell()
-            if self._grid.place(rowspan, colspan) and self._table is not None:
-                self._row = Row(line, part="head" if _is_head(attrs) else "")
-                self._table.rows.append(self._row)
-            self._cell = GridCell(line, rowspan, colspan)
-            if self._row is not None:
-                self._row.cells.append(self._cell)
-            self._divs.append("cell")
-            return True
-        if role == "row" or (role in ("", "rowgroup") and parent == "table" and _has_rows_class(attrs)):
+            if self._grid.place(rowspan, colspan):
+                self._div_row(line, attrs)
+            self._div_cell(line, rowspan, colspan)
+        elif role == "row" or (role in ("", "rowgroup") and parent == "table" and _has_rows_class(attrs)):
             self._end_cell()
-            self._row = Row(line, part="head" if _is_head(attrs) else "")
-            if self._table is not None:
-                self._table.rows.append(self._row)
+            self._div_row(line, attrs)
             self._divs.append("row")
         elif role in CELL_ROLES or (parent == "row" and self._cell is None):
             self._end_cell()
-            if self._row is None and self._table is not None:
-                self._row = Row(line)
-                self._table.rows.append(self._row)
-            self._cell = GridCell(line, _span_attr(attrs, "aria-rowspan"), _span_attr(attrs, "aria-colspan"))
-            if self._row is not None:
-                self._row.cells.append(self._cell)
-            self._divs.append("cell")
+            if self._row is None:
+                self._div_row(line, [])
+            self._div_cell(line, _span_attr(attrs, "aria-rowspan"), _span_attr(attrs, "aria-colspan"))
         else:
             self._end_cell_line()
             self._divs.append("")
         return True
+
+    def _div_row(self, line: int, attrs: list[tuple[str, str | None]]) -> None:
+        """Start a row of the div table (a `thead`-classed one is a header row)."""
+        self._row = Row(line, part="head" if _is_head(attrs) else "")
+        if self._table is not None:
+            self._table.rows.append(self._row)
+
+    def _div_cell(self, line: int, rowspan: int, colspan: int) -> None:
+        """Open a cell of the div table in the current row; its div is the cell's."""
+        self._cell = GridCell(line, rowspan, colspan)
+        if self._row is not None:
+            self._row.cells.append(self._cell)
+        self._divs.append("cell")
 
     def _div_end(self) -> None:
         kind = self._divs.pop()
