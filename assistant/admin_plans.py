@@ -21,7 +21,7 @@ from assistant.errors import AssistantError, InputError, NotFoundError
 from assistant.loader import AssistantLoader
 
 log = logging.getLogger(__name__)
-PAGE_NAME = re.compile(r"^[\w\u4e00-\u9fff.（）()\-]{1,120}\.(?:html?|txt)$", re.IGNORECASE)
+PAGE_NAME = re.compile(r"^[\w\u4e00-\u9fff.（）()\-]{1,120}\.(?:html?|txt|mht(?:ml)?|json)$", re.IGNORECASE)
 MAX_JOBS = 100
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -79,7 +79,7 @@ def _jobs(request: Request) -> Jobs:
 def save_upload(settings: Settings, name: str, body: bytes) -> Path:
     """Keep the uploaded page under INDEX_DIR/pages/ (the library's copy of what it ingested)."""
     if not PAGE_NAME.match(name):
-        raise InputError(f"name {name!r}: give the page's file name ending in .html, .htm or .txt "
+        raise InputError(f"name {name!r}: give the page's file name ending in .html, .htm, .txt, .mht or .json "
                          "(letters, digits, Chinese, . - ( ) only)")
     if not body.strip():
         raise InputError("the request body is empty; send the page's bytes as the body")
@@ -127,7 +127,7 @@ def add_plan_admin_routes(app: FastAPI, settings: Settings) -> None:
               responses={**ADMIN_RESPONSES, 413: ADMIN_RESPONSES[401], 422: ADMIN_RESPONSES[401]},
               include_in_schema=shown)
     async def upload(request: Request, settings: SettingsDep, credentials: Credentials,
-                     name: Annotated[str, Query(description="The page's file name (.html, .htm or .txt).")]) -> Job:
+                     name: Annotated[str, Query(description="The page's file name (.html .txt .mht .json).")]) -> Job:
         """Add a plan page to the library (the body is the page's bytes, any declared charset).
 
         The page is read at once: one the reader cannot make a plan of is refused (422, with the reader's

@@ -33,8 +33,9 @@ def fail(exc: AssistantError) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Plan pages (.txt/.html) or folders of them; default: the configured page. Several pages, a folder, "
-             "or an index dir that already holds a library build a library (one index per plan).")] = None,
+        help="Plan pages (.txt/.html/.mht/.json) or folders of them; default: the configured page. Several "
+             "pages, a folder, or an index dir that already holds a library build a library "
+             "(one index per plan).")] = None,
 ) -> None:
     """Build index/plan.sqlite, the chunks and the vector index; unchanged input changes nothing."""
     from assistant.cli_library import ingest_library, library_wanted

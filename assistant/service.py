@@ -172,10 +172,10 @@ class BuildReport:
 
 def page_lines(path: Path) -> list[str]:
     """The raw lines of a page as the reader numbers them (decoded the way `read_plan` decodes it)."""
-    from assistant.ingest.pipeline import decode
+    from assistant.ingest.pipeline import page_text
     from assistant.text import split_lines
 
-    return split_lines(decode(path.read_bytes(), path, html=path.suffix.lower() in (".html", ".htm")))
+    return split_lines(page_text(path)[0])
 
 
 def build(settings: Settings, source: Path | None = None, progress: Progress | None = None) -> BuildReport:

@@ -45,7 +45,7 @@ def variant(text: str, base_year: int, k: int, units: list[str]) -> str:
 
 def generate_pages(folder: Path, count: int) -> list[Path]:
     """`count` pages: the base pages, then variants of each in turn."""
-    from assistant.ingest.pipeline import decode, read_plan
+    from assistant.ingest.pipeline import HTML_SUFFIXES, page_text, read_plan
     from assistant.library.entries import plan_year
     from assistant.library.shelf import pages_in
 
@@ -57,15 +57,15 @@ def generate_pages(folder: Path, count: int) -> list[Path]:
         if year is None:
             continue
         raw = path.read_bytes()
-        html = path.suffix.lower() in (".html", ".htm")
-        text = decode(raw, path, html)
+        text, html = page_text(path)
         charset = "gbk" if html and b"charset=gb" in raw[:4096].lower() else "utf-8"
         bases.append((path, year, text, charset, plan.units))
     pages = []
     for n in range(count):
         path, year, text, charset, units = bases[n % len(bases)]
         k = n // len(bases)
-        out = folder / f"{path.stem}-v{k:02d}{path.suffix}"
+        suffix = path.suffix if path.suffix.lower() in (".txt", *HTML_SUFFIXES) else ".html" if "<" in text else ".txt"
+        out = folder / f"{path.stem}-v{k:02d}{suffix}"  # a container page's variant is the page inside
         body = text if k == 0 else variant(text, year, k, units)
         out.write_bytes(body.encode(charset, errors="replace"))
         pages.append(out)

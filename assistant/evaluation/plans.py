@@ -17,8 +17,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.batch import load_questions, run_batch
 from assistant.evaluation.scoring import score_answer, summarize
-
-PAGE_SUFFIXES = (".txt", ".html", ".htm")
+from assistant.ingest.pipeline import PAGE_SUFFIXES
 
 
 @dataclass(frozen=True)

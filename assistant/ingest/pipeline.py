@@ -21,6 +21,7 @@ from assistant.ingest.audit import audit
 from assistant.ingest.body_milestones import body_reforms
 from assistant.ingest.clean import clean
 from assistant.ingest.columns import Layout, is_place, is_place_kind
+from assistant.ingest.containers import JSON_SUFFIXES, MHTML_SUFFIXES, json_page, mhtml_page
 from assistant.ingest.header import iso_date
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
@@ -205,22 +206,38 @@ def build_plan(raw: str, source_name: str = "", aliases: dict[str, list[str]] | 
     return assemble(body, read_blocks(body.attachments), cleaned.report, raw, source_name, aliases)
 
 
+HTML_SUFFIXES = (".html", ".htm")
+PAGE_SUFFIXES = (".txt", *HTML_SUFFIXES, *MHTML_SUFFIXES, *JSON_SUFFIXES)
+
+
 def read_plan(path: Path) -> Plan:
-    """Read a .txt or .html page from disk and reconstruct the plan."""
-    if not path.exists():
-        raise InputError(f"{path} does not exist; pass the path of a .txt or .html plan page")
-    if path.is_dir():
-        raise InputError(f"{path} is a folder; pass the path of one .txt or .html plan page")
-    suffix = path.suffix.lower()
-    if suffix not in (".txt", ".html", ".htm"):
-        raise InputError(f"{path}: unsupported file type {suffix!r}; use .txt or .html")
-    raw = decode(path.read_bytes(), path, html=suffix in (".html", ".htm"))
+    """Read a plan page from disk (text, HTML, a saved MHTML page or API JSON) and reconstruct the plan."""
+    raw, html = page_text(path)
     aliases = read_aliases(path)
-    if suffix in (".html", ".htm"):
+    if html:
         from assistant.ingest.html import build_plan_from_html
 
         return build_plan_from_html(raw, path.name, aliases)
     return build_plan(raw, path.name, aliases)
+
+
+def page_text(path: Path) -> tuple[str, bool]:
+    """A page file's text and whether it is HTML: decoded, and taken out of its container if saved in one."""
+    kinds = "a .txt, .html, .mht or .json plan page"
+    if not path.exists():
+        raise InputError(f"{path} does not exist; pass the path of {kinds}")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; pass the path of {kinds}")
+    suffix = path.suffix.lower()
+    if suffix not in PAGE_SUFFIXES:
+        raise InputError(f"{path}: unsupported file type {suffix!r}; use {', '.join(PAGE_SUFFIXES)}")
+    data = path.read_bytes()
+    if suffix in MHTML_SUFFIXES:
+        return mhtml_page(data, path), True
+    if suffix in JSON_SUFFIXES:
+        return json_page(data, path)
+    html = suffix in HTML_SUFFIXES
+    return decode(data, path, html=html), html
 
 
 def read_aliases(page: Path) -> dict[str, list[str]]:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import InputError
+from assistant.ingest.pipeline import PAGE_SUFFIXES
 from assistant.library.entries import PlanEntry, entry_of
 from assistant.library.registry import PLANS, Registry
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
-PAGE_SUFFIXES = (".txt", ".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -35,18 +35,18 @@ class ShelfReport:
 
 
 def pages_in(paths: list[Path]) -> list[Path]:
-    """The plan pages named: files as given, folders searched (sorted) for .txt/.html pages."""
+    """The plan pages named: files as given, folders searched (sorted) for pages of the kinds read."""
     found: list[Path] = []
     for path in paths:
         if not path.exists():
-            raise InputError(f"{path} does not exist; pass plan pages (.txt/.html) or folders of them")
+            raise InputError(f"{path} does not exist; pass plan pages ({'/'.join(PAGE_SUFFIXES)}) or folders of them")
         if path.is_dir():
             found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
                             and not p.name.startswith(".") and p.name.lower() != "readme.txt")
         else:
             found.append(path)
     if not found:
-        raise InputError(f"no .txt or .html plan page in {', '.join(map(str, paths))}")
+        raise InputError(f"no plan page ({'/'.join(PAGE_SUFFIXES)}) in {', '.join(map(str, paths))}")
     return list(dict.fromkeys(found))
 
 
