@@ -166,6 +166,7 @@ def classify(labels: list[str], parents: list[str | None] | None = None) -> Layo
     for label, parent in zip(labels, parents, strict=True):
         pk = parent_kind(parent) if parent else None
         role = role_of(label) or ("unit" if is_place_kind(label) else None)
+        role = role or ("item" if ITEM_HINT.search(fold_label(label)) else None)
         period = period_of(label)
         if period is not None and role is None:
             layout.roles.append("period")
@@ -215,10 +216,13 @@ def _pair_group_and_content(layout: Layout) -> None:
         roles[at], roles[after] = "group", "content"
 
 
+# 改革创新事项, 民生实事项目: a label the vocabulary lacks that names what a milestone row is about.
+ITEM_HINT = re.compile(r"(?:事项|项目)(?:名称)?$")
 ROLE_HINTS = (
     ("cooperating", re.compile(r"(配合|协同|协办|协作|参与)")),
     ("responsible", re.compile(r"(责任|牵头|负责|主责|主办|指导)")),
     ("deadline", re.compile(r"(时限|时间|期限|节点|截止)")),
+    ("item", ITEM_HINT),
 )
 
 

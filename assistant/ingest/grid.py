@@ -22,6 +22,7 @@ from assistant.ingest.columns import (
     period_of,
     role_of,
 )
+from assistant.ingest.table_pairs import join_reads
 from assistant.ingest.tables import (
     LOOSE_ITEM,
     Cell,
@@ -38,8 +39,10 @@ from assistant.models import NOT_APPLICABLE_CELL, Lines, Period, Reform, SourceL
 LABEL_FOLD = str.maketrans("（）", "()")
 UNIT_SPLIT = re.compile(r"[、，,；;]\s*|\s+")
 MAX_HEADER_ROWS = 4
-# A cell of a figures table: a number with its measure word (260, 260张, 95%), or not applicable (--).
-FIGURE = re.compile(r"^(?:\d+(?:\.\d+)?\s*[%％]?\s*[\u4e00-\u9fff]{0,2}|-{1,2}|—{1,2}|－{1,2}|/|／)$")
+# A cell of a figures table: a number with its measure word (260, 260张, 95%), two figures of a column that
+# counts two things (30/12: 新建/改造), a figure with a footnote mark (80*, 120①), or not applicable (--).
+FIGURE = re.compile(r"^(?:\d+(?:\.\d+)?(?:\s*[/／]\s*\d+(?:\.\d+)?)?\s*[%％]?\s*[\u4e00-\u9fff]{0,2}"
+                    r"\s*[*＊※\u2460-\u2473]?|-{1,2}|—{1,2}|－{1,2}|/|／)$")
 NOT_APPLICABLE = NOT_APPLICABLE_CELL
 
 
@@ -362,6 +365,10 @@ def task_rows(rows: list[GridRow], layout: Layout, table: int, read: TableRead) 
         seq += 1
         breakdown = distinct([row.cells[c] for c in unit_cols if c < len(row.cells)])
         cells = [Cell(cell_text(c), *c.span) for c in breakdown if c.lines]
+        if (len(breakdown) == len(layout.units) > len(cells) and len(cells) * 2 >= len(breakdown)
+                and all(FIGURE.match(c.text) for c in cells)):
+            # One cell per unit, some left empty: an empty cell is that unit's (a 注 says what blank means).
+            cells = [Cell(cell_text(c), *c.span) if c.lines else Cell("", *c.span) for c in breakdown]
         text = cell_text(content)
         if title and BARE_FIGURE.match(text) and not text.startswith(title):
             text = title + text  # 工作任务 新建家庭养老床位 | 目标任务 1600张: the row's content names both
@@ -427,20 +434,32 @@ def generic_rows(rows: list[GridRow], layout: Layout, read: TableRead) -> None:
 
 
 def read_grid_tables(tables: list[Table], table: int) -> TableRead:
-    """One attachment's tables (a page break may split one into several) read by their header."""
-    layout: Layout | None = None
-    body: list[GridRow] = []
+    """One attachment's tables read by their header: a table repeating the header (a page break split
+    it) continues the one before; a table with a header of its own is read apart and joined to it."""
+    groups: list[tuple[Layout, list[GridRow]]] = []
     for t in tables:
         grid = expand(t, f"attachment {table}")
         found = layout_of(grid)
         if found is not None:
-            if layout is None:
-                layout = found[0]
             grid = grid[found[1] :]
-        elif layout is None:
+            if not groups or _own_header(found[0], groups[-1][0]):
+                groups.append((found[0], []))
+        elif not groups:
             raise ParseError(f"attachment {table}, table at line {t.line}: no column header row found")
-        body += [row for row in grid if row.part == "foot" or not is_header_row(distinct(row.cells))]
-    assert layout is not None
+        groups[-1][1].extend(row for row in grid if row.part == "foot" or not is_header_row(distinct(row.cells)))
+    read = _read_body(*groups[0], table)
+    for layout, body in groups[1:]:
+        join_reads(read, _read_body(layout, body, table))
+    return read
+
+
+def _own_header(layout: Layout, before: Layout) -> bool:
+    """Whether a table's header is another table's, not the one before it repeated after a page break."""
+    return [fold_label(x) for x in layout.labels] != [fold_label(x) for x in before.labels]
+
+
+def _read_body(layout: Layout, body: list[GridRow], table: int) -> TableRead:
+    """The records of one table's rows, by the kind of table its header makes it."""
     read = TableRead(layout=layout)
     kind = layout.kind
     if kind == "task" and not layout.units and long_rows(body, layout, table, read):
