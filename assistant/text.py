@@ -212,7 +212,19 @@ def domain_words() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
-    """A private jieba tokenizer with the trimmed base dictionary and the plan's domain words.
+    """The tokenizer questions and passages are cut with: the field's words, and the loaded plan's."""
+    return _new_tokenizer()
+
+
+@lru_cache(maxsize=1)
+def field_tokenizer() -> jieba.Tokenizer:
+    """A tokenizer that never learns a plan's words: what the field's dictionary alone makes of a text,
+    the same whichever plan a process loaded before (ingest reads a new plan's coined names with it)."""
+    return _new_tokenizer()
+
+
+def _new_tokenizer() -> jieba.Tokenizer:
+    """A private jieba tokenizer with the trimmed base dictionary and the field's domain words.
 
     The base dictionary is jieba 0.42.1's dict.txt keeping words with frequency >= 5 (136k of 349k
     words): it loads in about a quarter of the full dictionary's time, and the words it drops are

@@ -74,7 +74,7 @@ def topic_tokens(question: str, language: str) -> set[str]:
         tokens = {t for t in tokens if CJK.search(t)}
     skip = _skip()
     folded = normalize(text)
-    named = [a for a in _place_names() if a in folded] if language != "en" else []
+    named = [a for a in _place_names() if a in folded]
     # 惠安县 tokenised also as 安县: a piece of a place the question names is no topic word either.
     return {t for t in tokens if len(t) > 1 and not t.isdigit() and t not in skip and not COUNT_ASKED.match(t)
             and not any(t in a for a in named)}

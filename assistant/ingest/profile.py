@@ -5,7 +5,8 @@
 - responsible bodies: both scripts, the name without its level prefix (民政局 for 市民政局), English
   names from the field's body list (`data/bodies.json`);
 - the city (or district) the plan is about, from its issuer;
-- domain words for the tokenizer: unit and body names, task names, quoted “…” and 《…》 names.
+- domain words for the tokenizer: unit and body names, task names, quoted “…” and 《…》 names, and the
+  plan's coined names the dictionary does not know (全龄汇, 织密兜牢): runs it would cut into single characters.
 
 The profile is a `dict[str, list[str]]` so it stores as JSON beside the plan. Optional extra aliases
 for a page (names the page itself never spells out) can ride along in a sidecar file, see `read_plan`.
@@ -47,6 +48,13 @@ def pinyin(name: str) -> str:
 
 
 MAX_READINGS = 4
+# Characters that join words rather than make them: a run of single characters holding one is no coined name.
+JOINING_CHARACTERS = frozenset("的和与及或在等为对了将并把从向以按由于至各每其之是有个年月日度中上下内外"
+                               "一二三四五六七八九十百千万")
+# Uses a coined name needs: one written once is as likely a slip of segmentation, and a pair of single
+# characters (率达 of 覆盖率达) joins by chance more often than a run of three.
+COINED_MIN_USES = {2: 3}
+COINED_MIN_USES_LONGER = 2
 
 
 def pinyin_readings(name: str) -> list[str]:
@@ -86,6 +94,17 @@ def zone_forms() -> dict[str, list[str]]:
         for key in (full, abbreviation(full)):
             out[key] = names
     return out
+
+
+def zone_words(english: str) -> list[str]:
+    """The Chinese words a zone named in English is written with (Binzhou High-tech Industrial Development
+    Zone → 开发区; Lanzhou New Area → 新区): the field's descriptors, and zone names, its words contain."""
+    asked = english.lower()
+    words = [zh for zh, en in _places()["suffixes"] if len(zh) >= 2 and en.lower() in asked]  # type: ignore[union-attr, attr-defined]
+    for full, forms in zone_forms().items():
+        if any(f.isascii() and f.lower() in asked for f in forms):
+            words += [f for f in forms if not f.isascii()] + [full]
+    return list(dict.fromkeys(words))
 
 
 def split_place(name: str) -> tuple[str, str, str]:
@@ -223,7 +242,34 @@ def domain_words(plan: Plan) -> list[str]:
             term = m.group(1) or m.group(2)
             if term and not re.search(r"[，,。；;：:、\s]", term):
                 words.append(term)
+    texts += [x for r in plan.reforms for steps in [r.targets, *r.milestones.values()] for x in steps]
+    words += coined_names(texts)
     return list(dict.fromkeys(to_simplified(w) for w in words if 2 <= len(w) <= 30))
+
+
+def coined_names(texts: list[str]) -> list[str]:
+    """Runs of two or more characters the dictionary cuts into single characters, used at least twice:
+    the plan's own names for its programmes and places (全龄汇颐养中心 → 全龄汇), kept whole so that a
+    question naming one matches the passages that do, instead of by three unrelated characters."""
+    from collections import Counter
+
+    from assistant.text import field_tokenizer
+
+    tok = field_tokenizer()
+    uses: Counter[str] = Counter()
+    for text in texts:
+        for run in re.findall(r"[\u4e00-\u9fff]+", to_simplified(text)):
+            single: list[str] = []
+            for word in [*tok.cut(run, HMM=False), ""]:
+                if len(word) == 1 and word not in JOINING_CHARACTERS:
+                    single.append(word)
+                    continue
+                if len(single) >= 2:
+                    uses["".join(single)] += 1
+                single = []
+    kept = {w for w, n in uses.items() if n >= COINED_MIN_USES.get(len(w), COINED_MIN_USES_LONGER)}
+    # 提质 and 院提质: a kept name with a neighbour's character glued on is that name, not another one.
+    return sorted(w for w in kept if w[1:] not in kept and w[:-1] not in kept)
 
 
 def build_profile(plan: Plan, extra_aliases: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
