@@ -6,7 +6,9 @@ vocabulary and differs from it in one character, is that word — when the sente
 with it (jieba's word-frequency score of the run rises by a margin), so that 「哪个区」 is not turned
 into 各区 nor 「某某市一季度」 into 十一季度. English goes wrong by a key or two (secnd, cemetaries): a
 lower-case word no dictionary knows is corrected by `pyspellchecker`, preferring the candidate that the
-glossary or the question vocabulary knows. Names (capitalised words, the plan's places) are left alone.
+glossary or the question vocabulary knows. Names (capitalised words, the plan's places) are left alone,
+but for a misspelt place and a programme the English spells in pinyin (Quanlinghui): a capitalised word that
+sounds like exactly one run of the plan's text is that run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ PLACE_SUFFIX = "省市区县镇乡村街"
 MIN_ENGLISH = 5
 MIN_NAME = 5  # shorter romanised names (Wuxi, Anji) are too close to other words to guess at
 MIN_SYNONYM = 3
+ROMANISED_SIZES = range(2, 7)  # characters of a plan run an English question may spell in pinyin
 
 
 def _sound(text: str) -> str:
@@ -92,6 +95,7 @@ class Speller:
             if 2 <= len(w) <= max(WINDOW_SIZES) and HAN_RUN.fullmatch(w):
                 self.by_sound.setdefault(_sound(w), set()).add(w)
         self.english = frozenset(w.lower() for w in english)
+        self._romanised: dict[str, set[str]] | None = None
 
     def correct(self, question: str) -> str:
         """The question with each sound-alike slip of Chinese and each misspelt English word replaced, and
@@ -165,7 +169,34 @@ class Speller:
             return word
         # One letter inserted, dropped, replaced or two neighbours swapped (the dictionary's own edits).
         near = [n for n in _english_dictionary().edit_distance_1(lower) if n in self.names and len(n) >= MIN_NAME]
-        return near[0].capitalize() if len(near) == 1 else word
+        if len(near) == 1:
+            return near[0].capitalize()
+        runs = self.romanised().get(lower, set())
+        if len(runs) != 1:
+            return word
+        run = next(iter(runs))
+        # A place (Jiangsu, Xiaoshan) stays in English: the readers of places know them in pinyin, and a
+        # place the plan writes as 江苏省 or 萧山区 is one by its suffix there.
+        return word if any(run + ch in self.document for ch in PLACE_SUFFIX) else run
+
+    def romanised(self) -> dict[str, set[str]]:
+        """Toneless pinyin (no spaces) of every short run of the plan's Chinese → the runs that read so;
+        built on first need, since most questions name nothing in pinyin."""
+        if self._romanised is None:
+            from pypinyin import lazy_pinyin
+
+            self._romanised = {}
+            for run in set(HAN_RUN.findall(self.document)):
+                sounds = lazy_pinyin(run)
+                if len(sounds) != len(run):
+                    continue
+                for i in range(len(run)):
+                    spelled = ""
+                    for size in range(1, min(max(ROMANISED_SIZES), len(run) - i) + 1):
+                        spelled += sounds[i + size - 1]
+                        if size in ROMANISED_SIZES:
+                            self._romanised.setdefault(spelled, set()).add(run[i:i + size])
+        return self._romanised
 
 
 @lru_cache(maxsize=1)

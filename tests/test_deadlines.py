@@ -164,3 +164,19 @@ def test_the_cli_writes_the_calendar_and_refuses_a_bad_date(index_dir, retriever
     assert events and all(e.decoded("dtstart") <= date(2025, 3, 31) for e in events)
     bad = subprocess.run([*run, "--from", "2025-99-01"], capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode != 0 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_when_a_thing_is_started_and_finished_is_every_period_its_steps_name(assistant: Assistant) -> None:
+    """「啥时候启动,啥时候要完成」 about one step of a unit's reform item: each period that names it."""
+    answer = assistant.ask("金坛那边安居美居乐居关爱行动啥时候启动,啥时候要完成")
+    assert answer.answerable
+    labels = [c.label for c in answer.citations]
+    assert any("二季度" in x for x in labels) and any("三季度" in x for x in labels)
+    assert not any("一季度" in x or "四季度" in x for x in labels)
+
+
+def test_by_a_month_the_row_item_due_then_or_before_is_the_one_shown(assistant: Assistant) -> None:
+    answer = assistant.ask("养老机构消防避难设施和混合经营建筑这两块,五月底前要先交啥")
+    assert "5月底前完成情况摸底" in answer.answer and "4月底前完成情况摸底" in answer.answer
+    first_lines = [ln for ln in answer.answer.splitlines() if ln.startswith("最相关")]
+    assert all("8月底前" not in ln and "6月底前" not in ln for ln in first_lines)

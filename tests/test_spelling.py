@@ -50,3 +50,14 @@ def test_a_capitalised_name_one_letter_off_is_the_plans_name() -> None:
     assert speller.correct("How many beds does Jintann get?") == "How many beds does Jintan get?"
     assert speller.correct("Zhonglu and Liyan") == "Zhonglou and Liyang"
     assert speller.correct("Which district, Tianxin?") == "Which district, Tianxin?"  # two edits: another name
+
+
+def test_a_capitalised_word_spelling_one_run_of_the_plan_in_pinyin_is_that_run() -> None:
+    """English names a programme by its pinyin (Quanlinghui): the plan's one run that reads so; a place
+    (a run the plan writes with a place suffix) stays as typed, and so does a spelling two runs share."""
+    chinese, english = question_vocabulary()
+    text = PLAN_TEXT + "全龄汇颐养中心正式运营。依托江苏省平台。安居、美居、乐居。党政机关安局。"
+    speller = Speller(chinese, text, english)
+    assert speller.correct("When does the Quanlinghui centre open?") == "When does the 全龄汇 centre open?"
+    assert speller.correct("What about the Jiangsu platform?") == "What about the Jiangsu platform?"
+    assert speller.correct("And the Anju project?") == "And the Anju project?"  # 安居 or 安局

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant import compose
-from assistant.answering.view import Hit, PlanView, tokens_of
+from assistant.answering.view import BODY_KINDS, Hit, PlanView, tokens_of
 from assistant.chunks import Chunk
 from assistant.evidence import Evidence
 from assistant.lexicon import vocabulary
@@ -34,6 +34,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
     elif kind == "no-row":
         nearest = units_with_rows(view, ev)
     else:
+        zone = zone_note(view, ev, detail) if kind == "unit" else []
         if hits is None:
             hits = view.search(u, k=3)
         counting, _, phrase = detail.partition("|") if kind == "which" else ("", "", "")
@@ -45,6 +46,7 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
             wider = [h for h in view.search(u, k=5, use_district=False) if view.supported(u, h.text)]
             hits = wider + [h for h in hits if h.id not in {x.id for x in wider}]
         nearest = [_nearest_line(view, ev, hit, u, phrase if hit.id == counting else "") for hit in hits[:2]]
+        nearest = zone + nearest[:2 - len(zone)]
     why = {
         "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
@@ -110,6 +112,30 @@ def _nearest_line(view: PlanView, ev: Evidence, hit: Hit, u: Understanding, phra
     quote = (counted_piece(chunk, phrase) if phrase else "") or nearest_quote(view, chunk, u)
     return (f"- {ev.voice.quote(quote)} {ev.cite(chunk.id, quote, view.label_for(chunk))}" + row_total(view, ev, chunk)
             + unit_cells(view, ev, chunk, u))
+
+
+# 「高新区的民政工作任务计入滨城区，不单列」「新区的任务由市局另行下达」: where a zone's share of the tasks is.
+ZONE_WORD = re.compile(r"开发区|园区|软件园|科技园|产业园|新区|度假区|示范区|高新区|景区|管委会")
+CARRIED = re.compile(r"计入|纳入|并入|归入|由[^。；]{1,15}(?:承担|负责|下达)|不单列|另行下达|不列入|不再单列")
+
+
+def zone_note(view: PlanView, ev: Evidence, zone: str) -> list[str]:
+    """The plan's sentence that says where a zone with no figures of its own is counted, cited; the one
+    naming the asked zone's own words (开发区, 新区) first."""
+    from assistant.ingest.profile import zone_words
+
+    words = zone_words(zone)
+    found: list[tuple[int, Chunk, str]] = []
+    for chunk in view.chunks.values():
+        if chunk.kind in BODY_KINDS:
+            for sentence in view.sentences(chunk.id):
+                folded = normalize(sentence)
+                if ZONE_WORD.search(folded) and CARRIED.search(folded):
+                    found.append((sum(w in folded for w in words), chunk, sentence))
+    if not found:
+        return []
+    _, chunk, sentence = max(found, key=lambda x: x[0])  # the first of equals: the body states it before a 注
+    return [f"- {ev.voice.quote(sentence)} {ev.cite(chunk.id, sentence, view.label_for(chunk))}"]
 
 
 def issuer_line(view: PlanView, ev: Evidence) -> list[str]:

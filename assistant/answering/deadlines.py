@@ -3,6 +3,7 @@ sentence of the body, or the period of the milestone that matches — whichever 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant import compose
@@ -18,10 +19,16 @@ from assistant.understand import Understanding, has_any
 LIST_DEADLINE_CUES = ("哪些时间节点", "时间节点有哪些", "时间安排", "哪些节点", "which deadlines", "what deadlines",
                       "milestones", "timeline", "schedule")
 ROW_DATE_BONUS = 0.05
+# Words that ask which phase of a thing, not which thing: 「啥时候启动,啥时候要完成」 asks about both periods
+# a step names the same thing in, so they do not tell one period's step from another's.
+PHASE_WORDS = frozenset({"启动", "开始", "开展", "建成", "启用", "投用", "上线", "结束", "实施", "推进", "落实"})
+SAME_THING = 0.5
+DATE_ASKED_BONUS = 0.5  # 「五月底前要交啥」: of a row's dated items, the one due in the month asked  # share of the thing's words a period must hold to be one of its periods
 
 # A candidate: (score, -rank, hit, what dates it). The last is "" for a row's 完成时限 column, a dated
 # item of the row's breakdown, ("text", sentence) for a body sentence, or None for a milestone cell.
 Candidate = tuple[float, int, Any, Any]
+ITEM_MONTH = re.compile(r"(\d{1,2})月")
 
 
 def answer_deadline(u: Understanding, view: PlanView, ev: Evidence) -> Answer | None:
@@ -43,7 +50,26 @@ def answer_deadline(u: Understanding, view: PlanView, ev: Evidence) -> Answer | 
         return finish(view, ev, compose.due_column(ev, view.tasks[hit.id]), True, "lookup")
     if dated is not None:
         return finish(view, ev, compose.deadlines(ev, view.tasks[hit.id], dated) or "", True, "lookup")
+    periods = _periods_of_thing(view, tokens, hit)
+    if len(periods) > 1:
+        r = view.reforms[view.chunks[hit.id].record_id]
+        return finish(view, ev, "\n".join(compose.milestone_cell(ev, r, q) for q in periods), True, "lookup")
     return reform_hit_answer(view, ev, hit)
+
+
+def _periods_of_thing(view: PlanView, tokens: set[str], hit: Any) -> list[str]:
+    """Every period of the matched reform row whose steps name what was asked as fully as the matched
+    period does (启动 in 二季度, 完成 in 三季度): "when" is then each of them, in the row's order."""
+    chunk = view.chunks[hit.id]
+    r = view.reforms.get(chunk.record_id)
+    thing = {t for t in tokens if t not in PHASE_WORDS}
+    if r is None or not thing or chunk.quarter not in r.milestones:
+        return []
+    held = {q: support(thing, "\n".join(steps)) for q, steps in r.milestones.items() if steps}
+    best = held.get(chunk.quarter, 0.0)
+    if best < SAME_THING:
+        return []
+    return [q for q in r.milestones if held.get(q, 0.0) >= best]
 
 
 def _candidate(u: Understanding, view: PlanView, tokens: set[str], hit: Any, rank_no: int) -> Candidate | None:
@@ -57,7 +83,7 @@ def _candidate(u: Understanding, view: PlanView, tokens: set[str], hit: Any, ran
             return support(tokens, hit.text) + ROW_DATE_BONUS, -rank_no, hit, ""
         if not items:
             return None
-        item = max(items, key=lambda x: support(tokens, x))
+        item = max(items, key=lambda x: support(tokens, x) + DATE_ASKED_BONUS * _dated_as_asked(u, x))
         score = (support(tokens, hit.text) + support(tokens, item)) / 2 if support(tokens, item) else 0.0
         return score, -rank_no, hit, item
     if hit.kind == "milestone":
@@ -74,6 +100,16 @@ def _candidate(u: Understanding, view: PlanView, tokens: set[str], hit: Any, ran
         sentence = max(dated_sentences, key=fit)
         return fit(sentence), -rank_no, hit, ("text", sentence)
     return None
+
+
+def _dated_as_asked(u: Understanding, item: str) -> float:
+    """How well a dated item answers the month a question names: due in it (1), due before it (0.8: by
+    五月底前 a 4月底前 item is due too), or not (0)."""
+    due = ITEM_MONTH.search(item)
+    if not due or not u.months:
+        return 0.0
+    month = int(due.group(1))
+    return 1.0 if month in u.months else 0.8 if month < max(u.months) else 0.0
 
 
 def dated_text(u: Understanding, view: PlanView, ev: Evidence, chunk_id: str, sentence: str) -> str:

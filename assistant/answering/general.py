@@ -218,16 +218,23 @@ def _prefer_heading_match(u: Understanding, view: PlanView, good: list[Hit]) -> 
 COVERAGE_MARGIN = 0.25
 
 
+UNIT_ROWS = ("milestone", "reform_target")
+
+
 def _best_covered(u: Understanding, good: list[Hit]) -> Hit:
     """The search's first passage, unless it is one unit's row for a question that names no unit and one of
     the next few holds clearly more of the question's topic words (「外地户口的困难群众」: the paragraph on
     非本地户籍 over one district's reform row on 困难群众)."""
-    if u.districts or good[0].kind not in ("milestone", "reform_target"):
+    if u.districts or good[0].kind not in UNIT_ROWS:
         return good[0]
     tokens = tokens_of(u)
     first = support(tokens, good[0].text)
     best = max(good[:6], key=lambda h: support(tokens, h.text))
-    return best if support(tokens, best.text) - first >= COVERAGE_MARGIN else good[0]
+    if support(tokens, best.text) - first >= COVERAGE_MARGIN:
+        return best
+    # As well covered by a passage that is no unit's: the whole plan's words answer a question naming none.
+    whole = next((h for h in good[1:6] if h.kind not in UNIT_ROWS and support(tokens, h.text) >= first), None)
+    return whole or good[0]
 
 
 def _is_title(view: PlanView, section_id: str) -> bool:

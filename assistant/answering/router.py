@@ -60,6 +60,27 @@ def compound_parts(question: str) -> tuple[str, str] | None:
     return parts[0], parts[1]
 
 
+# 「A和B这两块,五月底前要交啥」「both A and B」: one question about two things, each its own question.
+PAIRED = re.compile(r"^(?P<a>.{2,30}?)(?:和|与|跟|及|以及|、)(?P<b>.{2,30}?)(?:这|那)?(?:两|2)(?:块|项|个|件|方面|类|条|样)"
+                    r"(?!区|县|市|镇|乡|街道|地区|单位|部门|处|科)(?:工作|任务|事)?(?P<rest>.*)$")
+PAIRED_EN = re.compile(r"(?i)^(?P<head>.*?)\bboth (?P<a>.{3,60}?) and (?P<b>.{3,60}?)(?P<rest>[,?].*)?$")
+
+
+def paired_parts(question: str) -> tuple[str, str] | None:
+    """A question about two named things (「消防避难设施和混合经营建筑这两项…」), as one question per thing;
+    None when it names one. Only an explicit pair (这两…, both … and …) splits: 「困难群众和低保对象」 is
+    one topic."""
+    m = PAIRED.match(question.strip())
+    if m:
+        rest = m.group("rest").lstrip("，,、 ")
+        return f"{m.group('a')}{rest}", f"{m.group('b')}{rest}"
+    m = PAIRED_EN.match(question.strip())
+    if m:
+        rest = m.group("rest") or "?"
+        return f"{m.group('head')}{m.group('a')}{rest}", f"{m.group('head')}{m.group('b')}{rest}"
+    return None
+
+
 def route(u: Understanding, view: PlanView, ev: Evidence) -> Answer:
     """The answer of the route the question's form proposes, unless the passages' own answer is clearly
     better supported by its evidence (see `contest`); the passages' answer when the route has none."""
@@ -161,6 +182,9 @@ class Answerer:
         parts = compound_parts(asked)
         if parts:
             return self._both(parts, history)
+        pair = paired_parts(asked)
+        if pair and len(understand(asked, history).districts) < 2:  # two units: one question, read together
+            return self._both(pair, history, follows=False)
         u = understand(asked, history)
         voice = Voice.for_question(u.language, u.script)
         if u.intent == "refuse" or is_spam(question):
@@ -177,11 +201,13 @@ class Answerer:
                 return retry
         return result
 
-    def _both(self, parts: tuple[str, str], history: list[ChatMessage] | None) -> Answer:
+    def _both(self, parts: tuple[str, str], history: list[ChatMessage] | None, follows: bool = True) -> Answer:
         """Two questions in one message (「一共多少？哪个地区最多？」): each answered in turn, the second read
-        as a follow-up of the first, with one numbering of citations and one sources line."""
+        as a follow-up of the first (or on its own, for one question about two things), with one numbering
+        of citations and one sources line."""
         first_u = understand(parts[0], history)
-        second_u = understand(parts[1], [*(history or []), ChatMessage(role="user", content=parts[0])])
+        second_history = [*(history or []), ChatMessage(role="user", content=parts[0])] if follows else history
+        second_u = understand(parts[1], second_history)
         if "refuse" in (first_u.intent, second_u.intent) or is_spam(" ".join(parts)):
             voice = Voice.for_question(first_u.language, first_u.script)
             return Answer(answer=voice.say(*refusal(self.plan)), answerable=False, route="refused")

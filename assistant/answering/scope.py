@@ -152,7 +152,8 @@ def _asks_which_of_a_count(u: Understanding, view: PlanView) -> str | None:
 # a functional zone, named in English, that may hold no figure of its own.
 ZONE = re.compile(r"\b((?:[A-Z][a-z'’]+[ -]){0,3}(?:(?:National|State|Provincial)\s+)?"
                   r"(?:(?:Economic(?:\s+and\s+Technological)?|High[- ]?[Tt]ech(?:nology)?|Tourist|Tourism|Industrial)\s+)*"
-                  r"(?:New Area|Development Zone|Resort|Industrial Park|High-[Tt]ech Park))\b")
+                  r"(?:New Area|Development Zone|Resort|(?:Industrial|Software|Science|High-[Tt]ech) Park"
+                  r"|Demonstration Zone|Scenic Area))\b")
 
 
 def _zone_no_unit(question: str) -> str | None:
