@@ -1,4 +1,4 @@
-"""Plan pages of other shapes (tests/fixtures/plans, heldout … heldout12): read with no code change.
+"""Plan pages of other shapes (tests/fixtures/plans, heldout … heldout13): read with no code change.
 
 Exact cells of each page's tables, its metadata and its units, as the reader must find them; then the
 pages' gold questions answered from real indexes (SQLite + Chroma) with a floor per page.
@@ -28,6 +28,7 @@ HELDOUT9 = ROOT / "tests" / "fixtures" / "heldout9"
 HELDOUT10 = ROOT / "tests" / "fixtures" / "heldout10"
 HELDOUT11 = ROOT / "tests" / "fixtures" / "heldout11"
 HELDOUT12 = ROOT / "tests" / "fixtures" / "heldout12"
+HELDOUT13 = ROOT / "tests" / "fixtures" / "heldout13"
 
 
 def page(name: str) -> Plan:
@@ -401,9 +402,11 @@ def test_header_fields_printed_under_the_text_and_a_page_label_after_a_value() -
 @pytest.mark.parametrize(("folder", "floor"), [(PLANS, 0.85), (HELDOUT, 0.85), (HELDOUT2, 0.85), (HELDOUT3, 0.85),
                                                (HELDOUT4, 0.85), (HELDOUT5, 0.85), (HELDOUT6, 0.85),
                                                (HELDOUT7, 0.85), (HELDOUT8, 0.85), (HELDOUT9, 0.85),
-                                               (HELDOUT10, 0.8), (HELDOUT11, 0.85), (HELDOUT12, 0.85)],
+                                               (HELDOUT10, 0.8), (HELDOUT11, 0.85), (HELDOUT12, 0.85),
+                                               (HELDOUT13, 0.85)],
                          ids=["plans", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
-                              "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12"])
+                              "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "heldout12",
+                              "heldout13"])
 def test_gold_questions_of_every_page_are_answered(folder: Path, floor: float, tmp_path: Path) -> None:
     """Each page in its own real index; accuracy per page above the floor and no unsupported number."""
     from assistant.config import get_settings
