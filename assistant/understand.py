@@ -61,11 +61,11 @@ PERIOD_WORDS = frozenset({"月底", "月初", "月中", "月末", "年底", "年
 WHICH_UNIT_CUES = ("which unit", "which units", "哪个单位", "哪些单位", "哪几个单位", "哪家单位")
 # The words that ask for a date (not "due for renovation", which a figure answers).
 WHEN_CUES = ("什么时候", "何时", "截止", "期限", "deadline", "by when", "when ", "when?", "what date", "哪个月", "哪天",
-             "几月", "什么时间", "啥时候", "几时", "哪一天", "何日")
+             "几月", "什么时间", "啥时候", "几时", "哪一天", "何日", "几号", "哪号", "几月几日")
 DEADLINE_CUES = (
     "什么时候", "何时", "截止", "期限", "月底前", "之前完成", "几月", "时间节点", "deadline", "by when", "when ", "when?",
     "due", "what date", "by what", "哪个月", "时限", "完成时间", "哪天完成", "什么时间", "啥时候", "几时", "多久完成",
-    "哪一天", "何日",
+    "哪一天", "何日", "几号前", "几号之前", "几号完成", "哪号",
 )
 MILESTONE_CUES = (
     "改革", "进度", "季度", "序时", "攻坚", "实施方案", "milestone", "progress", "reform", "quarter", "schedule",

@@ -93,3 +93,12 @@ def test_a_question_about_two_named_things_is_asked_of_each() -> None:
         "养老机构消防避难设施五月底前要先交啥", "混合经营建筑五月底前要先交啥")
     assert paired_parts("困难群众和低保对象有多少") is None  # no explicit pair: one topic
     assert paired_parts("溧阳和金坛这两个区床位多少") is None  # two units are one question, read together
+
+
+def test_a_folder_of_pages_lists_pages_not_their_sidecars(tmp_path: Path) -> None:
+    from assistant.library.shelf import pages_in
+
+    (tmp_path / "plan.json").write_bytes(API_JSON.read_bytes())
+    (tmp_path / "plan.aliases.json").write_text('{"aliases": {}}', encoding="utf-8")
+    (tmp_path / "README.txt").write_text("notes", encoding="utf-8")
+    assert pages_in([tmp_path]) == [tmp_path / "plan.json"]

@@ -17,7 +17,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.evaluation.batch import load_questions, run_batch
 from assistant.evaluation.scoring import score_answer, summarize
-from assistant.ingest.pipeline import PAGE_SUFFIXES
+from assistant.ingest.pipeline import is_page_file
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def pages_with_questions(pages: Path, questions: Path) -> list[tuple[Path, Path]
     out = []
     for page in sorted(pages.iterdir()):
         gold = questions / f"{page.stem}.jsonl"
-        if page.suffix.lower() in PAGE_SUFFIXES and gold.exists():
+        if is_page_file(page) and gold.exists():
             out.append((page, gold))
     return out
 

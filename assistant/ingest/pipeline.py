@@ -210,6 +210,16 @@ HTML_SUFFIXES = (".html", ".htm")
 PAGE_SUFFIXES = (".txt", *HTML_SUFFIXES, *MHTML_SUFFIXES, *JSON_SUFFIXES)
 
 
+ALIASES_SIDECAR = ".aliases.json"  # data about a page beside it (see read_aliases), never a page itself
+
+
+def is_page_file(path: Path) -> bool:
+    """Whether a file in a folder of pages is a page to read (not a sidecar, a README or a hidden file)."""
+    name = path.name.lower()
+    return (path.suffix.lower() in PAGE_SUFFIXES and not name.endswith(ALIASES_SIDECAR)
+            and not name.startswith(".") and name != "readme.txt")
+
+
 def read_plan(path: Path) -> Plan:
     """Read a plan page from disk (text, HTML, a saved MHTML page or API JSON) and reconstruct the plan."""
     raw, html = page_text(path)
@@ -246,7 +256,7 @@ def read_aliases(page: Path) -> dict[str, list[str]]:
     `{"aliases": {"<unit or body as the page writes it>": ["other name", ...]}}` — e.g. the name a
     district is also known by. Data about one page, kept with the page; absent for most pages.
     """
-    sidecar = page.with_name(page.stem + ".aliases.json")
+    sidecar = page.with_name(page.stem + ALIASES_SIDECAR)
     if not sidecar.exists():
         return {}
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.ingest.pipeline import PAGE_SUFFIXES
+from assistant.ingest.pipeline import PAGE_SUFFIXES, is_page_file
 from assistant.library.entries import PlanEntry, entry_of
 from assistant.library.registry import PLANS, Registry
 
@@ -41,8 +41,7 @@ def pages_in(paths: list[Path]) -> list[Path]:
         if not path.exists():
             raise InputError(f"{path} does not exist; pass plan pages ({'/'.join(PAGE_SUFFIXES)}) or folders of them")
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
-                            and not p.name.startswith(".") and p.name.lower() != "readme.txt")
+            found += sorted(p for p in path.rglob("*") if p.is_file() and is_page_file(p))
         else:
             found.append(path)
     if not found:
