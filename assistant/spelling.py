@@ -26,6 +26,9 @@ CONTEXT = 3  # characters either side that the score of a correction reads
 MARGIN = 5.0  # natural-log score a correction must gain: the corrected run is ~150x likelier
 COMMON_CHARACTER = 100_000  # 的 个 是 年: a character this frequent was meant, not mistyped
 PLACE_SUFFIX = "省市区县镇乡村街"
+# What follows a place's head in its name: 省 市 县 镇 乡 街道, after up to two more characters (东关 of
+# 东关南街街道), or 区 right after it (萧山区; 全龄汇社区食堂 is no place).
+PLACE_AFTER = r"(?:[\u4e00-\u9fff]{0,2}(?:街道|省|市|县|镇|乡)|区)"
 MIN_ENGLISH = 5
 MIN_NAME = 5  # shorter romanised names (Wuxi, Anji) are too close to other words to guess at
 MIN_SYNONYM = 3
@@ -175,9 +178,9 @@ class Speller:
         if len(runs) != 1:
             return word
         run = next(iter(runs))
-        # A place (Jiangsu, Xiaoshan) stays in English: the readers of places know them in pinyin, and a
-        # place the plan writes as 江苏省 or 萧山区 is one by its suffix there.
-        return word if any(run + ch in self.document for ch in PLACE_SUFFIX) else run
+        # A place (Jiangsu, Xiaoshan, Dongguan of 东关南街街道) stays in English: the readers of places know
+        # them in pinyin, and a run the plan writes at the head of a place's name (江苏省, 萧山区) is one.
+        return word if re.search(re.escape(run) + PLACE_AFTER, self.document) else run
 
     def romanised(self) -> dict[str, set[str]]:
         """Toneless pinyin (no spaces) of every short run of the plan's Chinese → the runs that read so;

@@ -46,7 +46,8 @@ def abstain(u: Understanding, view: PlanView, ev: Evidence, reason: str, hits: l
             wider = [h for h in view.search(u, k=5, use_district=False) if view.supported(u, h.text)]
             hits = wider + [h for h in hits if h.id not in {x.id for x in wider}]
         nearest = [_nearest_line(view, ev, hit, u, phrase if hit.id == counting else "") for hit in hits[:2]]
-        nearest = zone + nearest[:2 - len(zone)]
+        if zone:  # the sentence on the zone first, then the nearest passage that is not the same sentence
+            nearest = zone + [x for x in nearest if x.split(" [")[0] != zone[0].split(" [")[0]][:1]
     why = {
         "off-topic": v.say("这个问题与计划内容无关。", "This question is outside the plan. "),
         "person": v.say("计划中没有提到任何人的姓名或联系方式。", "The plan names no people or contact details. "),
