@@ -43,7 +43,7 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     if task is None:
         return None
     body, ok = compose.quota(view.plan, ev, task, u.districts)
-    if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES):
+    if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES) and not _each_unit(task):
         # 「某区分到多少个」 of a row with one city-wide figure: the plan gives the unit no figure of its own.
         v = ev.voice
         names = "、".join(v.district(d) for d in u.districts)
@@ -51,6 +51,15 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
                      "states only the city-wide requirement:\n") + body
         ok = False
     return finish(view, ev, body, ok, "lookup")
+
+
+# 「各辖市、区举办…不少于1场」「每个社区培养1名」: a city-wide requirement that sets every unit the same figure.
+EACH_UNIT = re.compile(r"各(?:辖市|区|县|市|镇|乡|街道|地|单位)|每个|每一个|每所|每家")
+
+
+def _each_unit(task: Task) -> bool:
+    """Whether a row's city-wide text is itself each unit's figure (the same requirement for every unit)."""
+    return EACH_UNIT.search(normalize(task.citywide or "")) is not None
 
 
 def _unit_task(u: Understanding, view: PlanView) -> Task | None:
