@@ -18,6 +18,14 @@ def test_a_units_figure_of_a_citywide_row_is_not_given(assistant: Assistant) -> 
     assert "1000" in answer.answer and answer.citations[0].id == "task-3-6"
 
 
+def test_a_citywide_row_that_sets_each_unit_the_same_figure_answers_for_a_unit(assistant: Assistant) -> None:
+    """「各辖市、区…不少于1场」 is every district's figure; 「每个社区培养1名」 answers per community only."""
+    each = assistant.ask("金坛今年敬老主题活动起码得办几场")
+    assert each.answerable and "不少于1场" in each.answer
+    per_community = assistant.ask("经开那边每个社区要培养几个养老顾问？")
+    assert per_community.answerable and "每个社区培养1名" in per_community.answer
+
+
 @pytest.mark.parametrize("question", [
     "这份文件的签发人叫什么名字?",  # a person
     "How much did Changzhou's welfare lottery actually sell in the first half of 2025?",  # an outcome

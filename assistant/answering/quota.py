@@ -43,7 +43,7 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     if task is None:
         return None
     body, ok = compose.quota(view.plan, ev, task, u.districts)
-    if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES) and not _each_unit(task):
+    if citywide_task and u.districts and has_any(u.normalized, AMOUNT_CUES) and not _each_unit(task, u.normalized):
         # 「某区分到多少个」 of a row with one city-wide figure: the plan gives the unit no figure of its own.
         v = ev.voice
         names = "、".join(v.district(d) for d in u.districts)
@@ -53,13 +53,19 @@ def answer_quota(u: Understanding, view: PlanView, ev: Evidence) -> Answer | Non
     return finish(view, ev, body, ok, "lookup")
 
 
-# 「各辖市、区举办…不少于1场」「每个社区培养1名」: a city-wide requirement that sets every unit the same figure.
-EACH_UNIT = re.compile(r"各(?:辖市|区|县|市|镇|乡|街道|地|单位)|每个|每一个|每所|每家")
+# 「各辖市、区举办…不少于1场」: a city-wide requirement that sets every unit the same figure;
+# 「每个社区培养1名」 sets one for each community, which answers only a question asked per community.
+EACH_UNIT = re.compile(r"各(?:辖市|区|县|市|镇|乡|街道|地|单位)")
+EACH_PLACE = re.compile(r"每(?:个|一个|所|家)?([\u4e00-\u9fff]{2})")
 
 
-def _each_unit(task: Task) -> bool:
-    """Whether a row's city-wide text is itself each unit's figure (the same requirement for every unit)."""
-    return EACH_UNIT.search(normalize(task.citywide or "")) is not None
+def _each_unit(task: Task, question: str) -> bool:
+    """Whether a row's city-wide text is itself the figure asked: the same requirement for every unit, or
+    for each of what the question asks per (每个社区)."""
+    text = normalize(task.citywide or "")
+    if EACH_UNIT.search(text):
+        return True
+    return any(f"每个{m.group(1)}" in question or f"每{m.group(1)}" in question for m in EACH_PLACE.finditer(text))
 
 
 def _unit_task(u: Understanding, view: PlanView) -> Task | None:
