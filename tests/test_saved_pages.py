@@ -95,10 +95,11 @@ def test_a_question_about_two_named_things_is_asked_of_each() -> None:
     assert paired_parts("溧阳和金坛这两个区床位多少") is None  # two units are one question, read together
 
 
-def test_a_folder_of_pages_lists_pages_not_their_sidecars(tmp_path: Path) -> None:
+def test_a_folder_of_pages_lists_pages_not_their_sidecars_or_other_json(tmp_path: Path) -> None:
     from assistant.library.shelf import pages_in
 
     (tmp_path / "plan.json").write_bytes(API_JSON.read_bytes())
+    (tmp_path / "settings.json").write_text("{\"theme\": \"dark\"}", encoding="utf-8")
     (tmp_path / "plan.aliases.json").write_text('{"aliases": {}}', encoding="utf-8")
     (tmp_path / "README.txt").write_text("notes", encoding="utf-8")
     assert pages_in([tmp_path]) == [tmp_path / "plan.json"]

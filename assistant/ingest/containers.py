@@ -75,6 +75,15 @@ def json_page(data: bytes, path: Path) -> tuple[str, bool]:
     return "\n".join([*header, *([title] if title and title not in content else []), content]), False
 
 
+def holds_article(path: Path) -> bool:
+    """Whether a .json file found in a folder of pages is a saved article (a field long enough to be one),
+    not a settings or notes file that happens to sit beside the pages."""
+    try:
+        return any(True for _ in _content_fields(json.loads(path.read_bytes().decode("utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+
+
 def _content_fields(node: Any) -> Iterator[tuple[dict[str, Any], str]]:
     """(object, string) for every long string field of the JSON: candidates for the article's text."""
     if isinstance(node, dict):

@@ -21,7 +21,7 @@ from assistant.ingest.audit import audit
 from assistant.ingest.body_milestones import body_reforms
 from assistant.ingest.clean import clean
 from assistant.ingest.columns import Layout, is_place, is_place_kind
-from assistant.ingest.containers import JSON_SUFFIXES, MHTML_SUFFIXES, json_page, mhtml_page
+from assistant.ingest.containers import JSON_SUFFIXES, MHTML_SUFFIXES, holds_article, json_page, mhtml_page
 from assistant.ingest.header import iso_date
 from assistant.ingest.markdown import from_markdown, is_markdown
 from assistant.ingest.parse import AttachmentBlock, ParsedBody, parse_body
@@ -216,8 +216,9 @@ ALIASES_SIDECAR = ".aliases.json"  # data about a page beside it (see read_alias
 def is_page_file(path: Path) -> bool:
     """Whether a file in a folder of pages is a page to read (not a sidecar, a README or a hidden file)."""
     name = path.name.lower()
-    return (path.suffix.lower() in PAGE_SUFFIXES and not name.endswith(ALIASES_SIDECAR)
-            and not name.startswith(".") and name != "readme.txt")
+    if path.suffix.lower() not in PAGE_SUFFIXES or name.endswith(ALIASES_SIDECAR) or name.startswith("."):
+        return False
+    return name != "readme.txt" and (path.suffix.lower() not in JSON_SUFFIXES or holds_article(path))
 
 
 def read_plan(path: Path) -> Plan:
