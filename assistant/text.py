@@ -282,6 +282,12 @@ def word_spans(normalized: str) -> list[tuple[str, int, int]]:
     return list(_tokenizer().tokenize(normalized, mode="default", HMM=False))
 
 
+def char_pairs(folded: str) -> set[str]:
+    """The pairs of neighbouring characters of an already-folded string: how two short Chinese names are
+    compared (低保入户复核 ~ 低保家庭入户复核) when no tokenizer cut is the same on both."""
+    return {folded[i:i + 2] for i in range(len(folded) - 1)}
+
+
 def tokenize(s: str) -> list[str]:
     """BM25 tokens: jieba search-mode words of `normalize(s)`, without punctuation and stopwords.
 

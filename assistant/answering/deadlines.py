@@ -22,8 +22,8 @@ ROW_DATE_BONUS = 0.05
 # Words that ask which phase of a thing, not which thing: 「啥时候启动,啥时候要完成」 asks about both periods
 # a step names the same thing in, so they do not tell one period's step from another's.
 PHASE_WORDS = frozenset({"启动", "开始", "开展", "建成", "启用", "投用", "上线", "结束", "实施", "推进", "落实"})
-SAME_THING = 0.5
-DATE_ASKED_BONUS = 0.5  # 「五月底前要交啥」: of a row's dated items, the one due in the month asked  # share of the thing's words a period must hold to be one of its periods
+SAME_THING = 0.5  # share of the thing's words a period must hold to be one of its periods
+DATE_ASKED_BONUS = 0.5  # 「五月底前要交啥」: of a row's dated items, the one due in the month asked
 
 # A candidate: (score, -rank, hit, what dates it). The last is "" for a row's 完成时限 column, a dated
 # item of the row's breakdown, ("text", sentence) for a body sentence, or None for a milestone cell.

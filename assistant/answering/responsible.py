@@ -11,7 +11,7 @@ from assistant.evidence import Evidence
 from assistant.lookup import cell_items
 from assistant.models import Answer, Reform, Task
 from assistant.roles import Role, text_roles
-from assistant.text import normalize
+from assistant.text import char_pairs, normalize
 from assistant.topic import support
 from assistant.understand import Understanding, has_any
 
@@ -150,7 +150,7 @@ def _step_named(question: str, tokens: set[str], step: str) -> float:
     word and 开展 taken off) that the question writes, pair of characters by pair; for a question with
     no such pairs (English), its topic words' support."""
     target = normalize(UNIT_ROLE.sub("", step).replace("开展", "").replace("開展", ""))
-    pairs = {target[i:i + 2] for i in range(len(target) - 1)}
+    pairs = char_pairs(target)
     shared = {p for p in pairs if p in question}
     return len(shared) / len(pairs) if pairs and shared else support(tokens, step) * 0.5
 

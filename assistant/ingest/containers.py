@@ -16,11 +16,11 @@ import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.ingest.header import header_data
 
 MHTML_SUFFIXES = (".mht", ".mhtml")
 JSON_SUFFIXES = (".json",)
@@ -116,6 +116,6 @@ def _key(key: object) -> str:
 @lru_cache(maxsize=1)
 def api_labels() -> dict[str, str]:
     """API key (lower case, no separators) → the header label it stands for."""
-    data = json.loads((resources.files("assistant") / "data" / "header_fields.json").read_text(encoding="utf-8"))
-    return {key: label for label, keys in data["api_fields"].items() if not label.startswith("_") for key in keys}
+    return {key: label for label, keys in header_data()["api_fields"].items() if not label.startswith("_")
+            for key in keys}
 

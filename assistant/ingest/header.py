@@ -26,7 +26,7 @@ _VARIANTS = {"布": "佈", "于": "於", "号": "號", "发": "發"}
 
 
 @lru_cache(maxsize=1)
-def _header_data() -> dict[str, Any]:
+def header_data() -> dict[str, Any]:
     """assistant/data/header_fields.json, read once."""
     return json.loads((resources.files("assistant") / "data" / "header_fields.json").read_text(encoding="utf-8"))
 
@@ -34,14 +34,14 @@ def _header_data() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def page_label_pattern() -> re.Pattern[str]:
     """A label the web page prints beside the header (浏览次数：, 字体：), in either script: it ends a value."""
-    names = sorted(_header_data().get("page_labels", []), key=len, reverse=True)
+    names = sorted(header_data().get("page_labels", []), key=len, reverse=True)
     alternation = "|".join("".join(_char_class(c) for c in name) for name in names) or "(?!)"
     return re.compile(rf"(?:{alternation})\s*[:：]")
 
 
 @lru_cache(maxsize=1)
 def _fields() -> tuple[dict[str, str], frozenset[str]]:
-    raw = _header_data()
+    raw = header_data()
     names = {re.sub(r"\s+", "", name): key for key, names in raw["fields"].items() for name in names}
     return names, frozenset(raw["date_fields"])
 

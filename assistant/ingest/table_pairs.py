@@ -13,7 +13,7 @@ import re
 
 from assistant.ingest.tables import TableRead
 from assistant.models import Task
-from assistant.text import normalize
+from assistant.text import char_pairs, normalize
 
 BREAKDOWN_LABEL = "分解表栏目"  # the breakdown column's own label, which may name its measure (新建/改造，块)
 MEASURE = re.compile(r"[（(][^）)]*[）)]")  # 低保入户复核（户）: the measure in brackets is no part of the name
@@ -30,10 +30,9 @@ def join_reads(first: TableRead, other: TableRead) -> None:
                 task.extra.setdefault(name, value)
             task.extra.setdefault(BREAKDOWN_LABEL, column.content)
             task.lines = (task.lines[0], max(task.lines[1], column.lines[1]))
-        first.layout.units = list(dict.fromkeys([*first.layout.units, *other.layout.units]))
     else:
         first.tasks += other.tasks
-        first.layout.units = list(dict.fromkeys([*first.layout.units, *other.layout.units]))
+    first.layout.units = list(dict.fromkeys([*first.layout.units, *other.layout.units]))
     first.reforms += other.reforms
     first.rows += other.rows
     first.warnings += other.warnings
@@ -68,5 +67,4 @@ def _named_task(column: Task, tasks: list[Task]) -> Task | None:
 
 
 def _pairs(text: str) -> set[str]:
-    folded = re.sub(r"[^\u4e00-\u9fff]", "", normalize(text))
-    return {folded[i:i + 2] for i in range(len(folded) - 1)}
+    return char_pairs(re.sub(r"[^\u4e00-\u9fff]", "", normalize(text)))

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from assistant.models import Task
-from assistant.text import normalize
+from assistant.text import char_pairs, normalize
 
 MATCH = 0.45
 """Least similarity for two rows to be the same task in two years (bigram Dice over name + target)."""
 
 
 def _bigrams(text: str) -> set[str]:
-    s = "".join(ch for ch in normalize(text) if ch.isalnum() and not ch.isdigit())
-    return {s[i:i + 2] for i in range(len(s) - 1)}
+    return char_pairs("".join(ch for ch in normalize(text) if ch.isalnum() and not ch.isdigit()))
 
 
 def row_text(task: Task) -> str:
